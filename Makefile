@@ -1,0 +1,37 @@
+# Two set-up commands: `make demo` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+REPS ?= 200
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/dcsim compare scenarios/example/baseline.yaml \
+		scenarios/example/three_band6_posts.yaml \
+		scenarios/example/council_band6.yaml \
+		scenarios/example/open_referrals.yaml \
+		--actuals scenarios/example/actuals.csv \
+		--reps $(REPS) --seed 2024 --out results/demo
+	@echo "Report: results/demo/report.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim calibration tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf results .pytest_cache

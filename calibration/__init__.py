@@ -1,0 +1,1 @@
+"""Fitting dcsim to a service's history."""

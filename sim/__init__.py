@@ -1,0 +1,1 @@
+"""dcsim: demand-and-capacity simulation of RTT waiting lists."""
