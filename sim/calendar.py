@@ -52,9 +52,7 @@ class Calendar:
     @cached_property
     def bank_holidays(self) -> set[dt.date]:
         years = range(self.start.year, self.end.year + 1)
-        calendar = holidays.country_holidays(
-            "GB", subdiv=NATION_SUBDIVISION[self.nation], years=years
-        )
+        calendar = holidays.country_holidays("GB", subdiv=NATION_SUBDIVISION[self.nation], years=years)
         return set(calendar.keys())
 
     @cached_property

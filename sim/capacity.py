@@ -20,6 +20,7 @@ from sim.streams import stream
 from sim.timeline import Phase
 
 WORKING_DAYS_PER_WEEK = 5
+EXTRA_SESSIONS = "extra_sessions"
 
 
 @dataclass
@@ -132,22 +133,40 @@ def minutes_per_wte_day(plan: JobPlan) -> np.ndarray:
     return np.array([clinical * plan.activity_split.get(a, 0.0) for a in ACTIVITIES])
 
 
+def capacity_roles(config: ServiceConfig) -> list[str]:
+    """Rows of the capacity array: each job-plan role, then one row for extra sessions."""
+    return [*config.job_plans, EXTRA_SESSIONS]
+
+
 def clinical_minutes(
     phases: list[Phase], phase_of_day: np.ndarray, calendar: Calendar, seed: int, replication: int
 ) -> np.ndarray:
-    """Available clinical minutes, shape (days, activities), zero on closed days."""
+    """Available clinical minutes, shape (days, roles, activities), zero on closed days."""
     config = phases[0].config
     n_days = calendar.n_days
-    minutes = np.zeros((n_days, len(ACTIVITIES)))
+    roles = capacity_roles(config)
+    minutes = np.zeros((n_days, len(roles), len(ACTIVITIES)))
     for post in build_posts(config, calendar):
         plan = config.job_plans[post.role]
         turnover_rng = stream(seed, replication, "turnover", *post.key)
         effective = post.wte * _productivity(post, plan, n_days, turnover_rng)
         effective *= _present(post, phases, phase_of_day, calendar, seed, replication)
         per_phase = np.array([minutes_per_wte_day(p.config.job_plans[post.role]) for p in phases])
-        minutes += effective[:, None] * per_phase[phase_of_day]
-    _add_extra_sessions(config, calendar, minutes)
-    return minutes * calendar.working[:, None]
+        minutes[:, roles.index(post.role)] += effective[:, None] * per_phase[phase_of_day]
+    _add_extra_sessions(config, calendar, minutes[:, -1])
+    return minutes * calendar.working[:, None, None]
+
+
+def flexible_scope(config: ServiceConfig) -> np.ndarray:
+    """Boolean (roles, activities): where a role's unused time may be spent on a clinic day.
+
+    Extra sessions are bought for one activity and never flex.
+    """
+    scope = np.zeros((len(config.job_plans) + 1, len(ACTIVITIES)), dtype=bool)
+    for row, plan in enumerate(config.job_plans.values()):
+        if plan.flexible:
+            scope[row] = [a in plan.may_deliver for a in ACTIVITIES]
+    return scope
 
 
 def _add_extra_sessions(config: ServiceConfig, calendar: Calendar, minutes: np.ndarray) -> None:

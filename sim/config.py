@@ -116,9 +116,7 @@ class FollowupCount(Strict):
         "poisson", description="Family of the follow-up count distribution."
     )
     mean: float = Field(ge=0, le=100, description="Mean follow-ups per episode.")
-    dispersion: float = Field(
-        2.0, gt=0, description="negbin only: size parameter (smaller = more spread)."
-    )
+    dispersion: float = Field(2.0, gt=0, description="negbin only: size parameter (smaller = more spread).")
 
 
 class Pathway(Strict):
@@ -190,6 +188,13 @@ class JobPlan(Strict):
     may_deliver: list[Activity] = Field(
         default_factory=lambda: list(ACTIVITIES),
         description="Activities this role may deliver (its split must stay inside them).",
+    )
+    flexible: bool = Field(
+        True,
+        description=(
+            "On a clinic day, time planned for an activity with nobody waiting is spent on the "
+            "role's other may_deliver activities (new assessments first)."
+        ),
     )
     annual_leave_days: float = Field(
         29, ge=0, le=60, description="Annual leave days per year (excluding bank holidays)."
@@ -335,6 +340,11 @@ class ServiceConfig(Strict):
             for kind in (pathway.first_contact, pathway.followup):
                 if kind is not None and kind not in self.appointment_types:
                     raise ValueError(f"pathways.{name}: unknown appointment type {kind!r}")
+            if pathway.followup is None and pathway.followups.mean > 0:
+                raise ValueError(f"pathways.{name}: has follow-ups but no followup appointment type")
+        for name, kind in self.appointment_types.items():
+            if kind.activity == "triage":
+                raise ValueError(f"appointment_types.{name}: triage time is not booked as appointments")
         unknown = set(self.triage.outcomes) - {"reject", "signpost"} - set(self.pathways)
         if unknown:
             raise ValueError(f"triage.outcomes: {sorted(unknown)} are not pathways")

@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from sim.calendar import Calendar
-from sim.capacity import clinical_minutes
+from sim.capacity import clinical_minutes, flexible_scope
 from sim.census import MonthFlows, census
 from sim.config import ACTIVITIES, ServiceConfig
 from sim.demand import draw_arrivals, expected_daily_referrals
@@ -27,6 +27,7 @@ from sim.timeline import build_phases
 
 PHASE_AT, RECEIPT_AT, CLINIC_AT, VALIDATION_AT, CENSUS_AT = 0.0, 0.1, 0.5, 0.6, 0.9
 TRIAGE = ACTIVITIES.index("triage")
+FLEX_ORDER = tuple(ACTIVITIES.index(a) for a in ("new", "followup", "group", "triage"))
 
 
 class ServiceModel:
@@ -41,7 +42,10 @@ class ServiceModel:
         self.phase_of_day = self._phase_of_day()
         self.rules_by_phase = [Rules.from_config(p.config) for p in self.phases]
         self.rules = self.rules_by_phase[0]
-        self.minutes = clinical_minutes(self.phases, self.phase_of_day, self.calendar, seed, replication)
+        minutes = clinical_minutes(self.phases, self.phase_of_day, self.calendar, seed, replication)
+        self.minutes_by_role = minutes.tolist()
+        self.planned = minutes.sum(axis=1).tolist()
+        self.scope = flexible_scope(config).tolist()
         self.target_days = service.rtt_target_weeks * 7
         self.patients: list = []
         self.open_clocks: dict[int, float] = {}
@@ -64,7 +68,7 @@ class ServiceModel:
     def _phase_of_day(self) -> np.ndarray:
         index = np.zeros(self.calendar.n_days, dtype=np.int64)
         for number, phase in enumerate(self.phases[1:], start=1):
-            index[max(phase.first_day, 0):] = number
+            index[max(phase.first_day, 0) :] = number
         return index
 
     def _draw_referrals(self) -> None:
@@ -152,7 +156,9 @@ class ServiceModel:
             self._clinic_day(day)
 
     def _validations(self, env: simpy.Environment):
-        dated = sorted((self.calendar.day(e.date), e.validate_list.share) for e in self.config.events if e.validate_list)
+        dated = sorted(
+            (self.calendar.day(e.date), e.validate_list.share) for e in self.config.events if e.validate_list
+        )
         for day, share in dated:
             if 0 <= day < self.calendar.n_days:
                 yield env.timeout(day + VALIDATION_AT - env.now)
@@ -167,18 +173,42 @@ class ServiceModel:
 
     # ----- a clinic day -----------------------------------------------------------------------
     def _clinic_day(self, day: int) -> None:
+        """Triage, then each activity's planned time; unused time then flexes (``_flex``)."""
         for pid in self.rebook_next_day:
             if self.patients[pid].state == State.WAITING_FIRST:
                 self.queue_first_contact(self.patients[pid])
         self.rebook_next_day = []
-        available = self.minutes[day]
-        self.flows.available_minutes += float(available.sum())
-        self._triage(day, available[TRIAGE] + self.carry[TRIAGE])
-        for activity in range(len(ACTIVITIES)):
-            if activity != TRIAGE:
-                self._serve_activity(activity, day, available[activity] + self.carry[activity])
+        by_role, planned = self.minutes_by_role[day], self.planned[day]
+        self.flows.available_minutes += sum(planned)
+        free = [0.0] * len(by_role)
+        for activity, budget in enumerate(planned):
+            left, waiting = self._serve(activity, day, budget + self.carry[activity])
+            self.carry[activity] = left if waiting else 0.0
+            if not waiting and left > 0 and budget > 0:
+                share = min(left, budget) / budget
+                for role, row in enumerate(by_role):
+                    free[role] += row[activity] * share
+        if any(free):
+            self._flex(day, free)
 
-    def _triage(self, day: int, budget: float) -> None:
+    def _flex(self, day: int, free: list[float]) -> None:
+        """Spend roles' unused time on other activities they may deliver, new patients first."""
+        for activity in FLEX_ORDER:
+            allowed = [role for role, row in enumerate(self.scope) if row[activity] and free[role] > 0]
+            budget = sum(free[role] for role in allowed)
+            if budget <= 0:
+                continue
+            left, _ = self._serve(activity, day, budget)
+            for role in allowed:
+                free[role] *= left / budget
+
+    def _serve(self, activity: int, day: int, budget: float) -> tuple[float, bool]:
+        """Use up to ``budget`` minutes on one activity; return minutes left and whether anyone waits."""
+        if activity == TRIAGE:
+            return self._triage(day, budget)
+        return self._serve_activity(activity, day, budget)
+
+    def _triage(self, day: int, budget: float) -> tuple[float, bool]:
         pending, queue, patients = self.pending, self.triage_queue, self.patients
         while pending and pending[0][0] <= day:
             _, pid = heapq.heappop(pending)
@@ -189,7 +219,7 @@ class ServiceModel:
             budget -= cost
             self.flows.used_minutes += cost
             self._triage_outcome(patients[pid], day)
-        self.carry[TRIAGE] = budget if queue else 0.0
+        return budget, bool(queue)
 
     def _triage_outcome(self, patient, day: int) -> None:
         rules = self.rules
@@ -210,7 +240,7 @@ class ServiceModel:
         self.move(patient, State.WAITING_FIRST)
         self.queue_first_contact(patient)
 
-    def _serve_activity(self, activity: int, day: int, budget: float) -> None:
+    def _serve_activity(self, activity: int, day: int, budget: float) -> tuple[float, bool]:
         rules = self.rules
         waiting = False
         for kind in rules.activity_types[activity]:
@@ -222,7 +252,7 @@ class ServiceModel:
                 budget -= cost
                 self.flows.used_minutes += cost
             waiting = waiting or self._has_ready(kind, day)
-        self.carry[activity] = budget if waiting else 0.0
+        return budget, waiting
 
     def _run_session(self, kind: str, day: int) -> int:
         """Book one slot (or one group session) of this type; return patients seen."""

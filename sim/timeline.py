@@ -64,9 +64,7 @@ def apply_changes(config: ServiceConfig, changes: dict[str, Any]) -> ServiceConf
 def build_phases(config: ServiceConfig, calendar: Calendar) -> list[Phase]:
     """Phases of the horizon, each starting on the day a ``set`` event takes effect."""
     phases = [Phase(0, config)]
-    dated = sorted(
-        (calendar.day(e.date), index, e) for index, e in enumerate(config.events) if e.set
-    )
+    dated = sorted((calendar.day(e.date), index, e) for index, e in enumerate(config.events) if e.set)
     for day, index, event in dated:
         try:
             current = apply_changes(phases[-1].config, event.set or {})

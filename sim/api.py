@@ -1,0 +1,89 @@
+"""The Python entry points: run a service for N replications and get pandas tables back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim import plots
+from sim.config import ServiceConfig
+from sim.outputs import manifest, write_figure, write_manifest, write_table
+from sim.results import order_columns, summarise
+from sim.runner import Progress, run_replications
+from sim.scenario import load_config
+
+
+@dataclass
+class RunResult:
+    """Monthly records of every replication, their summary, and the run's manifest."""
+
+    monthly: pd.DataFrame
+    summary: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+    target_weeks: float = 14.0
+
+    def breaches(self) -> pd.DataFrame:
+        """Median and 10-90% band of breaches by scenario and month."""
+        columns = ["scenario", "month", "breaches_p10", "breaches_p50", "breaches_p90"]
+        return self.summary[columns]
+
+    def write(self, out: str | Path, actuals: pd.DataFrame | None = None) -> list[Path]:
+        """Write monthly.csv, summary.csv, manifest.json and the charts into ``out``."""
+        out = Path(out)
+        written = [
+            write_table(self.monthly, out / "monthly.csv"),
+            write_table(self.summary, out / "summary.csv"),
+            write_manifest(self.manifest, out / "manifest.json"),
+        ]
+        written += write_charts(self.summary, out, actuals)
+        return written
+
+
+def write_charts(summary: pd.DataFrame, out: Path, actuals: pd.DataFrame | None = None) -> list[Path]:
+    """Breach and waiting-list fan charts (actuals overlaid) and capacity against demand."""
+    observed = actuals.set_index("month") if actuals is not None else None
+    paths = []
+    for metric, name in (("breaches", "breaches_fan.png"), ("waiting", "waiting_fan.png")):
+        series = observed[metric] if observed is not None and metric in observed else None
+        paths.append(
+            write_figure(lambda p, m=metric, s=series: plots.fan_chart(summary, m, p, actuals=s), out / name)
+        )
+    for scenario in dict.fromkeys(summary["scenario"]):
+        name = (
+            "capacity_demand.png" if summary["scenario"].nunique() == 1 else f"capacity_demand_{scenario}.png"
+        )
+        paths.append(
+            write_figure(lambda p, s=scenario: plots.capacity_demand_chart(summary, p, s), out / name)
+        )
+    return paths
+
+
+def as_config(config: ServiceConfig | str | Path) -> ServiceConfig:
+    return config if isinstance(config, ServiceConfig) else load_config(config)
+
+
+def run(
+    config: ServiceConfig | str | Path,
+    reps: int = 100,
+    seed: int = 0,
+    workers: int | None = None,
+    scenario: str | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run one service for ``reps`` replications.
+
+    ``config`` is a validated ``ServiceConfig`` or the path of a YAML file. Returns the
+    monthly records (one row per replication x month) and their summary.
+    """
+    started = dt.datetime.now(dt.timezone.utc)
+    path = None if isinstance(config, ServiceConfig) else Path(config)
+    service = as_config(config)
+    name = scenario or (path.stem if path else service.service.name)
+    monthly = run_replications(service, reps, seed, workers=workers, progress=progress)
+    monthly.insert(0, "scenario", name)
+    monthly = order_columns(monthly)
+    info = manifest({name: path}, seed, reps, started, {"workers": workers})
+    return RunResult(monthly, summarise(monthly), info, service.service.rtt_target_weeks)

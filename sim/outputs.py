@@ -1,0 +1,100 @@
+"""Writing run outputs atomically: tables, manifests and figures.
+
+Every file is written to a temporary name beside its destination and renamed into place,
+so an interrupted run never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario import file_hash, scenario_files
+
+
+@contextmanager
+def atomic_path(path: Path):
+    """Yield a temporary path next to ``path``; rename it to ``path`` if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> Path:
+    """CSV (or Parquet, by suffix) written atomically."""
+    with atomic_path(path) as temporary:
+        if Path(path).suffix == ".parquet":
+            frame.to_parquet(temporary, index=False)
+        else:
+            frame.to_csv(temporary, index=False, float_format="%.6g")
+    return Path(path)
+
+
+def write_text(text: str, path: Path) -> Path:
+    with atomic_path(path) as temporary:
+        temporary.write_text(text)
+    return Path(path)
+
+
+def write_figure(draw: Callable[[Path], None], path: Path) -> Path:
+    """Call ``draw(temporary_path)`` (which saves a figure there) and move it into place."""
+    with atomic_path(path) as temporary:
+        draw(temporary)
+    return Path(path)
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("dcsim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def manifest(
+    scenarios: dict[str, str | Path | None],
+    seed: int,
+    reps: int,
+    started: dt.datetime,
+    extra: dict | None = None,
+) -> dict:
+    """What is needed to reproduce a run: files and hashes, seed, replications, versions."""
+    files = {}
+    for name, path in scenarios.items():
+        chain = scenario_files(path) if path else []
+        files[name] = [{"path": str(p), "sha256": file_hash(p)} for p in chain]
+    finished = dt.datetime.now(dt.timezone.utc)
+    return {
+        "tool": "dcsim",
+        "version": package_version(),
+        "scenarios": files,
+        "seed": seed,
+        "replications": reps,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "run_seconds": round((finished - started).total_seconds(), 2),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        **(extra or {}),
+    }
+
+
+def write_manifest(content: dict, path: Path) -> Path:
+    return write_text(json.dumps(content, indent=2, default=str) + "\n", path)
