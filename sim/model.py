@@ -133,7 +133,7 @@ class ServiceModel:
         return self.records
 
     def _phase_changes(self, env: simpy.Environment):
-        for phase, rules in zip(self.phases[1:], self.rules_by_phase[1:]):
+        for phase, rules in zip(self.phases[1:], self.rules_by_phase[1:], strict=True):
             yield env.timeout(phase.first_day + PHASE_AT - env.now)
             self.rules = rules
 

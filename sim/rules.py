@@ -110,7 +110,7 @@ class Rules:
 
     def triage_outcome(self, u: float) -> str:
         """Outcome name for a uniform draw (inverse CDF, so draws stay aligned across scenarios)."""
-        for name, edge in zip(self.outcome_names, self.outcome_cdf):
+        for name, edge in zip(self.outcome_names, self.outcome_cdf, strict=True):
             if u < edge:
                 return name
         return self.outcome_names[-1]
