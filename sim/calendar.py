@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import holidays
 import numpy as np
 import pandas as pd
+
+from sim.config import WEEKDAYS, Service
 
 NATION_SUBDIVISION = {
     "england": "ENG",
@@ -35,6 +37,8 @@ class Calendar:
     start: dt.date
     months: int
     nation: str = "wales"
+    clinic_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    bank_holidays_close: bool = True
 
     @cached_property
     def end(self) -> dt.date:
@@ -57,10 +61,12 @@ class Calendar:
 
     @cached_property
     def working(self) -> np.ndarray:
-        """Boolean per day: clinics open (weekday, not a bank holiday)."""
-        weekday = self.dates.dayofweek.to_numpy() < 5
+        """Boolean per day: clinics open (a clinic day, and not a bank holiday if those close)."""
+        open_day = np.isin(self.dates.day_of_week.to_numpy(), self.clinic_days)
+        if not self.bank_holidays_close:
+            return open_day
         closed = np.array([d.date() in self.bank_holidays for d in self.dates])
-        return weekday & ~closed
+        return open_day & ~closed
 
     @cached_property
     def month_of_year(self) -> np.ndarray:
@@ -91,6 +97,15 @@ class Calendar:
         """Day number of a date (may be negative or beyond the horizon)."""
         return (date - self.start).days
 
-    def working_days_per_year(self) -> float:
-        """Mean working days per year over the horizon, for spreading annual leave."""
-        return float(self.working.sum()) * 365.25 / self.n_days
+
+@lru_cache(maxsize=32)
+def _cached_calendar(start, months, nation, clinic_days, bank_holidays_close) -> Calendar:
+    return Calendar(start, months, nation, clinic_days, bank_holidays_close)
+
+
+def calendar_for(service: Service) -> Calendar:
+    """The calendar of a service, shared within a process so bank holidays are looked up once."""
+    days = tuple(sorted(WEEKDAYS.index(d) for d in service.clinic_days))
+    return _cached_calendar(
+        service.start_date, service.horizon_months, service.nation, days, service.bank_holidays
+    )

@@ -19,7 +19,7 @@ from sim.config import ACTIVITIES, JobPlan, ServiceConfig
 from sim.streams import stream
 from sim.timeline import Phase
 
-WORKING_DAYS_PER_WEEK = 5
+STAFF_WORKING_DAYS_PER_YEAR = 253  # 52.18 weeks x 5 days less 8 bank holidays: what leave is counted against
 EXTRA_SESSIONS = "extra_sessions"
 
 
@@ -109,7 +109,7 @@ def _productivity(post: Post, plan: JobPlan, n_days: int, rng: np.random.Generat
 def _absence_probabilities(phases: list[Phase], phase_of_day: np.ndarray, role: str, calendar: Calendar):
     leave = np.zeros(len(phases))
     sick = np.zeros(len(phases))
-    per_year = calendar.working_days_per_year()
+    per_year = STAFF_WORKING_DAYS_PER_YEAR
     for number, phase in enumerate(phases):
         plan = phase.config.job_plans[role]
         leave[number] = min(plan.annual_leave_days / per_year, 1.0)
@@ -127,9 +127,9 @@ def _present(post, phases, phase_of_day, calendar, seed, replication) -> np.ndar
     return ((week_draw >= leave_p) & (day_draw >= sick_p)).astype(float)
 
 
-def minutes_per_wte_day(plan: JobPlan) -> np.ndarray:
-    """Clinical minutes per WTE per working day for each activity, in ACTIVITIES order."""
-    clinical = plan.hours_per_wte * 60 / WORKING_DAYS_PER_WEEK * (1 - plan.non_clinical_share)
+def minutes_per_wte_day(plan: JobPlan, clinic_days: int) -> np.ndarray:
+    """Clinical minutes per WTE per clinic day for each activity, in ACTIVITIES order."""
+    clinical = plan.hours_per_wte * 60 / clinic_days * (1 - plan.non_clinical_share)
     return np.array([clinical * plan.activity_split.get(a, 0.0) for a in ACTIVITIES])
 
 
@@ -145,15 +145,16 @@ def clinical_minutes(
     config = phases[0].config
     n_days = calendar.n_days
     roles = capacity_roles(config)
+    days = len(config.service.clinic_days)
     minutes = np.zeros((n_days, len(roles), len(ACTIVITIES)))
     for post in build_posts(config, calendar):
         plan = config.job_plans[post.role]
         turnover_rng = stream(seed, replication, "turnover", *post.key)
         effective = post.wte * _productivity(post, plan, n_days, turnover_rng)
         effective *= _present(post, phases, phase_of_day, calendar, seed, replication)
-        per_phase = np.array([minutes_per_wte_day(p.config.job_plans[post.role]) for p in phases])
+        per_phase = np.array([minutes_per_wte_day(p.config.job_plans[post.role], days) for p in phases])
         minutes[:, roles.index(post.role)] += effective[:, None] * per_phase[phase_of_day]
-    _add_extra_sessions(config, calendar, minutes[:, -1])
+    _add_extra_sessions(config, calendar, minutes[:, -1], days)
     return minutes * calendar.working[:, None, None]
 
 
@@ -169,11 +170,11 @@ def flexible_scope(config: ServiceConfig) -> np.ndarray:
     return scope
 
 
-def _add_extra_sessions(config: ServiceConfig, calendar: Calendar, minutes: np.ndarray) -> None:
+def _add_extra_sessions(config: ServiceConfig, calendar: Calendar, minutes: np.ndarray, days: int) -> None:
     for event in config.events:
         if event.extra_sessions is None or event.until is None:
             continue
         first = max(calendar.day(event.date), 0)
         last = min(calendar.day(event.until) + 1, calendar.n_days)
         column = ACTIVITIES.index(event.extra_sessions.activity)
-        minutes[first:last, column] += event.extra_sessions.hours_per_week * 60 / WORKING_DAYS_PER_WEEK
+        minutes[first:last, column] += event.extra_sessions.hours_per_week * 60 / days

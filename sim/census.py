@@ -24,6 +24,7 @@ class MonthFlows:
     rejected: int = 0
     first_contacts: int = 0
     clock_stops: int = 0
+    clock_stop_wait_days: float = 0.0
     followup_contacts: int = 0
     dnas: int = 0
     removed: int = 0
@@ -55,6 +56,7 @@ def census(model: ServiceModel, month: int, day: int) -> dict:
     available = record.pop("available_minutes")
     used = record.pop("used_minutes")
     demand = record.pop("demand_minutes")
+    stopped_wait = record.pop("clock_stop_wait_days")
     record.update(
         month=model.calendar.month_labels[month],
         waiting=int(waits.size),
@@ -62,6 +64,9 @@ def census(model: ServiceModel, month: int, day: int) -> dict:
         wait_p50_weeks=float(np.percentile(waits, 50)) if waits.size else 0.0,
         wait_p92_weeks=float(np.percentile(waits, 92)) if waits.size else 0.0,
         max_wait_weeks=float(waits.max()) if waits.size else 0.0,
+        clock_stop_wait_mean_weeks=stopped_wait / flows.clock_stops / 7
+        if flows.clock_stops
+        else float("nan"),
         followup_waiting=due_by,
         followup_overdue=overdue,
         awaiting_triage=model.state_count[State.AWAITING_TRIAGE],

@@ -18,6 +18,8 @@ PROB_TOLERANCE = 1e-6
 ACTIVITIES = ("triage", "new", "followup", "group")
 Activity = Literal["triage", "new", "followup", "group"]
 Nation = Literal["england", "wales", "scotland", "northern_ireland"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Strict(BaseModel):
@@ -43,6 +45,18 @@ class Service(Strict):
         14, gt=0, le=104, description="Referral-to-treatment target in weeks (Wales 14, England 18)."
     )
     nation: Nation = Field("wales", description="UK nation whose bank holidays close clinics.")
+    clinic_days: list[Weekday] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"],
+        description="Days of the week clinics run; contracted hours are spread over them.",
+    )
+    bank_holidays: bool = Field(True, description="Clinics close on the nation's bank holidays.")
+
+    @field_validator("clinic_days")
+    @classmethod
+    def _some_clinic_days(cls, value: list[str]) -> list[str]:
+        if not value or len(set(value)) != len(value):
+            raise ValueError("needs at least one day, each named once")
+        return value
 
 
 class Demand(Strict):

@@ -15,7 +15,7 @@ import heapq
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar
+from sim.calendar import calendar_for
 from sim.capacity import clinical_minutes, flexible_scope
 from sim.census import MonthFlows, census
 from sim.config import ACTIVITIES, ServiceConfig
@@ -37,7 +37,7 @@ class ServiceModel:
         self.config = config
         self.seed, self.replication = seed, replication
         service = config.service
-        self.calendar = Calendar(service.start_date, service.horizon_months, service.nation)
+        self.calendar = calendar_for(service)
         self.phases = build_phases(config, self.calendar)
         self.phase_of_day = self._phase_of_day()
         self.rules_by_phase = [Rules.from_config(p.config) for p in self.phases]
@@ -309,6 +309,8 @@ class ServiceModel:
         if patient.clock_running and patient.contacts >= rules.clock_stop_contact:
             self.stop_clock(patient)
             flows.clock_stops += 1
+            flows.clock_stop_wait_days += day - patient.clock_start
+            patient.clock_stop_day = day
         if patient.state == State.WAITING_FIRST:
             flows.first_contacts += 1
             cdf = rules.followup_cdf[patient.pathway]

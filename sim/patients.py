@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ class Referral:
     dnas: int = 0
     followups_left: int = 0
     version: int = 0
+    clock_stop_day: float = float("nan")
 
 
 def make_referral(model: ServiceModel, index: int) -> Referral:
@@ -65,44 +67,49 @@ def _pathway_shares(model: ServiceModel) -> np.ndarray:
 
 
 def seed_initial_state(model: ServiceModel, rng: np.random.Generator) -> None:
-    """Snapshot at day 0: waiting list by band, referrals awaiting triage, follow-up caseload."""
+    """Snapshot at day 0: waiting list by band, referrals awaiting triage, follow-up caseload.
+
+    Waiting patients get referral dates spread uniformly inside their band.
+    """
     state = model.config.initial_state
     urgent, routine = 0, len(model.config.demand.priorities) - 1
     cumulative = _pathway_shares(model)
     for band in state.waiting_list:
-        for waited in rng.uniform(band.from_weeks * 7, band.to_weeks * 7, band.count):
-            start = -float(np.floor(waited))
-            priority = urgent if rng.random() < state.urgent_share else routine
-            patient = Referral(len(model.patients), start, priority, State.WAITING_FIRST, start)
-            patient.pathway = int(np.searchsorted(cumulative, rng.random(), side="right"))
-            patient.followup_draw = float(rng.random())
+        waited = np.floor(rng.uniform(band.from_weeks * 7, band.to_weeks * 7, band.count))
+        priority = np.where(rng.random(band.count) < state.urgent_share, urgent, routine)
+        pathway = np.searchsorted(cumulative, rng.random(band.count), side="right")
+        followup_draw = rng.random(band.count)
+        for days, rank, route, draw in zip(
+            (-waited).tolist(), priority.tolist(), pathway.tolist(), followup_draw.tolist(), strict=True
+        ):
+            patient = Referral(len(model.patients), days, rank, State.WAITING_FIRST, days)
+            patient.pathway, patient.followup_draw = route, draw
             model.add_patient(patient)
             model.queue_first_contact(patient)
-    for waited in rng.uniform(0, 14, state.awaiting_triage):
-        start = -float(np.floor(waited))
-        patient = Referral(len(model.patients), start, routine, State.AWAITING_TRIAGE, start)
-        patient.triage_draw = float(rng.random())
-        patient.followup_draw = float(rng.random())
+    for days in (-np.floor(rng.uniform(0, 14, state.awaiting_triage))).tolist():
+        patient = Referral(len(model.patients), days, routine, State.AWAITING_TRIAGE, days)
+        patient.triage_draw, patient.followup_draw = rng.random(2).tolist()
         model.add_patient(patient)
         model.queue_triage(patient)
     _seed_followup_caseload(model, rng, state.followup_caseload, cumulative)
 
 
 def _seed_followup_caseload(model: ServiceModel, rng, count: int, cumulative: np.ndarray) -> None:
+    """Patients part-way through episodes: clock stopped, next follow-up due within one interval."""
     rules = model.rules
-    for _ in range(count):
-        pathway = int(np.searchsorted(cumulative, rng.random(), side="right"))
+    with_followups = [i for i, kind in enumerate(rules.followup_type) if kind]
+    if not with_followups or count == 0:
+        return
+    routine = len(model.config.demand.priorities) - 1
+    pathways = np.searchsorted(cumulative, rng.random(count), side="right").tolist()
+    draws, offsets = rng.random(count).tolist(), rng.random(count).tolist()
+    for pathway, draw, offset in zip(pathways, draws, offsets, strict=True):
         if rules.followup_type[pathway] is None:
-            pathway = next((i for i, t in enumerate(rules.followup_type) if t), -1)
-            if pathway < 0:
-                return
-        cdf = rules.followup_cdf[pathway]
-        remaining = max(1, int(np.searchsorted(cdf, rng.random(), side="right")))
-        start = -float(rng.uniform(14, 52 * 7))
-        routine = len(model.config.demand.priorities) - 1
-        patient = Referral(len(model.patients), start, routine, State.IN_FOLLOWUP, start)
+            pathway = with_followups[0]
+        remaining = max(1, bisect.bisect_right(rules.followup_cdf[pathway], draw))
+        patient = Referral(len(model.patients), -14.0, routine, State.IN_FOLLOWUP, -14.0)
         patient.clock_running = False
         patient.contacts = rules.clock_stop_contact
         patient.pathway, patient.followups_left = pathway, remaining
         model.add_patient(patient)
-        model.queue_followup(patient, float(rng.uniform(0, rules.interval_days[pathway])))
+        model.queue_followup(patient, offset * rules.interval_days[pathway])

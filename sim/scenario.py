@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sim.calendar import calendar_for
 from sim.config import ServiceConfig
+from sim.timeline import PhaseError, build_phases
 
 APPENDED_LISTS = ("events",)
 
@@ -87,14 +89,24 @@ def format_validation_error(source: str, error: ValidationError) -> str:
 def validate(document: dict[str, Any], source: str) -> ServiceConfig:
     """Validate a raw document, raising ``ConfigError`` with file-and-field messages."""
     try:
-        return ServiceConfig.model_validate(document)
+        config = ServiceConfig.model_validate(document)
     except ValidationError as error:
         raise ConfigError(format_validation_error(source, error)) from None
+    try:
+        build_phases(config, calendar_for(config.service))
+    except PhaseError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    return config
 
 
 def load_config(path: str | Path) -> ServiceConfig:
     """Load a baseline or scenario YAML (following ``extends:``) into a validated config."""
     document, _ = resolve(Path(path))
+    if "sweep" in document:
+        raise ConfigError(
+            f"{path}: sweep: a sweep stands for several scenarios; run it with `dcsim compare` "
+            "(Python: sim.sweep.load_scenarios)"
+        )
     return validate(document, str(path))
 
 
