@@ -33,7 +33,7 @@ LOG_SIZE_RANGE = (-10.0, 12.0)  # negbin size searched from 5e-5 to 1.6e5 (near 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _num(value: float, digits: int = 4) -> str:
+def plain_number(value: float, digits: int = 4) -> str:
     """A number with about ``digits`` significant figures, in plain (never exponent) notation."""
     if not np.isfinite(value):
         return "inf"
@@ -60,7 +60,7 @@ class Interval:
         return self.high - self.low
 
     def describe(self) -> str:
-        return f"95% CI {_num(self.low, 3)} to {_num(self.high, 3)}"
+        return f"95% CI {plain_number(self.low, 3)} to {plain_number(self.high, 3)}"
 
 
 def wilson(successes: int, trials: int) -> Interval:

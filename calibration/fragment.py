@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from calibration.estimate import MONTH_NAMES, FollowupEstimate, Interval, SnapshotEstimate, _num
+from calibration.estimate import MONTH_NAMES, FollowupEstimate, Interval, SnapshotEstimate, plain_number
 
 if TYPE_CHECKING:
     from calibration.estimate import Estimates
@@ -72,7 +72,7 @@ def _demand_yaml(found: Estimates) -> list[str]:
         _line(
             1,
             "monthly_rate",
-            _num(rate.monthly_rate.value),
+            plain_number(rate.monthly_rate.value),
             f"per month on the snapshot date, before seasonality; {rate.monthly_rate.describe()}",
         ),
     ]
@@ -81,12 +81,12 @@ def _demand_yaml(found: Estimates) -> list[str]:
     else:
         lines.append(_line(1, "seasonality", comment="month-of-year multipliers, mean 1"))
         lines += [
-            f"{'    - ' + _num(m.value):<36}# {name}: {m.describe()}"
+            f"{'    - ' + plain_number(m.value):<36}# {name}: {m.describe()}"
             for name, m in zip(MONTH_NAMES, rate.seasonality, strict=True)
         ]
     trend = rate.annual_trend
     trend_note = f"compound growth per year; {trend.describe()}" if trend else "too few months to estimate"
-    lines.append(_line(1, "annual_trend", _num(trend.value) if trend else "0", trend_note))
+    lines.append(_line(1, "annual_trend", plain_number(trend.value) if trend else "0", trend_note))
     if found.sources:
         lines += _shares_yaml(1, "sources", found.sources, "share of referrals by source")
     lines += _shares_yaml(1, "priorities", found.priorities, "booking order: shortest triage delay first")
@@ -95,26 +95,26 @@ def _demand_yaml(found: Estimates) -> list[str]:
 
 def _triage_yaml(found: Estimates) -> list[str]:
     lines = [_line(0, "triage"), _line(1, "delay_days", comment="median days from referral to triage")]
-    lines += [_line(2, _key(p), _num(d.value), d.describe()) for p, d in found.triage_delay_days.items()]
+    lines += [_line(2, _key(p), plain_number(d.value), d.describe()) for p, d in found.triage_delay_days.items()]
     return lines + _shares_yaml(1, "outcomes", found.triage_outcomes, "share of referrals triaged")
 
 
 def _pathways_yaml(followups: dict[str, FollowupEstimate]) -> list[str]:
     lines = [_line(0, "pathways")] if followups else []
     for name, found in followups.items():
-        spread = f"variance {_num(found.variance)}, mean {_num(found.mean.value)}"
+        spread = f"variance {plain_number(found.variance)}, mean {plain_number(found.mean.value)}"
         lines += [
             _line(1, _key(name)),
             _line(2, "followups", comment=f"from {found.episodes} episodes old enough to have ended"),
             _line(3, "distribution", found.distribution, spread),
-            _line(3, "mean", _num(found.mean.value), found.mean.describe()),
+            _line(3, "mean", plain_number(found.mean.value), found.mean.describe()),
         ]
         if found.dispersion is not None:
             size = found.dispersion
-            lines.append(_line(3, "dispersion", _num(size.value), f"negbin size; {size.describe()}"))
+            lines.append(_line(3, "dispersion", plain_number(size.value), f"negbin size; {size.describe()}"))
         gap = found.interval_weeks
         if gap is not None and 0 < gap.value <= 104:
-            lines.append(_line(2, "interval_weeks", _num(gap.value), f"median gap; {gap.describe()}"))
+            lines.append(_line(2, "interval_weeks", plain_number(gap.value), f"median gap; {gap.describe()}"))
     return lines
 
 
@@ -123,10 +123,10 @@ def _dna_yaml(rate: Interval | None, types: list[str]) -> list[str]:
         return []
     note = f"DNAs per booked contact; {rate.describe()}"
     if not types:
-        return [f"# DNA rate {_num(rate.value, 3)} ({note}): set appointment_types.<type>.dna_rate"]
+        return [f"# DNA rate {plain_number(rate.value, 3)} ({note}): set appointment_types.<type>.dna_rate"]
     lines = [_line(0, "appointment_types")]
     for name in types:
-        lines += [_line(1, _key(name)), _line(2, "dna_rate", _num(rate.value, 3), note)]
+        lines += [_line(1, _key(name)), _line(2, "dna_rate", plain_number(rate.value, 3), note)]
     return lines
 
 
@@ -137,7 +137,7 @@ def _initial_state_yaml(state: SnapshotEstimate) -> list[str]:
         _line(1, "waiting_list", comment=f"{waiting} waiting for first contact, {state.breaches} breaches"),
     ]
     lines += [
-        f"    - {{from_weeks: {_num(a)}, to_weeks: {_num(b)}, count: {c}}}" for a, b, c in state.waiting_list
+        f"    - {{from_weeks: {plain_number(a)}, to_weeks: {plain_number(b)}, count: {c}}}" for a, b, c in state.waiting_list
     ]
     return lines + [
         _line(1, "urgent_share", f"{state.urgent_share:.4f}", "share of the list of the first priority"),
