@@ -95,7 +95,9 @@ def _demand_yaml(found: Estimates) -> list[str]:
 
 def _triage_yaml(found: Estimates) -> list[str]:
     lines = [_line(0, "triage"), _line(1, "delay_days", comment="median days from referral to triage")]
-    lines += [_line(2, _key(p), plain_number(d.value), d.describe()) for p, d in found.triage_delay_days.items()]
+    lines += [
+        _line(2, _key(p), plain_number(d.value), d.describe()) for p, d in found.triage_delay_days.items()
+    ]
     return lines + _shares_yaml(1, "outcomes", found.triage_outcomes, "share of referrals triaged")
 
 
@@ -137,7 +139,8 @@ def _initial_state_yaml(state: SnapshotEstimate) -> list[str]:
         _line(1, "waiting_list", comment=f"{waiting} waiting for first contact, {state.breaches} breaches"),
     ]
     lines += [
-        f"    - {{from_weeks: {plain_number(a)}, to_weeks: {plain_number(b)}, count: {c}}}" for a, b, c in state.waiting_list
+        f"    - {{from_weeks: {plain_number(a)}, to_weeks: {plain_number(b)}, count: {c}}}"
+        for a, b, c in state.waiting_list
     ]
     return lines + [
         _line(1, "urgent_share", f"{state.urgent_share:.4f}", "share of the list of the first priority"),
