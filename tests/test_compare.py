@@ -1,0 +1,158 @@
+"""Comparing scenarios: common random numbers, paired differences, goals and the board table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.board import ACTUAL_ROW, PUBLISHED_ROW
+from sim.cli import app
+from sim.compare import compare
+from sim.goals import GoalError, parse_goal
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
+BASELINE = EXAMPLE / "baseline.yaml"
+
+
+def scenario_file(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def short_files(tmp_path_factory) -> dict[str, Path]:
+    """A 12-month baseline, a copy that only extends it, and one adding two Band 6 posts."""
+    folder = tmp_path_factory.mktemp("compare")
+    base = scenario_file(folder, "short", f"extends: {BASELINE}\nservice: {{horizon_months: 12}}\n")
+    same = scenario_file(folder, "same", "extends: short.yaml\n")
+    posts = scenario_file(
+        folder,
+        "posts",
+        "extends: short.yaml\nevents:\n  - {date: 2024-06-03, add_staff: {role: band6, wte: 2}}\n",
+    )
+    return {"short": base, "same": same, "posts": posts}
+
+
+@pytest.fixture(scope="module")
+def result(short_files):
+    files = short_files
+    return compare([files["short"], files["same"], files["posts"]], reps=6, seed=11, workers=1,
+                   goal="breaches<=300 by 2025-01")
+
+
+def test_identical_scenario_has_zero_paired_difference_everywhere(result):
+    same = result.differences[result.differences["scenario"] == "same"]
+    assert len(same) == 6 * 12  # every replication and month
+    for metric in ("breaches", "waiting", "wait_p92_weeks"):
+        assert (same[f"{metric}_diff"] == 0).all(), metric
+    monthly = result.monthly.set_index(["replication", "month"])
+    base = monthly[monthly["scenario"] == "short"].drop(columns="scenario")
+    copy = monthly[monthly["scenario"] == "same"].drop(columns="scenario")
+    pd.testing.assert_frame_equal(base, copy)
+
+
+def test_paired_differences_match_a_hand_pivot(result):
+    wide = result.monthly.pivot_table(index=["replication", "month"], columns="scenario", values="breaches")
+    by_hand = (wide["posts"] - wide["short"]).groupby(level="month")
+    table = result.comparison[result.comparison["scenario"] == "posts"].set_index("month")
+    np.testing.assert_allclose(table["breaches_diff_mean"], by_hand.mean().reindex(table.index))
+    np.testing.assert_allclose(
+        table["breaches_diff_p90"], by_hand.apply(lambda d: np.percentile(d, 90)).reindex(table.index)
+    )
+    medians = result.monthly[result.monthly["scenario"] == "posts"].groupby("month")["waiting"].median()
+    np.testing.assert_allclose(table["waiting_p50"], medians.reindex(table.index))
+    # Two extra posts from June: by the end of the year breaches are lower in every replication.
+    last = wide.xs("2025-03", level="month")
+    assert (last["posts"] < last["short"]).all()
+
+
+def test_results_do_not_depend_on_worker_count(short_files, result):
+    again = compare([short_files["short"], short_files["posts"]], reps=6, seed=11, workers=2)
+    mine = result.monthly[result.monthly["scenario"].isin(["short", "posts"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, again.monthly)
+
+
+def test_goal_probability_is_the_share_of_replications_meeting_it(result):
+    monthly = result.monthly
+    at = monthly[monthly["month"] == "2025-01"]
+    expected = (at["breaches"] <= 300).groupby(at["scenario"]).mean()
+    goals = result.goals.set_index("scenario")
+    for name in ("short", "same", "posts"):
+        assert goals.loc[name, "probability"] == pytest.approx(expected[name])
+        assert goals.loc[name, "replications"] == 6
+    assert goals.loc["same", "change_from_baseline"] == 0
+
+
+def test_goal_from_a_month_needs_every_later_month():
+    goal = parse_goal("breaches<=5 from 2024-02")
+    monthly = pd.DataFrame(
+        {
+            "scenario": ["a"] * 6,
+            "replication": [0, 0, 0, 1, 1, 1],
+            "month": ["2024-01", "2024-02", "2024-03"] * 2,
+            "breaches": [9, 5, 4, 9, 5, 6],
+        }
+    )
+    assert goal.met(monthly).tolist() == [True, False]
+    assert parse_goal("breaches<=5 by 2024-02").met(monthly).tolist() == [True, True]
+    assert parse_goal("waiting < 3 by 2024-01").op == "<"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("breaches under 5", "expected '<metric><op><number> by|from YYYY-MM'"),
+        ("breaches<=0 in 2025-03", "expected"),
+        ("breaches<=0 by March", "expected"),
+        ("breaches<=0 by 2025-13", "2025-13 is not a month"),
+    ],
+)
+def test_bad_goal_text_is_explained(text, message):
+    with pytest.raises(GoalError) as error:
+        parse_goal(text)
+    assert str(error.value).startswith(f"--goal: {text!r}: ")
+    assert message in str(error.value)
+
+
+def test_goal_outside_the_horizon_or_unknown_metric_fails_before_running(short_files):
+    with pytest.raises(GoalError, match="2030-01 is outside the simulated months"):
+        compare([short_files["short"]], reps=2, seed=1, workers=1, goal="breaches<=0 by 2030-01")
+    with pytest.raises(GoalError, match="no metric 'breachs'"):
+        compare([short_files["short"]], reps=2, seed=1, workers=1, goal="breachs<=0 by 2024-06")
+
+
+def test_board_table_rows_and_rounding(result):
+    actuals = pd.DataFrame(
+        {"month": ["2024-04", "2024-05"], "breaches": [329.0, np.nan], "projected_breaches": [328.0, 335.0]}
+    )
+    board = result.board_table(actuals)
+    months = [f"2024-{m:02d}" for m in range(4, 13)] + ["2025-01", "2025-02", "2025-03"]
+    assert list(board.columns) == ["series", *months]
+    assert list(board["series"]) == [ACTUAL_ROW, PUBLISHED_ROW, "short", "same", "posts"]
+    table = board.set_index("series")
+    assert table.loc[ACTUAL_ROW, "2024-04"] == 329
+    assert pd.isna(table.loc[ACTUAL_ROW, "2024-05"]) and pd.isna(table.loc[PUBLISHED_ROW, "2024-06"])
+    monthly = result.monthly[result.monthly["scenario"] == "posts"]
+    for month in months:
+        median = float(np.median(monthly.loc[monthly["month"] == month, "breaches"]))
+        assert table.loc["posts", month] == int(np.floor(median + 0.5))  # half up: 12.5 -> 13
+
+
+def test_cli_compare_reports_bad_input_without_traceback(short_files, tmp_path):
+    runner = CliRunner()
+    files = [str(short_files["short"]), str(short_files["posts"])]
+    args = ["compare", *files, "--reps", "2", "--out", str(tmp_path)]
+    outcome = runner.invoke(app, [*args, "--goal", "breaches below 5"])
+    assert outcome.exit_code == 2
+    assert "--goal: 'breaches below 5': expected" in outcome.output
+    assert "Traceback" not in outcome.output
+    broken = scenario_file(tmp_path, "broken", "extends: short.yaml\ndemand: {monthly_rat: 5}\n")
+    broken.with_name("short.yaml").write_text(short_files["short"].read_text())
+    outcome = runner.invoke(app, ["compare", str(short_files["short"]), str(broken), "--out", str(tmp_path)])
+    assert outcome.exit_code == 2
+    assert f"{broken}: demand.monthly_rat: unknown key" in outcome.output
