@@ -65,6 +65,13 @@ def as_config(config: ServiceConfig | str | Path) -> ServiceConfig:
     return config if isinstance(config, ServiceConfig) else load_config(config)
 
 
+def run_options(options: dict) -> dict:
+    """The runner options worth recording in a manifest (none of them changes the numbers)."""
+    names = ("backend", "scheduler", "resume", "trace", "batch_size")
+    chosen = {name: options[name] for name in names if options.get(name) not in (None, False)}
+    return {name: str(value) if isinstance(value, Path) else value for name, value in chosen.items()}
+
+
 def run(
     config: ServiceConfig | str | Path,
     reps: int = 100,
@@ -72,18 +79,21 @@ def run(
     workers: int | None = None,
     scenario: str | None = None,
     progress: Progress | None = None,
+    **options,
 ) -> RunResult:
     """Run one service for ``reps`` replications.
 
     ``config`` is a validated ``ServiceConfig`` or the path of a YAML file. Returns the
-    monthly records (one row per replication x month) and their summary.
+    monthly records (one row per replication x month) and their summary. ``options`` go to
+    ``sim.runner.run_replications``: ``backend``, ``scheduler``, ``checkpoint``, ``resume``,
+    ``trace``, ``batch_size``.
     """
     started = dt.datetime.now(dt.timezone.utc)
     path = None if isinstance(config, ServiceConfig) else Path(config)
     service = as_config(config)
     name = scenario or (path.stem if path else service.service.name)
-    monthly = run_replications(service, reps, seed, workers=workers, progress=progress)
+    monthly = run_replications(service, reps, seed, workers=workers, progress=progress, **options)
     monthly.insert(0, "scenario", name)
     monthly = order_columns(monthly)
-    info = manifest({name: path}, seed, reps, started, {"workers": workers})
+    info = manifest({name: path}, seed, reps, started, {"workers": workers, **run_options(options)})
     return RunResult(monthly, summarise(monthly), info, service.service.rtt_target_weeks)

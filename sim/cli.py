@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sim.scenario import ConfigError, load_config
@@ -23,7 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="dcsim: simulate a waiting list month by month and compare scenarios for board papers.",
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 Reps = Annotated[int, typer.Option("--reps", "-n", min=1, help="Replications (more = tighter bands).")]
 Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed: same seed, same numbers.")]
@@ -38,7 +39,7 @@ Actuals = Annotated[
 
 def fail(message: str) -> None:
     """Print a user error and exit 2."""
-    console.print(f"[red]error[/red]: {message}", markup=True, highlight=False, soft_wrap=True)
+    console.print(f"[red]error[/red]: {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -73,14 +74,21 @@ def read_actuals(path: Path | None):
 @app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")]) -> None:
     """Check scenario files against the schema; report every problem as file: field: message."""
+    from sim.sweep import load_scenarios
+
     problems = []
     for path in scenarios:
         try:
-            config = load_config(path)
+            expanded = load_scenarios(path)
         except ConfigError as error:
             problems.append(str(error))
             continue
-        console.print(f"{path}: ok ({config.service.name}, {config.service.horizon_months} months)")
+        except FileNotFoundError:
+            problems.append(f"{path}: file not found")
+            continue
+        service = expanded[0].config.service
+        sweep = f", sweep of {len(expanded)} scenarios" if len(expanded) > 1 else ""
+        console.print(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep})")
     if problems:
         fail("\n".join(problems))
 
@@ -93,16 +101,38 @@ def run(
     seed: Seed = 0,
     workers: Workers = None,
     actuals: Actuals = None,
+    backend: Annotated[
+        str | None, typer.Option(help="serial, processes (default) or dask (see --scheduler).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler tcp://host:port, or 'local' for a local cluster.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Reuse the batches an interrupted run saved in OUT/.batches.")
+    ] = False,
+    trace: Annotated[
+        bool, typer.Option("--trace", help="Also write per-patient event logs to OUT/trace/ (large).")
+    ] = False,
 ) -> None:
     """Run one scenario; write monthly.csv, summary.csv, manifest.json and charts to OUT."""
     from sim.api import run as run_scenario
+    from sim.checkpoint import FOLDER, discard
+    from sim.runner import RunInterrupted
 
+    options = {"backend": backend, "scheduler": scheduler, "resume": resume, "checkpoint": out / FOLDER}
+    options["trace"] = out / "trace" if trace else None
     with user_errors():
         observed = read_actuals(actuals)
         load_config(scenario)
-        with progress_bar(reps, scenario.stem) as advance:
-            result = run_scenario(scenario, reps, seed, workers, progress=advance)
+        try:
+            with progress_bar(reps, scenario.stem) as advance:
+                result = run_scenario(scenario, reps, seed, workers, progress=advance, **options)
+        except (KeyboardInterrupt, RunInterrupted) as error:
+            reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+            console.print(f"{reason}; finished batches are in {out / FOLDER}: rerun with --resume to go on")
+            raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
         result.write(out, observed)
+        discard(out / FOLDER)
     last = result.breaches().iloc[-1]
     console.print(
         f"{scenario.stem}: {reps} replications -> {out}/ ; breaches in {last['month']}: "
@@ -112,3 +142,7 @@ def run(
 
 def main() -> None:  # pragma: no cover - console entry
     app()
+
+
+# Registers calibrate and backtest; compare, solve and sensitivity.
+from sim import cli_calibration, cli_scenarios  # noqa: E402,F401

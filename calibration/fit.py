@@ -1,0 +1,390 @@
+"""Simulation-based fitting: parameters that history cannot give directly, with ranges.
+
+A fit has three steps, all on the stochastic model itself:
+
+1. **Point estimate.** The objective is the mean squared standardised gap between the
+   observed monthly figures and the mean of ``reps`` replications, each month and metric
+   scaled by its between-replication spread (the noise model, measured once at the start
+   from at least 24 replications). Only the months up to the last one observed are
+   simulated. Every evaluation reuses the same seed and replication numbers
+   (common random numbers), so the objective moves smoothly with the parameters and
+   ``scipy.optimize`` (Nelder-Mead in a box scaled to [0, 1]) can search it, starting from
+   the best point of a small space-filling design.
+2. **Ranges.** Approximate Bayesian computation: parameter sets are drawn (a third from the
+   uniform prior over the bounds, the rest from a wider Gaussian around the best of those,
+   mixed with the prior) and each is run for ONE replication with its own random numbers;
+   the sets whose trajectories come nearest the history (distance below a tolerance) form
+   the posterior, importance-weighted for the proposal. Its 5th-95th percentiles are the
+   reported range. A tolerance above zero widens the posterior rather than narrowing it
+   (in recovery trials, tests/test_fit.py, the ranges held the true value 18 and 20 times in 20).
+3. **Forecast.** Each forecast replication draws its parameters from that posterior, so the
+   fan shows uncertainty in the parameters as well as chance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.stats import qmc
+
+from calibration import ranges
+from calibration.history import COMPARABLE, TARGET_METRICS, History, agreement, align, score
+from calibration.parameters import FitError, Parameter, build, describe, overrides
+from calibration.ranges import ABC_REPLICATIONS, abc_distance, weighted_correlation, weighted_quantile
+from calibration.simulate import Simulator
+from sim.config import ServiceConfig
+from sim.results import summarise
+from sim.scenario import load_config
+
+__all__ = [  # the history and ABC helpers are re-exported: analysts meet them through this module
+    "COMPARABLE",
+    "TARGET_METRICS",
+    "FitError",
+    "FitResult",
+    "History",
+    "abc_distance",
+    "agreement",
+    "align",
+    "crn_objective",
+    "diagnose",
+    "fit",
+    "noise_scale",
+    "score",
+    "weighted_correlation",
+    "weighted_quantile",
+]
+
+HORIZON = "service.horizon_months"
+RANGE = (0.05, 0.95)  # the reported range of each parameter: a 90% posterior interval
+SCALE_REPS = 24  # replications behind each month's noise scale (a variance from fewer is erratic)
+WIDE_RANGE, STRONG_CORRELATION, NEAR_BOUND = 0.6, 0.8, 0.01
+Progress = Callable[[str], None]
+
+
+# ----- simulation and the two discrepancies -----------------------------------------------------
+
+
+def _metric_array(runs: list[list[dict]], metrics: list[str]) -> np.ndarray:
+    """Runs x months x metrics."""
+    return np.array([[[record[m] for m in metrics] for record in run] for run in runs], dtype=float)
+
+
+def noise_scale(runs: np.ndarray) -> np.ndarray:
+    """Between-replication standard deviation by month and metric (plus one count, never zero)."""
+    return np.sqrt(runs.var(axis=0, ddof=1) + 1.0)
+
+
+def crn_objective(runs: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> float:
+    """Mean squared standardised gap between the replications' mean and the history."""
+    seen = ~np.isnan(observed)
+    gap = (runs.mean(axis=0) - observed) / scale
+    return float(np.mean(gap[seen] ** 2))
+
+
+@dataclass
+class Problem:
+    """What every step of a fit shares: the simulator, parameters, history and settings."""
+
+    simulator: Simulator
+    parameters: list[Parameter]
+    history: History
+    reps: int
+    seed: int
+    cache: dict[tuple, np.ndarray] = field(default_factory=dict)
+
+    def values(self, unit: np.ndarray) -> dict[str, float]:
+        return {p.path: p.value(u) for p, u in zip(self.parameters, np.clip(unit, 0, 1), strict=True)}
+
+    def run(self, units: list[np.ndarray], replications: list[list[int]]) -> list[np.ndarray]:
+        """Runs x months x metrics for each parameter point, fitted months only."""
+        window = len(self.history.months)
+        tasks = [
+            ({**self.values(u), HORIZON: window}, r)
+            for u, reps in zip(units, replications, strict=True)
+            for r in reps
+        ]
+        records = self.simulator.records(tasks)
+        arrays, start = [], 0
+        for reps in replications:
+            arrays.append(_metric_array(records[start : start + len(reps)], self.history.metrics))
+            start += len(reps)
+        return arrays
+
+    def crn(self, units: list[np.ndarray]) -> list[np.ndarray]:
+        """Common-random-number replications (the same numbers 0..reps-1) at each point, cached."""
+        keys = [tuple(self.values(u).values()) for u in units]
+        todo = [(k, u) for k, u in dict(zip(keys, units, strict=True)).items() if k not in self.cache]
+        if todo:
+            fresh = self.run([u for _, u in todo], [list(range(self.reps))] * len(todo))
+            self.cache.update({k: a for (k, _), a in zip(todo, fresh, strict=True)})
+        return [self.cache[k] for k in keys]
+
+    def scale(self, unit: np.ndarray) -> np.ndarray:
+        """Between-replication spread at one point, from at least SCALE_REPS replications."""
+        return noise_scale(self.run([unit], [list(range(max(self.reps, SCALE_REPS)))])[0])
+
+
+# ----- step 1: point estimate ----------------------------------------------------------------------
+
+
+def _optimise(problem: Problem, start: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    d = len(problem.parameters)
+    observed = problem.history.matrix()
+    scale = problem.scale(start)  # fixed, so the objective is one function
+    trace: list[dict] = []
+
+    def objective_many(units: list[np.ndarray]) -> list[float]:
+        values = [crn_objective(a, observed, scale) for a in problem.crn(units)]
+        trace.extend({**problem.values(u), "objective": v} for u, v in zip(units, values, strict=True))
+        return values
+
+    design = qmc.Sobol(d, scramble=True, seed=problem.seed).random(2 ** int(np.ceil(np.log2(4 * d))))
+    candidates = [start, *design]
+    scores = objective_many(candidates)  # one batch: the pool runs them all in parallel
+    best = candidates[int(np.argmin(scores))]
+    simplex = [best] + [np.where(best + step > 1, best - step, best + step) for step in 0.12 * np.eye(d)]
+    result = minimize(
+        lambda u: objective_many([u])[0],
+        best,
+        method="Nelder-Mead",
+        bounds=[(0.0, 1.0)] * d,
+        # Stop once the simplex is 2% of the box wide: below that the objective's small jumps
+        # (whole patients, whole slots) outweigh its slope, and the ranges are far wider anyway.
+        options={"initial_simplex": np.array(simplex), "xatol": 0.02, "fatol": np.inf, "maxfev": 15 * d + 20},
+    )
+    chosen = result.x if result.fun <= min(scores) else best
+    return np.clip(chosen, 0, 1), trace
+
+
+# ----- the result ----------------------------------------------------------------------------------
+
+
+def parameter_table(
+    parameters: list[Parameter], estimate: dict[str, float], posterior: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per parameter: value before, fitted value, posterior median and range, bounds."""
+    rows = []
+    weights = posterior["weight"].to_numpy()
+    for p in parameters:
+        values = posterior[p.path].to_numpy(dtype=float)
+        low, median, high = (weighted_quantile(values, weights, q) for q in (RANGE[0], 0.5, RANGE[1]))
+        rows.append(
+            {
+                "parameter": p.path,
+                "before": p.start,
+                "estimate": estimate[p.path],
+                "median": median,
+                "low": low,
+                "high": high,
+                "bound_low": p.low,
+                "bound_high": p.high,
+                "share_of_bounds": (high - low) / (p.high - p.low),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def diagnose(table: pd.DataFrame, correlation: pd.DataFrame, checks: pd.DataFrame, ess: float) -> list[str]:
+    """Identifiability and fit warnings, in words an analyst can act on."""
+    warnings = []
+    for row in table.itertuples():
+        if row.share_of_bounds > WIDE_RANGE:
+            warnings.append(
+                f"{row.parameter}: not pinned down by the data: its 90% range spans "
+                f"{row.share_of_bounds:.0%} of the bounds searched; fix it from other evidence or fit "
+                "more series (waiting, first_contacts)"
+            )
+        width = row.bound_high - row.bound_low
+        if min(row.estimate - row.bound_low, row.bound_high - row.estimate) <= NEAR_BOUND * width:
+            warnings.append(f"{row.parameter}: the estimate is at a bound of the search; widen --bounds")
+        if not row.low <= row.estimate <= row.high:
+            warnings.append(
+                f"{row.parameter}: the best-fitting value {row.estimate:.4g} lies outside its posterior "
+                "range; the model may not be able to reproduce this history"
+            )
+    paths = list(correlation.index)
+    for i, first in enumerate(paths):
+        for second in paths[i + 1 :]:
+            r = correlation.loc[first, second]
+            if abs(r) >= STRONG_CORRELATION:
+                warnings.append(
+                    f"{first} and {second} are strongly correlated (r = {r:+.2f}) among the accepted "
+                    "draws: the data fix a combination of them, not each one"
+                )
+    for row in checks.itertuples():
+        if row.fitted and row.months and row.coverage_80 < 0.5:
+            warnings.append(
+                f"{row.series}: only {row.coverage_80:.0%} of fitted months lie inside the 10-90% band"
+            )
+    if ess < 30:
+        warnings.append(f"the posterior rests on few effective draws ({ess:.0f}); raise --draws")
+    return warnings
+
+
+@dataclass
+class FitResult:
+    """A fitted service: estimates with ranges, diagnostics, and a forecast that carries both."""
+
+    parameters: list[Parameter]
+    estimate: dict[str, float]  # best-fitting values (rounded to 4 significant figures)
+    config: ServiceConfig  # the service with the estimates
+    table: pd.DataFrame  # parameter, before, estimate, median, low, high, bounds, share_of_bounds
+    posterior: pd.DataFrame  # accepted ABC draws: one column per parameter, weight, distance
+    correlation: pd.DataFrame
+    history: History
+    forecast: pd.DataFrame  # monthly records of replications with parameters drawn from the posterior
+    forecast_draws: pd.DataFrame  # replication -> parameter values it used
+    summary: pd.DataFrame
+    checks: pd.DataFrame  # agreement of the fan with each comparable history series
+    warnings: list[str]
+    trace: pd.DataFrame  # every objective evaluation of step 1
+    info: dict[str, Any]
+
+    def scenario(self, extends: str | None = None) -> dict[str, Any]:
+        """The fitted scenario document: ``extends`` plus nested overrides of the fitted fields."""
+        document = self.config.model_dump(mode="json")
+        values = {p.path: p.cast(self.estimate[p.path]) for p in self.parameters}
+        changes = overrides(document, values)
+        return {"extends": extends, **changes} if extends else changes
+
+    def write(
+        self, out: str | Path, config_path: str | Path | None = None, yaml_path: str | Path | None = None
+    ) -> list[Path]:
+        """Fitted YAML (``extends: config_path``), report, tables and manifest; see ``calibration.report``."""
+        from calibration.report import write_fit
+
+        return write_fit(self, Path(out), config_path, yaml_path)
+
+
+def _round(value: float, integer: bool) -> float:
+    return float(round(value)) if integer else float(f"{value:.4g}")
+
+
+def _forecast(
+    problem: Problem, posterior: pd.DataFrame, reps: int, horizon: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(np.random.SeedSequence(problem.seed, spawn_key=(ABC_REPLICATIONS + 1,)))
+    chosen = rng.choice(len(posterior), size=reps, p=posterior["weight"].to_numpy())
+    paths = [p.path for p in problem.parameters]
+    draws = posterior.iloc[chosen][paths].reset_index(drop=True)
+    draws.insert(0, "replication", range(reps))
+    tasks = [
+        (
+            {**{p.path: p.cast(row[p.path]) for p in problem.parameters}, HORIZON: horizon},
+            int(row.replication),
+        )
+        for row in (draws.iloc[i] for i in range(reps))
+    ]
+    monthly = problem.simulator.frame(tasks)
+    monthly.insert(0, "scenario", "calibrated")
+    return monthly, draws
+
+
+def fit(
+    config: ServiceConfig | str | Path,
+    history: pd.DataFrame | str | Path,
+    params: list[str],
+    reps: int = 8,
+    seed: int = 0,
+    bounds: dict[str, tuple[float, float]] | None = None,
+    *,
+    targets: dict[str, str] | None = None,
+    draws: int = 600,
+    accept: float = 0.15,
+    forecast_reps: int = 100,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> FitResult:
+    """Fit ``params`` (dotted paths) of ``config`` to the monthly ``history``.
+
+    ``history`` is a table as read by ``calibration.data.read_monthly`` (or its path).
+    ``targets`` maps model metrics to history columns (default: each of breaches, waiting,
+    referrals and first_contacts the history gives). ``reps`` common-random-number
+    replications are run per objective evaluation, ``draws`` single replications for the
+    ranges (the nearest ``accept`` share are kept) and ``forecast_reps`` for the fan.
+    Raises ``FitError`` (a ``ConfigError``) for a parameter, bound or month that does not fit.
+    """
+    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    say = progress or (lambda message: None)
+    source = str(config) if not isinstance(config, ServiceConfig) else "config"
+    service = config if isinstance(config, ServiceConfig) else load_config(config)
+    if not isinstance(history, pd.DataFrame):
+        from calibration.data import read_monthly
+
+        history_source, history = str(history), read_monthly(history)
+    else:
+        history_source = history.attrs.get("source", "history")
+    if reps < 2:
+        raise FitError(f"{source}: --reps: needs at least 2 replications to measure the noise")
+    parameters = describe(service, list(params), bounds, source)
+    observed = align(service, history, targets, history_source)
+    paths = [p.path for p in parameters]
+    document = service.model_dump(mode="python")
+    with Simulator(document, seed, workers) as simulator:
+        problem = Problem(simulator, parameters, observed, reps, seed)
+        say(f"step 1/3: best fit of {len(paths)} parameter(s) to {len(observed.months)} months")
+        start = np.array([np.clip(p.unit(p.start), 0, 1) for p in parameters])
+        best_unit, trace = _optimise(problem, start)
+        estimate = {p.path: _round(p.value(u), p.integer) for p, u in zip(parameters, best_unit, strict=True)}
+        best_unit = np.array([p.unit(estimate[p.path]) for p in parameters])
+        best_runs = problem.crn([best_unit])[0]
+        scale = problem.scale(best_unit)
+        objective = crn_objective(best_runs, observed.matrix(), scale)
+        say(f"step 2/3: ranges from {draws} single-replication draws")
+        posterior = ranges.posterior(problem, scale, draws, accept)
+        say(f"step 3/3: forecast of {forecast_reps} replications with parameters from the posterior")
+        forecast, forecast_draws = _forecast(
+            problem, posterior, forecast_reps, service.service.horizon_months
+        )
+        replications_run = simulator.replications_run
+    fitted = build(document, {p.path: p.cast(estimate[p.path]) for p in parameters})
+    summary = summarise(forecast)
+    table = parameter_table(parameters, estimate, posterior)
+    correlation = weighted_correlation(posterior, paths)
+    checks = agreement(summary, observed)
+    weights = posterior["weight"].to_numpy()
+    ess = float(weights.sum() ** 2 / np.sum(weights**2))
+    info = {
+        "config": source,
+        "history": history_source,
+        "parameters": paths,
+        "bounds": {p.path: [p.low, p.high] for p in parameters},
+        "targets": observed.columns,
+        "months_fitted": [observed.months[0], observed.months[-1]],
+        "reps": reps,
+        "seed": seed,
+        "draws": draws,
+        "accepted": len(posterior),
+        "effective_draws": round(ess, 1),
+        "tolerance": float(posterior["distance"].max()),
+        "objective": objective,
+        "objective_evaluations": len(trace),
+        "forecast_reps": forecast_reps,
+        "replications_run": replications_run,
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - clock, 1),
+    }
+    return FitResult(
+        parameters,
+        estimate,
+        fitted,
+        table,
+        posterior,
+        correlation,
+        observed,
+        forecast,
+        forecast_draws,
+        summary,
+        checks,
+        diagnose(table, correlation, checks, ess),
+        pd.DataFrame(trace),
+        info,
+    )

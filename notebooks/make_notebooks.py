@@ -1,0 +1,417 @@
+"""Write the worked-analysis notebooks (without outputs) from the cell texts below.
+
+The notebooks are stored without outputs so that they are small, reviewable and always
+re-run from scratch; ``tests/test_notebooks.py`` executes them. Edit the cells here and
+run ``python notebooks/make_notebooks.py`` to rewrite them (the test checks the stored
+notebooks match this file).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+
+SETUP = '''\
+from pathlib import Path
+
+from IPython.display import Image, display
+
+# Find the dcsim folder (the one holding pyproject.toml), wherever Jupyter was started.
+ROOT = Path.cwd().resolve()
+while not (ROOT / "pyproject.toml").exists():
+    if ROOT == ROOT.parent:
+        raise FileNotFoundError("Open this notebook from inside the dcsim folder.")
+    ROOT = ROOT.parent
+EXAMPLE = ROOT / "scenarios" / "example"
+OUT = ROOT / "results" / "notebooks" / "{name}"  # charts are saved here as well as shown
+OUT.mkdir(parents=True, exist_ok=True)
+
+REPS = 20    # replications: 20 runs in seconds; use 200 or more for figures you quote
+SEED = 2024  # the same seed gives the same numbers every time'''
+
+QUICKSTART = [
+    ("markdown", """\
+# Quickstart: run a service, read the charts, change one assumption
+
+This notebook runs the example service, a children's occupational therapy team in Wales,
+doing nothing new, and shows how many children are likely to be waiting over the 14-week
+target each month. Then it changes one assumption and shows the difference.
+
+Run the cells from top to bottom (Shift+Enter). It takes about a minute."""),
+    ("code", SETUP.format(name="01_quickstart")),
+    ("markdown", """\
+## 1. Load the example service
+
+`scenarios/example/baseline.yaml` describes the whole service: referrals, triage,
+pathways, job plans, staff in post and the waiting list at the end of March 2024. Apart
+from the reported breach figures, its numbers are stated assumptions (the file says
+which). The [YAML reference](../docs/yaml-reference.md) explains every field."""),
+    ("code", """\
+from sim.scenario import load_config
+
+baseline = load_config(EXAMPLE / "baseline.yaml")
+service = baseline.service
+print(f"{service.name}: {service.horizon_months} months from {service.start_date}")
+print(f"Referrals a month (average): {baseline.demand.monthly_rate:g}")
+for group in baseline.workforce:
+    print(f"  {group.role}: {group.wte:g} WTE in post")
+bands = baseline.initial_state.waiting_list
+over = sum(band.count for band in bands if band.from_weeks >= service.rtt_target_weeks)
+print(f"Waiting at the start: {sum(band.count for band in bands)}, "
+      f"of whom {over} over {service.rtt_target_weeks:g} weeks")"""),
+    ("markdown", """\
+## 2. Run it
+
+The simulator plays the service forward day by day: referrals arrive at random, are
+triaged, wait, are seen when clinic time allows, miss appointments, have follow-ups. Each
+*replication* is one equally likely version of the next three years; we run `REPS` of them.
+`breaches()` gives, for each month end, the median number waiting over 14 weeks and the
+10th and 90th percentiles across replications (80% of runs lie between them)."""),
+    ("code", """\
+from sim.api import run
+
+do_nothing = run(baseline, reps=REPS, seed=SEED, scenario="do nothing")
+do_nothing.breaches().head(12).round(0)"""),
+    ("markdown", """\
+## 3. The breach fan chart
+
+The line is the median, the shaded band the 10th to 90th percentile. The black dots are
+the breaches the service reported for April to July 2024 (Hywel Dda University Health
+Board, Quality, Safety and Experience Committee paper, 5 December 2024). If the dots sit
+well outside the band, the baseline needs calibrating (notebook 03) before its scenarios
+are trusted."""),
+    ("code", """\
+from calibration.data import read_monthly
+from sim import plots
+
+actuals = read_monthly(EXAMPLE / "actuals.csv").set_index("month")
+plots.fan_chart(do_nothing.summary, "breaches", OUT / "breaches.png", actuals=actuals["breaches"])
+display(Image(OUT / "breaches.png"))"""),
+    ("markdown", """\
+## 4. The waiting list, and capacity against demand
+
+Everyone with the RTT clock running counts as waiting, whatever their wait. The second
+chart shows why the list moves: clinical hours available after leave, sickness and
+vacancies, the hours used, and the workload referred each month. When the workload line
+sits above the hours available, the list grows."""),
+    ("code", """\
+plots.fan_chart(do_nothing.summary, "waiting", OUT / "waiting.png")
+display(Image(OUT / "waiting.png"))
+plots.capacity_demand_chart(do_nothing.summary, OUT / "capacity_demand.png")
+display(Image(OUT / "capacity_demand.png"))"""),
+    ("markdown", """\
+## 5. Change one assumption and run again
+
+Suppose Band 6 therapists could spend 70% of their time with patients instead of 65%
+(less travel, say, by seeing children in school clinics): the non-clinical share falls from
+0.35 to 0.30. `apply_changes` takes dotted field names, as in the YAML file, and checks the
+new value like `dcsim validate` does. Running with the same seed means both runs see the
+same referrals, absences and missed appointments, so the difference is the change itself."""),
+    ("code", """\
+import pandas as pd
+
+from sim.timeline import apply_changes
+
+more_clinical = apply_changes(baseline, {"job_plans.band6.non_clinical_share": 0.30})
+changed = run(more_clinical, reps=REPS, seed=SEED, scenario="Band 6 non-clinical 30%")
+both = pd.concat([do_nothing.summary, changed.summary])
+months = ["2024-09", "2025-03", "2026-03", "2027-03"]
+both[both["month"].isin(months)].pivot(index="scenario", columns="month", values="breaches_p50")"""),
+    ("markdown", """\
+The table shows each scenario's median. Because both runs used the same random numbers,
+we can also subtract them replication by replication: the **paired difference** below
+(negative = fewer breaches than doing nothing) is the effect of the change, with a range
+much narrower than the gap between two separate fans."""),
+    ("code", """\
+paired = changed.monthly.merge(do_nothing.monthly, on=["replication", "month"], suffixes=("", "_do_nothing"))
+paired["difference"] = paired["breaches"] - paired["breaches_do_nothing"]
+spread = paired.groupby("month")["difference"].quantile([0.1, 0.5, 0.9]).unstack()
+spread.columns = ["10th percentile", "median", "90th percentile"]
+spread.loc[months]"""),
+    ("code", """\
+plots.fan_chart(both, "breaches", OUT / "breaches_both.png", actuals=actuals["breaches"])
+display(Image(OUT / "breaches_both.png"))"""),
+    ("markdown", """\
+## Next
+
+- The same run from the command line, with all the charts and tables written to a folder:
+  `dcsim run scenarios/example/baseline.yaml --reps 200 --out results/baseline`.
+- Notebook 02 compares the improvement plan's workforce scenarios and solves for the staff
+  needed; notebook 03 fits the model to the reported breaches.
+- The [modelling guide](../docs/modelling-guide.md) explains every assumption."""),
+]
+
+WORKFORCE = [
+    ("markdown", """\
+# Workforce scenarios: what would each option do to breaches?
+
+The improvement plan for the example service considered more staff and a change of access.
+This notebook compares four scenarios on the same random numbers, asks how likely each is
+to have no child waiting over 14 weeks by a date, and works out how many extra Band 6
+therapists would be needed to be confident of it. It takes about a minute."""),
+    ("code", SETUP.format(name="02_workforce_scenarios")),
+    ("markdown", """\
+## The scenarios
+
+Each scenario file changes the baseline (`extends: baseline.yaml`) and says why at its top:
+
+- `baseline.yaml`: do nothing new.
+- `three_band6_posts.yaml`: three funded Band 6 posts; two start in October 2024, the third
+  about four months later.
+- `council_band6.yaml`: those three, plus a council-funded Band 6 (0.8 WTE for NHS clinics)
+  from spring 2025.
+- `open_referrals.yaml`: parents and schools may refer from September 2024; more referrals,
+  longer triage, more signposting, no extra staff."""),
+    ("code", """\
+from sim.compare import compare
+
+files = ["baseline.yaml", "three_band6_posts.yaml", "council_band6.yaml", "open_referrals.yaml"]
+result = compare([EXAMPLE / name for name in files], reps=REPS, seed=SEED, goal="breaches<=0 by 2026-03")
+result.names"""),
+    ("markdown", """\
+## Breaches by month: the board-paper table
+
+One row per scenario (its median across replications), months across, with the reported
+actuals and the projection the service published. The same table is written as
+`board_table.xlsx` by `dcsim compare`."""),
+    ("code", """\
+from calibration.data import read_monthly
+
+actuals = read_monthly(EXAMPLE / "actuals.csv")
+board = result.board_table(actuals)
+board[["series", "2024-04", "2024-07", "2024-10", "2025-03", "2025-09", "2026-03", "2027-03"]]"""),
+    ("code", """\
+from sim import plots
+
+plots.fan_chart(result.summary, "breaches", OUT / "breaches_fan.png",
+                actuals=actuals.set_index("month")["breaches"], target_line=0)
+display(Image(OUT / "breaches_fan.png"))"""),
+    ("markdown", """\
+## Paired differences
+
+Every scenario ran with the same seed, so replication 1 of each saw the same referrals,
+absences and missed appointments. Subtracting the baseline replication by replication
+leaves the effect of the change: below, the median difference in breaches from doing
+nothing and the range 80% of the differences fall in (negative = fewer breaches)."""),
+    ("code", """\
+months = ["2024-12", "2025-03", "2025-09", "2026-03"]
+columns = ["scenario", "month", "breaches_diff_p10", "breaches_diff_mean", "breaches_diff_p90"]
+differences = result.comparison.loc[result.comparison["month"].isin(months), columns]
+differences[differences["scenario"] != result.baseline].round(0)"""),
+    ("markdown", """\
+## How likely is it that no child waits over 14 weeks?
+
+`goals` gives, for the goal set above (no breaches at the end of March 2026), the share of
+replications that met it and a 90% interval for that share. With only 20 replications the
+interval is wide: use 200 or more before quoting a probability. The loop after it asks the
+same question for other month ends."""),
+    ("code", """\
+result.goals.round(2)"""),
+    ("code", """\
+import pandas as pd
+
+from sim.goals import parse_goal
+
+by_date = {}
+for month in ["2025-06", "2025-12", "2026-06", "2027-03"]:
+    goal = parse_goal(f"breaches<=0 by {month}")
+    by_date[month] = goal.probability(result.monthly).set_index("scenario")["probability"]
+pd.DataFrame(by_date)"""),
+    ("markdown", """\
+## How many Band 6 WTE would we need?
+
+`solve` changes one lever and finds the least value that meets a goal with a given
+probability. Here the lever is the number of Band 6 WTE starting in October 2024 (the
+first event of `three_band6_posts.yaml`, written `events.0.add_staff.wte`; the later post
+stays as it is), the goal is no breaches by the end of December 2025, and we want to be 80%
+sure. The lever values tried, with their probabilities, are in `evaluations`."""),
+    ("code", """\
+from sim.solve import solve
+
+answer = solve(EXAMPLE / "three_band6_posts.yaml", lever="events.0.add_staff.wte",
+               goal="breaches<=0 by 2025-12", confidence=0.8, low=0, high=6, step=1,
+               reps=REPS, seed=SEED)
+print(answer.message)
+answer.evaluations[["value", "probability", "p_low", "p_high", "meets_confidence"]]"""),
+    ("markdown", """\
+## Next
+
+- The same comparison from the command line writes a self-contained `report.html` for a
+  board paper:
+  `dcsim compare scenarios/example/baseline.yaml scenarios/example/three_band6_posts.yaml
+  scenarios/example/council_band6.yaml scenarios/example/open_referrals.yaml
+  --actuals scenarios/example/actuals.csv --goal "breaches<=0 by 2026-03" --reps 200 --out results/plan`.
+- `dcsim solve` does the last step (`--lever`, `--goal`, `--confidence`, `--low`, `--high`, `--step`).
+- Before trusting any of this for your own service, check its do-nothing run against your
+  reported figures: notebook 03."""),
+]
+
+CALIBRATE = [
+    ("markdown", """\
+# Calibrate the example to the published breach figures
+
+A projection is only as good as the baseline behind it. The example service's referral
+volume, caseload and staffing are not published: they are assumptions. What *is*
+published is the service's own projection of breaches if nothing changed, for April 2024
+to March 2025, and the breaches it actually reported for April to July 2024. This notebook
+checks the baseline against those figures, fits the assumption that cannot be looked up,
+shows how sure we can be of it, and tests the method by hiding months from the fit. It
+takes about a minute."""),
+    ("code", SETUP.format(name="03_calibrate_to_actuals")),
+    ("markdown", """\
+## 1. The published figures
+
+`actuals.csv` holds the reported breaches (`breaches`) and the service's published
+do-nothing projection (`projected_breaches`), from Hywel Dda University Health Board's
+Quality, Safety and Experience Committee paper of 5 December 2024. Blank cells are months
+not reported."""),
+    ("code", """\
+from calibration.data import read_monthly
+
+history = read_monthly(EXAMPLE / "actuals.csv")
+history"""),
+    ("markdown", """\
+## 2. Which line should a do-nothing model match?
+
+The baseline models the service doing nothing new, so it should follow the service's own
+do-nothing projection. The reported breaches fall from May while that projection rises:
+something was already bringing them down (improvement work under way, perhaps). A
+do-nothing model fitted to them would mistake that for the service's usual capacity. So
+the projection is what we fit, and the reported breaches are kept aside as a check.
+
+Here is the baseline as written, against both: the projection as black dots, the reported
+breaches as open red diamonds."""),
+    ("code", """\
+from calibration.report import history_chart
+from sim.api import run
+
+before = run(EXAMPLE / "baseline.yaml", reps=REPS, seed=SEED, scenario="baseline as written")
+observed = history.set_index("month")
+series = [("published do-nothing projection", observed["projected_breaches"], True),
+          ("reported breaches", observed["breaches"], False)]
+history_chart(before.summary, "breaches", series, OUT / "before.png", "Baseline as written",
+              last_month="2025-09")
+display(Image(OUT / "before.png"))"""),
+    ("markdown", """\
+## 3. Fit what cannot be looked up
+
+The share of Band 6 time not spent with children (`job_plans.band6.non_clinical_share`,
+0.35 in the baseline) is not published, and it moves breaches directly. `fit` searches it
+between 0.2 and 0.55 for the value that brings the model's breaches closest to the
+projection, then works out the range of values consistent with it. Twelve months of one
+series can fix about one number: fitting a second (say the monthly removal rate) as well
+leaves it unidentified, and the fit says so.
+
+`reps`, `draws` and `forecast_reps` are kept small so the notebook runs quickly; the
+command line defaults are larger. The table gives the value before, the best fit
+(`estimate`) and the 90% range (`low` to `high`)."""),
+    ("code", """\
+from calibration.fit import fit
+
+fitted = ["job_plans.band6.non_clinical_share"]
+result = fit(EXAMPLE / "baseline.yaml", EXAMPLE / "actuals.csv", fitted, reps=4, seed=SEED,
+             bounds={"job_plans.band6.non_clinical_share": (0.2, 0.55)},
+             targets={"breaches": "projected_breaches"}, draws=200, forecast_reps=REPS)
+result.table[["parameter", "before", "estimate", "low", "high", "share_of_bounds"]]"""),
+    ("markdown", """\
+## 4. Can we trust it? The diagnostics
+
+The fit says plainly when the figures cannot pin a parameter down (its range covers most of
+the box searched), when the best value sits at the edge of the box, when two parameters
+trade off against each other, or when too few draws were kept. A parameter the figures
+cannot fix should come from other evidence (a job-plan audit, say), not from the fit."""),
+    ("code", """\
+for warning in result.warnings or ["none"]:
+    print("-", warning)"""),
+    ("markdown", """\
+## 5. The fit against the figures
+
+The calibrated model (each replication draws its parameter from the range above, so the
+band carries that uncertainty too) against the projection it was fitted to and the reported
+breaches it was not. `checks` scores both: `mae` is the average gap between the median and
+the figures, `bias` its sign (positive = model above), `coverage_80` the share of months
+inside the 10-90% band (about 0.8 is right)."""),
+    ("code", """\
+result.write(OUT / "fit", EXAMPLE / "baseline.yaml")
+display(Image(OUT / "fit" / "fit_breaches.png"))
+result.checks"""),
+    ("markdown", """\
+The fit is saved as a scenario file that `extends:` the baseline and changes only the
+fitted field, ready for `dcsim run` or `dcsim compare`, beside a full HTML report
+(`fit_report.html`):"""),
+    ("code", """\
+print((OUT / "fit" / "calibrated.yaml").read_text())"""),
+    ("markdown", """\
+## 6. Backtest: would it have predicted months it had not seen?
+
+`backtest` fits on the first `k` months only and forecasts the rest, which the fit never
+sees. Here it fits on April to November 2024 of the projection and is scored on December
+2024 to March 2025."""),
+    ("code", """\
+from calibration.backtest import backtest
+
+test = backtest(EXAMPLE / "baseline.yaml", EXAMPLE / "actuals.csv", fitted, k=8, reps=4, seed=SEED,
+                bounds={"job_plans.band6.non_clinical_share": (0.2, 0.55)},
+                targets={"breaches": "projected_breaches"}, draws=200, forecast_reps=REPS)
+print("fitted on", test.train_months[0], "to", test.train_months[-1])
+test.scores"""),
+    ("code", """\
+test.write(OUT / "backtest", EXAMPLE / "baseline.yaml")
+display(Image(OUT / "backtest" / "backtest_breaches.png"))"""),
+    ("markdown", """\
+## What this tells a planner
+
+- The do-nothing baseline can be made to follow the service's own projection by one
+  unpublished number, and the table above says how precisely the projection fixes it.
+- The reported breaches sit below the calibrated do-nothing median (a positive `bias` for
+  `breaches` in `checks`): whatever brought them down is not in the do-nothing model, and a
+  board paper should say what it was before the projection is used to size the plan.
+- The same steps from the command line write the fitted scenario and an HTML report:
+  `dcsim calibrate scenarios/example/baseline.yaml --data scenarios/example/actuals.csv
+  --target breaches=projected_breaches --fit job_plans.band6.non_clinical_share
+  --bounds job_plans.band6.non_clinical_share=0.2,0.55 --out results/fit`, and
+  `dcsim backtest` with the same options and `--train-months 8`.
+- The [calibration guide](../docs/calibration.md) covers estimating a baseline from a
+  patient-level extract, the monthly file format and every option."""),
+]
+
+NOTEBOOKS = {
+    "01_quickstart.ipynb": QUICKSTART,
+    "02_workforce_scenarios.ipynb": WORKFORCE,
+    "03_calibrate_to_actuals.ipynb": CALIBRATE,
+}
+
+
+def notebook(cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    """A notebook without outputs, with stable cell ids (so rewriting it changes nothing)."""
+    made = []
+    for number, (kind, source) in enumerate(cells, start=1):
+        make = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        cell = make(source)
+        cell["id"] = f"cell-{number:02d}"
+        made.append(cell)
+    book = nbformat.v4.new_notebook(cells=made)
+    book.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    return book
+
+
+def text(cells: list[tuple[str, str]]) -> str:
+    """The notebook file's text."""
+    return nbformat.writes(notebook(cells)) + "\n"
+
+
+def main(folder: Path = HERE) -> None:
+    for name, cells in NOTEBOOKS.items():
+        (folder / name).write_text(text(cells))
+        print(folder / name)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
