@@ -306,6 +306,8 @@ class Event(Strict):
             raise ValueError(f"an event needs exactly one of {list(actions)}, got {given}")
         if self.until and self.until < self.date:
             raise ValueError("until is before date")
+        if self.remove_staff is not None and self.remove_staff.recruitment_lag_weeks:
+            raise ValueError("remove_staff leaves posts vacant; a recruitment lag belongs to add_staff")
         if self.extra_sessions is not None and self.until is None:
             raise ValueError("extra_sessions needs an `until` date")
         return self

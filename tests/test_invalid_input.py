@@ -82,3 +82,13 @@ def test_bad_set_event_names_the_event(tmp_path):
     result = run_cli("validate", str(write(tmp_path, document)))
     assert result.returncode == 2
     assert "events.0.set.triage.minutes_per_refferal" in " ".join(result.stderr.split())
+
+
+def test_a_recruitment_lag_on_removed_posts_is_refused(tmp_path):
+    document = service_document()
+    document["events"] = [
+        {"date": "2024-06-03", "remove_staff": {"role": "band6", "wte": 1, "recruitment_lag_weeks": 8}}
+    ]
+    result = run_cli("validate", str(write(tmp_path, document)))
+    assert result.returncode == 2
+    assert "events.0: remove_staff leaves posts vacant" in " ".join(result.stderr.split())
