@@ -67,6 +67,9 @@ def _call_with_shared(function: Callable, item: Any) -> Any:
     return function(*_shared, item)
 
 
+WORKER_LOST = "a worker process stopped (killed, or out of memory)"
+
+
 class ProcessBackend:
     """A local process pool, one worker per core by default."""
 
@@ -90,7 +93,10 @@ class ProcessBackend:
         limit = self.workers * IN_FLIGHT_PER_WORKER
         while True:
             for item in queue:
-                pending[self._pool.submit(_call_with_shared, function, item)] = item
+                try:
+                    pending[self._pool.submit(_call_with_shared, function, item)] = item
+                except BrokenProcessPool:  # a worker died before its result was collected
+                    raise WorkerLost(WORKER_LOST) from None
                 if len(pending) >= limit:
                     break
             if not pending:
@@ -101,7 +107,7 @@ class ProcessBackend:
                 try:
                     result = future.result()
                 except BrokenProcessPool:
-                    raise WorkerLost("a worker process stopped (killed, or out of memory)") from None
+                    raise WorkerLost(WORKER_LOST) from None
                 yield item, result
 
     def _stop(self, interrupted: bool) -> None:
