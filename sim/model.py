@@ -23,7 +23,7 @@ from sim.demand import draw_arrivals, expected_daily_referrals
 from sim.patients import State, make_referral, seed_initial_state
 from sim.rules import Rules
 from sim.streams import UniformBlock, stream
-from sim.timeline import build_phases
+from sim.timeline import build_phases, phase_of_day
 
 PHASE_AT, RECEIPT_AT, CLINIC_AT, VALIDATION_AT, CENSUS_AT = 0.0, 0.1, 0.5, 0.6, 0.9
 TRIAGE = ACTIVITIES.index("triage")
@@ -39,7 +39,7 @@ class ServiceModel:
         service = config.service
         self.calendar = calendar_for(service)
         self.phases = build_phases(config, self.calendar)
-        self.phase_of_day = self._phase_of_day()
+        self.phase_of_day = phase_of_day(self.phases, self.calendar.n_days)
         self.rules_by_phase = [Rules.from_config(p.config) for p in self.phases]
         self.rules = self.rules_by_phase[0]
         minutes = clinical_minutes(self.phases, self.phase_of_day, self.calendar, seed, replication)
@@ -65,12 +65,6 @@ class ServiceModel:
         seed_initial_state(self, stream(seed, replication, "initial_state"))
 
     # ----- set-up -----------------------------------------------------------------------
-    def _phase_of_day(self) -> np.ndarray:
-        index = np.zeros(self.calendar.n_days, dtype=np.int64)
-        for number, phase in enumerate(self.phases[1:], start=1):
-            index[max(phase.first_day, 0) :] = number
-        return index
-
     def _draw_referrals(self) -> None:
         demand = self.config.demand
         expected = expected_daily_referrals(self.phases, self.calendar, self.phase_of_day)

@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from sim.calendar import Calendar
@@ -77,10 +78,9 @@ def build_phases(config: ServiceConfig, calendar: Calendar) -> list[Phase]:
     return phases
 
 
-def phase_index_by_day(phases: list[Phase], n_days: int) -> list[int]:
+def phase_of_day(phases: list[Phase], n_days: int) -> np.ndarray:
     """Index of the phase in force on each day."""
-    index = [0] * n_days
+    index = np.zeros(n_days, dtype=np.int64)
     for number, phase in enumerate(phases[1:], start=1):
-        for day in range(max(phase.first_day, 0), n_days):
-            index[day] = number
+        index[max(phase.first_day, 0) :] = number
     return index
