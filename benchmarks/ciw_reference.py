@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import ciw
 import pandas as pd
 
-from sim.config import ServiceConfig
+from sim.engine.config import ServiceConfig
 
 
 @dataclass(frozen=True)

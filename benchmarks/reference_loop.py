@@ -6,7 +6,7 @@ capacity, arrivals and starting snapshot a ``ServiceModel`` draws when it is bui
 spends random numbers in the same order, so on a service without dated events it gives
 the engine's monthly figures exactly: the benchmark checks that before timing it.
 
-Logic, as in ``sim.model``: referrals wait a triage delay, are triaged by priority then
+Logic, as in ``sim.engine.model``: referrals wait a triage delay, are triaged by priority then
 receipt with triage minutes, then wait for a first contact by priority then longest wait;
 each working day's minutes per activity are spent slot by slot (follow-ups due first),
 unspent minutes carry over while anyone waits or else flex to other activities the role
@@ -21,9 +21,9 @@ import heapq
 
 import numpy as np
 
-from sim.model import FLEX_ORDER, ServiceModel
-from sim.patients import State
-from sim.streams import UniformBlock, stream
+from sim.engine.model import FLEX_ORDER, ServiceModel
+from sim.engine.patients import State
+from sim.engine.streams import UniformBlock, stream
 
 AWAITING, WAITING, FOLLOWUP, DISCHARGED, REMOVED, REJECTED, SIGNPOSTED = (int(s) for s in State)
 

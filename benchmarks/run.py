@@ -44,7 +44,7 @@ SEED = 2024
 # ----- services ---------------------------------------------------------------------------------
 def service(path: Path, horizon: int | None = None, scale: float = 1.0):
     """A service from YAML, optionally with another horizon and volume x staff x snapshot scaled."""
-    from sim.scenario import resolve, validate
+    from sim.engine.scenario import resolve, validate
 
     document, _ = resolve(path)
     if horizon:
@@ -82,7 +82,7 @@ def peak_mb() -> tuple[float, float]:
 # ----- jobs run in a fresh subprocess (``--job``) -----------------------------------------------------
 def warm_up(config) -> None:
     """One untimed month: imports, bank-holiday tables and other one-off caches are filled."""
-    from sim.model import ServiceModel
+    from sim.engine.model import ServiceModel
 
     short = config.model_copy(update={"service": config.service.model_copy(update={"horizon_months": 1})})
     ServiceModel(short, SEED, 0).run()
@@ -93,7 +93,7 @@ def job_throughput(path: str, reps: int, horizon: int | None = None, ciw: bool =
     import ciw_reference
     import reference_loop
 
-    from sim.model import ServiceModel
+    from sim.engine.model import ServiceModel
 
     config = service(Path(path), horizon)
     warm_up(config)
@@ -135,7 +135,7 @@ def job_throughput(path: str, reps: int, horizon: int | None = None, ciw: bool =
 
 def job_scaling(path: str, reps: int, backend: str, workers: int, scheduler: str | None = None) -> dict:
     """Wall time of ``run_replications`` on one backend; Dask also reports cluster start-up."""
-    from sim.runner import run_replications
+    from sim.runs.runner import run_replications
 
     config = service(Path(path))
     start, cpu = time.perf_counter(), cpu_seconds()
@@ -144,7 +144,7 @@ def job_scaling(path: str, reps: int, backend: str, workers: int, scheduler: str
     table_mb = monthly.memory_usage(deep=True).sum() / 2**20
     result = {"seconds": seconds, "cpu_seconds": cpu, "rows": len(monthly), "table_mb": table_mb}
     if backend == "dask":
-        from sim.backends import DaskBackend
+        from sim.runs.backends import DaskBackend
 
         start = time.perf_counter()
         with DaskBackend(scheduler or "local", workers):
@@ -156,7 +156,7 @@ def job_scaling(path: str, reps: int, backend: str, workers: int, scheduler: str
 
 def job_growth(path: str, horizons: list[int], scales: list[float], reps: int) -> dict:
     """CPU seconds per replication for each horizon (months) and each volume scale."""
-    from sim.model import ServiceModel
+    from sim.engine.model import ServiceModel
 
     def seconds(config) -> float:
         warm_up(config)

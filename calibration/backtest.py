@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from calibration.fit import COMPARABLE, FitError, FitResult, Progress, align, fit, score
-from sim.config import ServiceConfig
-from sim.scenario import load_config
+from sim.engine.config import ServiceConfig
+from sim.engine.scenario import load_config
 
 __all__ = ["BacktestResult", "backtest"]
 

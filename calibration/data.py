@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.scenario import ConfigError
+from sim.engine.scenario import ConfigError
 
 MAX_PROBLEMS = 20
 MONTHLY_ALIASES = {"actual_breaches": "breaches", "projected_breaches_no_plan": "projected_breaches"}

@@ -3,7 +3,7 @@
 What history gives directly (referral volume, seasonality and trend, priority and source
 mix, triage outcomes and delays, DNA rate, follow-ups per episode and their interval, the
 snapshot waiting list) is estimated here with 95% confidence intervals and written as a
-YAML fragment in the schema of ``sim.config``. Parameters history cannot give directly
+YAML fragment in the schema of ``sim.engine.config``. Parameters history cannot give directly
 (effective clinical hours, removal rates) are left to simulation-based fitting.
 
 The snapshot date is the simulation's first day: "by the snapshot" means before that day.
@@ -408,7 +408,7 @@ class Estimates:
     warnings: list[str] = field(default_factory=list)
 
     def to_yaml_fragment(self, dna_appointment_types: Iterable[str] = ()) -> str:
-        """A YAML fragment in the ``sim.config`` schema, each CI in a comment.
+        """A YAML fragment in the ``sim.engine.config`` schema, each CI in a comment.
 
         Sections: service.start_date, demand, triage, pathways.<name>.followups and
         interval_weeks, initial_state, and ``appointment_types.<type>.dna_rate`` for the

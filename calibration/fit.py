@@ -40,9 +40,9 @@ from calibration.history import COMPARABLE, TARGET_METRICS, History, agreement, 
 from calibration.parameters import FitError, Parameter, build, describe, overrides
 from calibration.ranges import ABC_REPLICATIONS, abc_distance, weighted_correlation, weighted_quantile
 from calibration.simulate import Simulator
-from sim.config import ServiceConfig
-from sim.results import summarise
-from sim.scenario import load_config
+from sim.engine.config import ServiceConfig
+from sim.engine.scenario import load_config
+from sim.runs.summary import summarise
 
 __all__ = [  # the history and ABC helpers are re-exported: analysts meet them through this module
     "COMPARABLE",

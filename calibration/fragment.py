@@ -1,4 +1,4 @@
-"""Writing estimates as a YAML fragment in the ``sim.config`` schema, each CI in a comment."""
+"""Writing estimates as a YAML fragment in the ``sim.engine.config`` schema, each CI in a comment."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from calibration.parameters import FitError
-from sim.calendar import add_months
-from sim.config import ServiceConfig
+from sim.engine.calendar import add_months
+from sim.engine.config import ServiceConfig
 
 TARGET_METRICS = ("breaches", "waiting", "referrals", "first_contacts")
 # History columns that can be set against a model metric (fitted or only shown).

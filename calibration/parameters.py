@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.config import ServiceConfig
-from sim.scenario import ConfigError
+from sim.engine.config import ServiceConfig
+from sim.engine.scenario import ConfigError
 
 BISECTIONS = 40  # enough to bring a default bound within 1e-12 of a schema limit
 

@@ -1,6 +1,6 @@
 """Fit and backtest reports: the fan against the history, parameter ranges and diagnostics.
 
-Every file goes through ``sim.outputs`` writers, so it appears whole or not at all. The
+Every file goes through ``sim.runs.files`` writers, so it appears whole or not at all. The
 HTML pages embed their charts and need nothing beside them.
 """
 
@@ -24,10 +24,11 @@ import seaborn as sns  # noqa: E402
 import yaml  # noqa: E402
 
 from calibration.fit import COMPARABLE, FitResult  # noqa: E402
-from sim.outputs import manifest, write_figure, write_manifest, write_table, write_text  # noqa: E402
-from sim.plots import LABELS  # noqa: E402
-from sim.results import metric_band  # noqa: E402
-from sim.scenario import file_hash  # noqa: E402
+from sim.engine.scenario import file_hash  # noqa: E402
+from sim.reports.plots import LABELS  # noqa: E402
+from sim.runs.files import write_figure, write_manifest, write_table, write_text  # noqa: E402
+from sim.runs.manifest import manifest  # noqa: E402
+from sim.runs.summary import metric_band  # noqa: E402
 
 if TYPE_CHECKING:
     from calibration.backtest import BacktestResult

@@ -1,7 +1,7 @@
 """Running the model at many parameter values: one process pool kept for a whole fit.
 
 A fit runs thousands of short replications, each at its own parameter values. Starting a
-pool per objective evaluation (as ``sim.runner`` does per run) would cost more than the
+pool per objective evaluation (as ``sim.runs.runner`` does per run) would cost more than the
 replications, so ``Simulator`` keeps one pool and sends each worker the base service once.
 Every task is fixed by ``(values, replication)`` and the run's seed alone, so results do
 not depend on the worker count or the order tasks finish in.
@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from calibration.parameters import build
-from sim.model import ServiceModel
-from sim.runner import default_workers
+from sim.engine.model import ServiceModel
+from sim.runs.runner import default_workers
 
 Task = tuple[dict[str, float], int]  # (parameter values by path, replication number)
 
@@ -69,7 +69,7 @@ class Simulator:
         return list(self.pool.map(_run_one, tasks, chunksize=chunk))
 
     def frame(self, tasks: Sequence[Task]) -> pd.DataFrame:
-        """One row per task x month, with the task's replication number (as ``sim.runner``)."""
+        """One row per task x month, with the task's replication number (as ``sim.runs.runner``)."""
         frames = []
         for (_, replication), records in zip(tasks, self.records(tasks), strict=True):
             frame = pd.DataFrame.from_records(records)

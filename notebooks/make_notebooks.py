@@ -51,7 +51,7 @@ pathways, job plans, staff in post and the waiting list at the end of March 2024
 from the reported breach figures, its numbers are stated assumptions (the file says
 which). The [YAML reference](../docs/yaml-reference.md) explains every field."""),
     ("code", """\
-from sim.scenario import load_config
+from sim.engine.scenario import load_config
 
 baseline = load_config(EXAMPLE / "baseline.yaml")
 service = baseline.service
@@ -86,7 +86,7 @@ well outside the band, the baseline needs calibrating (notebook 03) before its s
 are trusted."""),
     ("code", """\
 from calibration.data import read_monthly
-from sim import plots
+from sim.reports import plots
 
 actuals = read_monthly(EXAMPLE / "actuals.csv").set_index("month")
 plots.fan_chart(do_nothing.summary, "breaches", OUT / "breaches.png", actuals=actuals["breaches"])
@@ -114,7 +114,7 @@ same referrals, absences and missed appointments, so the difference is the chang
     ("code", """\
 import pandas as pd
 
-from sim.timeline import apply_changes
+from sim.engine.timeline import apply_changes
 
 more_clinical = apply_changes(baseline, {"job_plans.band6.non_clinical_share": 0.30})
 changed = run(more_clinical, reps=REPS, seed=SEED, scenario="Band 6 non-clinical 30%")
@@ -167,7 +167,7 @@ Each scenario file changes the baseline (`extends: baseline.yaml`) and says why 
 - `open_referrals.yaml`: parents and schools may refer from September 2024; more referrals,
   longer triage, more signposting, no extra staff."""),
     ("code", """\
-from sim.compare import compare
+from sim.api import board_table, compare
 
 files = ["baseline.yaml", "three_band6_posts.yaml", "council_band6.yaml", "open_referrals.yaml"]
 result = compare([EXAMPLE / name for name in files], reps=REPS, seed=SEED, goal="breaches<=0 by 2026-03")
@@ -182,10 +182,10 @@ actuals and the projection the service published. The same table is written as
 from calibration.data import read_monthly
 
 actuals = read_monthly(EXAMPLE / "actuals.csv")
-board = result.board_table(actuals)
+board = board_table(result, actuals)
 board[["series", "2024-04", "2024-07", "2024-10", "2025-03", "2025-09", "2026-03", "2027-03"]]"""),
     ("code", """\
-from sim import plots
+from sim.reports import plots
 
 plots.fan_chart(result.summary, "breaches", OUT / "breaches_fan.png",
                 actuals=actuals.set_index("month")["breaches"], target_line=0)
@@ -214,7 +214,7 @@ result.goals.round(2)"""),
     ("code", """\
 import pandas as pd
 
-from sim.goals import parse_goal
+from sim.questions.goals import parse_goal
 
 by_date = {}
 for month in ["2025-06", "2025-12", "2026-06", "2027-03"]:
@@ -230,7 +230,7 @@ first event of `three_band6_posts.yaml`, written `events.0.add_staff.wte`; the l
 stays as it is), the goal is no breaches by the end of December 2025, and we want to be 80%
 sure. The lever values tried, with their probabilities, are in `evaluations`."""),
     ("code", """\
-from sim.solve import solve
+from sim.api import solve
 
 answer = solve(EXAMPLE / "three_band6_posts.yaml", lever="events.0.add_staff.wte",
                goal="breaches<=0 by 2025-12", confidence=0.8, low=0, high=6, step=1,

@@ -1,99 +1,74 @@
-"""The Python entry points: run a service for N replications and get pandas tables back."""
+"""The Python entry points: run and compare services, ask questions, write the results.
+
+```python
+from sim.api import compare, run, write
+
+result = run("scenarios/example/baseline.yaml", reps=100, seed=1)
+plan = compare(["scenarios/example/baseline.yaml", "scenarios/example/three_band6_posts.yaml"])
+write(plan, "results/plan", actuals="scenarios/example/actuals.csv")
+```
+Each question returns a plain result (pandas tables and a manifest); ``write`` turns any of
+them into the files of the output contract.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from sim import plots
-from sim.config import ServiceConfig
-from sim.outputs import manifest, write_figure, write_manifest, write_table
-from sim.results import order_columns, summarise
-from sim.runner import Progress, run_replications
-from sim.scenario import load_config
+from calibration.data import read_monthly
+from sim.engine.scenario import ConfigError, file_hash, load_config, validate
+from sim.questions.compare import compare
+from sim.questions.results import ComparisonResult, SensitivityResult, SolveResult
+from sim.questions.sensitivity import sensitivity
+from sim.questions.solve import solve
+from sim.reports.comparison import comparison_board, write_comparison
+from sim.reports.question_outputs import write_sensitivity, write_solve
+from sim.reports.run_outputs import write_run
+from sim.runs.result import RunResult, run
+
+__all__ = [
+    "ComparisonResult",
+    "ConfigError",
+    "RunResult",
+    "SensitivityResult",
+    "SolveResult",
+    "as_actuals",
+    "board_table",
+    "compare",
+    "load_config",
+    "run",
+    "sensitivity",
+    "solve",
+    "validate",
+    "write",
+]
+
+Result = RunResult | ComparisonResult | SolveResult | SensitivityResult
 
 
-@dataclass
-class RunResult:
-    """Monthly records of every replication, their summary, and the run's manifest."""
-
-    monthly: pd.DataFrame
-    summary: pd.DataFrame
-    manifest: dict = field(default_factory=dict)
-    target_weeks: float = 14.0
-
-    def breaches(self) -> pd.DataFrame:
-        """Median and 10-90% band of breaches by scenario and month."""
-        columns = ["scenario", "month", "breaches_p10", "breaches_p50", "breaches_p90"]
-        return self.summary[columns]
-
-    def write(self, out: str | Path, actuals: pd.DataFrame | None = None) -> list[Path]:
-        """Write monthly.csv, summary.csv, manifest.json and the charts into ``out``."""
-        out = Path(out)
-        written = [
-            write_table(self.monthly, out / "monthly.csv"),
-            write_table(self.summary, out / "summary.csv"),
-            write_manifest(self.manifest, out / "manifest.json"),
-        ]
-        written += write_charts(self.summary, out, actuals)
-        return written
+def as_actuals(actuals: pd.DataFrame | str | Path | None, info: dict | None = None) -> pd.DataFrame | None:
+    """Actuals as a table; a path is read (and recorded in the manifest ``info`` with its hash)."""
+    if actuals is None or isinstance(actuals, pd.DataFrame):
+        return actuals
+    if info is not None:
+        info["actuals"] = {"path": str(Path(actuals).resolve()), "sha256": file_hash(Path(actuals))}
+    return read_monthly(actuals)
 
 
-def write_charts(summary: pd.DataFrame, out: Path, actuals: pd.DataFrame | None = None) -> list[Path]:
-    """Breach and waiting-list fan charts (actuals overlaid) and capacity against demand."""
-    observed = actuals.set_index("month") if actuals is not None else None
-    paths = []
-    for metric, name in (("breaches", "breaches_fan.png"), ("waiting", "waiting_fan.png")):
-        series = observed[metric] if observed is not None and metric in observed else None
-        paths.append(
-            write_figure(lambda p, m=metric, s=series: plots.fan_chart(summary, m, p, actuals=s), out / name)
-        )
-    for scenario in dict.fromkeys(summary["scenario"]):
-        name = (
-            "capacity_demand.png" if summary["scenario"].nunique() == 1 else f"capacity_demand_{scenario}.png"
-        )
-        paths.append(
-            write_figure(lambda p, s=scenario: plots.capacity_demand_chart(summary, p, s), out / name)
-        )
-    return paths
+def board_table(result: ComparisonResult, actuals: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
+    """The board-paper table of a comparison, with the actuals rows when given."""
+    return comparison_board(result, as_actuals(actuals))
 
 
-def as_config(config: ServiceConfig | str | Path) -> ServiceConfig:
-    return config if isinstance(config, ServiceConfig) else load_config(config)
-
-
-def run_options(options: dict) -> dict:
-    """The runner options worth recording in a manifest (none of them changes the numbers)."""
-    names = ("backend", "scheduler", "resume", "trace", "batch_size")
-    chosen = {name: options[name] for name in names if options.get(name) not in (None, False)}
-    return {name: str(value) if isinstance(value, Path) else value for name, value in chosen.items()}
-
-
-def run(
-    config: ServiceConfig | str | Path,
-    reps: int = 100,
-    seed: int = 0,
-    workers: int | None = None,
-    scenario: str | None = None,
-    progress: Progress | None = None,
-    **options,
-) -> RunResult:
-    """Run one service for ``reps`` replications.
-
-    ``config`` is a validated ``ServiceConfig`` or the path of a YAML file. Returns the
-    monthly records (one row per replication x month) and their summary. ``options`` go to
-    ``sim.runner.run_replications``: ``backend``, ``scheduler``, ``checkpoint``, ``resume``,
-    ``trace``, ``batch_size``.
-    """
-    started = dt.datetime.now(dt.timezone.utc)
-    path = None if isinstance(config, ServiceConfig) else Path(config)
-    service = as_config(config)
-    name = scenario or (path.stem if path else service.service.name)
-    monthly = run_replications(service, reps, seed, workers=workers, progress=progress, **options)
-    monthly.insert(0, "scenario", name)
-    monthly = order_columns(monthly)
-    info = manifest({name: path}, seed, reps, started, {"workers": workers, **run_options(options)})
-    return RunResult(monthly, summarise(monthly), info, service.service.rtt_target_weeks)
+def write(result: Result, out: str | Path, actuals: pd.DataFrame | str | Path | None = None) -> list[Path]:
+    """Write a result's files into ``out``; ``actuals`` is a table or the path of its CSV."""
+    if isinstance(result, SensitivityResult):
+        return write_sensitivity(result, out)
+    observed = as_actuals(actuals, result.manifest)
+    if isinstance(result, ComparisonResult):
+        return write_comparison(result, out, observed)
+    if isinstance(result, SolveResult):
+        return write_solve(result, out, observed)
+    return write_run(result, out, observed)

@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import deep_merge, validate
+from sim.engine.scenario import deep_merge, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example"

@@ -12,14 +12,14 @@ import pytest
 from services import EXAMPLE
 from typer.testing import CliRunner
 
-import sim.runner
-from sim.backends import BackendError, DaskBackend, ProcessBackend, SerialBackend, make_backend
+import sim.runs.runner
 from sim.cli import app
-from sim.model import ServiceModel
-from sim.runner import RunInterrupted, run_replications
+from sim.engine.model import ServiceModel
+from sim.runs.backends import BackendError, DaskBackend, ProcessBackend, SerialBackend, make_backend
+from sim.runs.runner import RunInterrupted, run_replications
 
 REPS, SEED = 6, 17
-RUN_BATCH = sim.runner.run_batch
+RUN_BATCH = sim.runs.runner.run_batch
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def test_dask_local_cluster_gives_the_same_numbers(expected):
     # Threads keep this fast; the CLI test below runs a LocalCluster of worker processes.
     backend = DaskBackend("local", workers=2, processes=False)
     with backend:
-        results = backend.map(sim.runner.run_batch, (config, SEED, False), [[0, 1, 2], [3, 4], [5]])
+        results = backend.map(sim.runs.runner.run_batch, (config, SEED, False), [[0, 1, 2], [3, 4], [5]])
         by_batch = {batch[0]: result.monthly for batch, result in results}
     frames = [by_batch[first] for first in sorted(by_batch)]
     pd.testing.assert_frame_equal(pd.concat(frames, ignore_index=True), monthly, check_exact=True)
@@ -133,7 +133,7 @@ def _die_on_replication_three(config, seed, trace, replications):
 
 
 def test_a_killed_worker_stops_the_run_with_finished_batches_saved(small_config, tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.runner, "run_batch", _die_on_replication_three)
+    monkeypatch.setattr(sim.runs.runner, "run_batch", _die_on_replication_three)
     with pytest.raises(RunInterrupted, match="a worker process stopped"):
         run_replications(small_config, 8, 1, workers=2, batch_size=1, checkpoint=tmp_path)
     saved = sorted(path.name for path in tmp_path.glob("batch_*.csv"))

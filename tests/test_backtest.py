@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from calibration.backtest import backtest
 from calibration.fit import FitError, score
 from sim.cli import app
-from sim.scenario import deep_merge
+from sim.engine.scenario import deep_merge
 
 
 def test_score_by_hand():

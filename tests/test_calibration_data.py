@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from calibration.data import DataError, band_columns, read_extract, read_monthly
-from sim.scenario import ConfigError
+from sim.engine.scenario import ConfigError
 
 PUBLIC_BREACHES = (
     Path(__file__).resolve().parents[1] / "calibration" / "data" / "hywel_dda_paeds_ot_breaches_2024.csv"

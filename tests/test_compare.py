@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.board import ACTUAL_ROW, PUBLISHED_ROW
+from sim.api import board_table
 from sim.cli import app
-from sim.compare import compare
-from sim.goals import GoalError, parse_goal
+from sim.questions.compare import compare
+from sim.questions.goals import GoalError, parse_goal
+from sim.reports.board import ACTUAL_ROW, PUBLISHED_ROW
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 BASELINE = EXAMPLE / "baseline.yaml"
@@ -130,7 +131,7 @@ def test_board_table_rows_and_rounding(result):
     actuals = pd.DataFrame(
         {"month": ["2024-04", "2024-05"], "breaches": [329.0, np.nan], "projected_breaches": [328.0, 335.0]}
     )
-    board = result.board_table(actuals)
+    board = board_table(result, actuals)
     months = [f"2024-{m:02d}" for m in range(4, 13)] + ["2025-01", "2025-02", "2025-03"]
     assert list(board.columns) == ["series", *months]
     assert list(board["series"]) == [ACTUAL_ROW, PUBLISHED_ROW, "short", "same", "posts"]

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from services import service_config
 
-from sim.model import ServiceModel
+from sim.engine.model import ServiceModel
 
 FINAL_STATES = ["discharged", "removed", "rejected", "signposted"]
 OPEN_STATES = ["awaiting_triage", "waiting_first_contact", "in_followup"]

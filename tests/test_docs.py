@@ -1,6 +1,6 @@
 """The documentation in docs/ agrees with the code.
 
-- docs/yaml-reference.md is exactly what ``sim.reference`` generates from the schema now;
+- docs/yaml-reference.md is exactly what ``sim.reports.reference`` generates from the schema now;
 - its examples (events, sweep) are valid;
 - every ```console block (``$ dcsim ...`` then the expected output) prints that output;
 - every ```bash ``dcsim``/``.venv/bin/python`` line runs (reps cut down, outputs redirected);
@@ -20,9 +20,9 @@ import pytest
 import yaml
 from test_readme_examples import ROOT, bash_blocks, dcsim_commands, known_outs, run_dcsim, small_run
 
-from sim import reference
-from sim.config import Event, ServiceConfig, StaffChange
-from sim.sweep import load_scenarios
+from sim.engine.config import Event, ServiceConfig, StaffChange
+from sim.engine.sweep import load_scenarios
+from sim.reports import reference
 
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "yaml-reference.md"
@@ -42,7 +42,7 @@ def markdown_files() -> list[Path]:
 def test_reference_matches_the_schema():
     committed = REFERENCE.read_text() if REFERENCE.exists() else ""
     assert committed == reference.reference_markdown(), (
-        "docs/yaml-reference.md is out of date with sim/config.py: regenerate it with "
+        "docs/yaml-reference.md is out of date with sim/engine/config.py: regenerate it with "
         f"`{reference.COMMAND}` and commit the result"
     )
 
@@ -65,7 +65,7 @@ def _row(text: str, path: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "path, kind, unit, default, allowed",
-    [  # read off sim/config.py by hand
+    [  # read off sim/engine/config.py by hand
         ("service.horizon_months", "whole number", "months", "`36`", "≥ 1, ≤ 240"),
         ("service.rtt_target_weeks", "number", "weeks", "`14`", "> 0, ≤ 104"),
         ("service.start_date", "date (YYYY-MM-DD)", "", "**required**", ""),

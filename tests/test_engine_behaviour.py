@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from services import service_config, service_document
 
-from sim.model import ServiceModel
-from sim.runner import run_replications
-from sim.scenario import validate
+from sim.engine.model import ServiceModel
+from sim.engine.scenario import validate
+from sim.runs.runner import run_replications
 
 # Easter Monday 2024-04-01, 6 and 27 May, 26 Aug, 25 and 26 Dec 2024, 1 Jan 2025: the Welsh
 # bank holidays that fall on weekdays between April 2024 and March 2025.

@@ -21,7 +21,7 @@ from calibration.estimate import (
     negbin_size,
     wilson,
 )
-from sim.scenario import deep_merge, load_config, validate
+from sim.engine.scenario import deep_merge, load_config, validate
 
 SERVICE = SyntheticService()
 PATHWAYS = ["specialist", "group"]

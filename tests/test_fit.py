@@ -28,9 +28,9 @@ from calibration.fit import (
 )
 from calibration.parameters import describe, overrides
 from sim.cli import app
-from sim.model import ServiceModel
-from sim.scenario import deep_merge, load_config, validate
-from sim.timeline import apply_changes
+from sim.engine.model import ServiceModel
+from sim.engine.scenario import deep_merge, load_config, validate
+from sim.engine.timeline import apply_changes
 
 NCS, REMOVAL = "job_plans.band6.non_clinical_share", "access_policy.validation_removal_rate"
 TRUTH = {NCS: 0.30, REMOVAL: 0.02}

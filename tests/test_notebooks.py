@@ -7,7 +7,6 @@ running the tests) from the ``notebooks/`` folder, as a planner opening them in 
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 
 import nbformat
@@ -15,7 +14,6 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-TIME_LIMIT_SECONDS = 120  # the budget per notebook
 
 
 def stored() -> list[Path]:
@@ -63,11 +61,8 @@ def test_notebook_runs_top_to_bottom(path):
     book = nbformat.read(path, as_version=4)
     where = {"metadata": {"path": str(NOTEBOOKS)}}
     client = NotebookClient(book, kernel_name="python3", timeout=600, resources=where)
-    started = time.perf_counter()
     client.execute()
-    took = time.perf_counter() - started
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert images, f"{path.name} shows no chart"
-    assert took < TIME_LIMIT_SECONDS, f"{path.name} took {took:.0f} s (budget {TIME_LIMIT_SECONDS} s)"

@@ -14,8 +14,8 @@ import pytest
 from scipy import stats
 from services import service_document
 
-from sim.runner import run_replications
-from sim.scenario import validate
+from sim.engine.scenario import validate
+from sim.runs.runner import run_replications
 
 DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 SLOTS_PER_DAY = 5

@@ -14,8 +14,8 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from sim.board import month_heading
 from sim.cli import app
+from sim.reports.board import month_heading
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 SCENARIOS = ["baseline", "three_band6_posts", "council_band6", "backlog_clinic"]

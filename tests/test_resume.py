@@ -15,9 +15,9 @@ import pytest
 from services import EXAMPLE
 from typer.testing import CliRunner
 
-from sim.checkpoint import KEY_FILE, Checkpoint, ResumeError, run_key
 from sim.cli import app
-from sim.runner import run_replications
+from sim.runs.checkpoint import KEY_FILE, Checkpoint, ResumeError, run_key
+from sim.runs.runner import run_replications
 
 BASELINE = EXAMPLE / "baseline.yaml"
 REPS = 48  # batches of 3: sixteen of them, a few seconds in all on two workers
@@ -123,7 +123,7 @@ def test_resume_with_other_inputs_is_refused(small_config, tmp_path):
 
 
 def test_cli_refuses_to_resume_another_run(tmp_path):
-    from sim.scenario import load_config
+    from sim.engine.scenario import load_config
 
     run_replications(load_config(BASELINE), 2, 1, workers=1, checkpoint=tmp_path / ".batches")
     result = CliRunner().invoke(

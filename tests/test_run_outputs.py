@@ -10,8 +10,8 @@ import pandas as pd
 from services import EXAMPLE
 
 from sim.api import run
-from sim.results import CONTRACT_COLUMNS
-from sim.runner import run_replications
+from sim.runs.runner import run_replications
+from sim.runs.summary import CONTRACT_COLUMNS
 
 
 def test_same_seed_same_numbers_whatever_the_worker_count(small_config):

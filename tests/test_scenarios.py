@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.compare import compare
-from sim.scenario import ConfigError, load_config
-from sim.sweep import load_scenarios
+from sim.engine.scenario import ConfigError, load_config
+from sim.engine.sweep import load_scenarios
+from sim.questions.compare import compare
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 BASELINE = EXAMPLE / "baseline.yaml"

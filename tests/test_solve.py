@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.api import run
+from sim.api import run, write
 from sim.cli import app
-from sim.scenario import ConfigError
-from sim.sensitivity import parse_vary, sensitivity
-from sim.solve import lever_grid, solve
-from sim.sweep import load_scenarios
+from sim.engine.scenario import ConfigError
+from sim.engine.sweep import load_scenarios
+from sim.questions.sensitivity import parse_vary, sensitivity
+from sim.questions.solve import lever_grid, solve
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 REPS, SEED = 8, 21
@@ -63,7 +63,7 @@ def test_solve_returns_the_smallest_value_meeting_the_goal(posts_file, tmp_path)
     table = result.evaluations.set_index("value")
     assert table.loc[result.value, "solution"] and table["solution"].sum() == 1
     assert len(table) <= 2 + int(np.ceil(np.log2(13)))  # bisection, not a scan of 13 values
-    written = result.write(tmp_path)
+    written = write(result, tmp_path)
     assert (tmp_path / "solve.csv").exists() and (tmp_path / "monthly.csv") in written
     trajectory = pd.read_csv(tmp_path / "monthly.csv")
     assert trajectory["scenario"].unique().tolist() == [f"posts[{lever}={result.value:g}]"]
@@ -130,6 +130,6 @@ def test_sensitivity_table_is_sorted_by_swing_and_matches_direct_runs(posts_file
         monthly = run(scenario.with_changes({"workforce.1.wte": value}).config, REPS, SEED, workers=1).monthly
         assert row[column] == np.median(monthly.loc[monthly["month"] == GOAL_MONTH, "breaches"])
     assert row["result_high"] < row["result_low"]  # more staff, fewer breaches
-    result.write(tmp_path)
+    write(result, tmp_path)
     assert (tmp_path / "tornado.png").stat().st_size > 10_000
     assert len(pd.read_csv(tmp_path / "sensitivity.csv")) == 3

@@ -8,8 +8,8 @@ from services import EXAMPLE
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.runner import run_replications
-from sim.trace import TracedModel
+from sim.runs.runner import run_replications
+from sim.runs.trace import TracedModel
 
 # Monthly flow column -> trace events that each count one of it.
 FLOWS = {

@@ -1,0 +1,92 @@
+"""Month-end figures: flows counted during the month and a census of the lists at its end."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from sim.engine.calendar import Calendar
+from sim.engine.patients import State
+from sim.engine.rules import Rules
+
+
+@dataclass
+class MonthFlows:
+    """Counts accumulated during one month."""
+
+    referrals: int = 0
+    triaged: int = 0
+    accepted: int = 0
+    signposted: int = 0
+    rejected: int = 0
+    first_contacts: int = 0
+    clock_stops: int = 0
+    clock_stop_wait_days: float = 0.0
+    followup_contacts: int = 0
+    dnas: int = 0
+    removed: int = 0
+    discharged: int = 0
+    available_minutes: float = 0.0
+    used_minutes: float = 0.0
+    demand_minutes: float = 0.0
+
+
+class CensusView(Protocol):
+    """What a census reads of a model at a month end: its flows, lists and clocks."""
+
+    flows: MonthFlows
+    rules: Rules
+    calendar: Calendar
+    patients: list
+    followup_queue: dict
+    open_clocks: dict
+    state_count: Any
+    target_days: float
+
+
+def _followup_backlog(model: CensusView, day: int) -> tuple[int, int]:
+    """Follow-ups due by ``day`` and not yet seen, and those past the overdue threshold."""
+    due_by, overdue = 0, 0
+    late = day - model.rules.overdue_days
+    patients = model.patients
+    for queue in model.followup_queue.values():
+        for due, pid, version in queue:
+            if patients[pid].version == version and due <= day:
+                due_by += 1
+                overdue += due < late
+    return due_by, overdue
+
+
+def census(model: CensusView, month: int, day: int) -> dict:
+    """The month's record: the output contract's columns plus the stocks used for conservation."""
+    flows = model.flows
+    waits = (day - np.fromiter(model.open_clocks.values(), float, len(model.open_clocks))) / 7
+    due_by, overdue = _followup_backlog(model, day)
+    record = asdict(flows)
+    available = record.pop("available_minutes")
+    used = record.pop("used_minutes")
+    demand = record.pop("demand_minutes")
+    stopped_wait = record.pop("clock_stop_wait_days")
+    record.update(
+        month=model.calendar.month_labels[month],
+        waiting=int(waits.size),
+        breaches=int(np.sum(waits > model.target_days / 7)),
+        wait_p50_weeks=float(np.percentile(waits, 50)) if waits.size else 0.0,
+        wait_p92_weeks=float(np.percentile(waits, 92)) if waits.size else 0.0,
+        max_wait_weeks=float(waits.max()) if waits.size else 0.0,
+        clock_stop_wait_mean_weeks=stopped_wait / flows.clock_stops / 7
+        if flows.clock_stops
+        else float("nan"),
+        followup_waiting=due_by,
+        followup_overdue=overdue,
+        awaiting_triage=model.state_count[State.AWAITING_TRIAGE],
+        waiting_first_contact=model.state_count[State.WAITING_FIRST],
+        in_followup=model.state_count[State.IN_FOLLOWUP],
+        clinical_hours=available / 60,
+        used_hours=used / 60,
+        demand_hours=(demand + flows.referrals * model.rules.triage_minutes) / 60,
+        utilisation=used / available if available > 0 else 0.0,
+    )
+    return record

@@ -1,0 +1,357 @@
+"""The SimPy model of one service for one replication.
+
+Patients are plain records held in heaps; SimPy drives the calendar with five processes:
+dated rule changes, referral receipt, clinic days (triage, then each activity's slots),
+one-off validation exercises, and month-end census. Capacity and arrivals are exogenous
+and drawn before the run (``sim.engine.capacity``, ``sim.engine.demand``); the model itself does no I/O
+and returns one record of monthly figures per month.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+
+import numpy as np
+import simpy
+
+from sim.engine.calendar import calendar_for
+from sim.engine.capacity import clinical_minutes, flexible_scope
+from sim.engine.census import MonthFlows, census
+from sim.engine.config import ACTIVITIES, ServiceConfig
+from sim.engine.demand import draw_arrivals, expected_daily_referrals
+from sim.engine.patients import State, make_referral, seed_initial_state
+from sim.engine.rules import Rules
+from sim.engine.streams import UniformBlock, stream
+from sim.engine.timeline import build_phases, phase_of_day
+
+PHASE_AT, RECEIPT_AT, CLINIC_AT, VALIDATION_AT, CENSUS_AT = 0.0, 0.1, 0.5, 0.6, 0.9
+TRIAGE = ACTIVITIES.index("triage")
+FLEX_ORDER = tuple(ACTIVITIES.index(a) for a in ("new", "followup", "group", "triage"))
+
+
+class ServiceModel:
+    """One replication of a service: referrals, triage, waiting lists, slots and follow-ups."""
+
+    def __init__(self, config: ServiceConfig, seed: int, replication: int) -> None:
+        self.config = config
+        self.seed, self.replication = seed, replication
+        service = config.service
+        self.calendar = calendar_for(service)
+        self.phases = build_phases(config, self.calendar)
+        self.phase_of_day = phase_of_day(self.phases, self.calendar.n_days)
+        self.rules_by_phase = [Rules.from_config(p.config) for p in self.phases]
+        self.rules = self.rules_by_phase[0]
+        minutes = clinical_minutes(self.phases, self.phase_of_day, self.calendar, seed, replication)
+        self.minutes_by_role = minutes.tolist()
+        self.planned = minutes.sum(axis=1).tolist()
+        self.scope = flexible_scope(config).tolist()
+        self.target_days = service.rtt_target_weeks * 7
+        self.patients: list = []
+        self.open_clocks: dict[int, float] = {}
+        self.waiting_first: set[int] = set()
+        self.state_count = [0] * len(State)
+        self.pending: list = []
+        self.triage_queue: list = []
+        self.first_queue: dict[str, list] = {t: [] for t in config.appointment_types}
+        self.followup_queue: dict[str, list] = {t: [] for t in config.appointment_types}
+        self.rebook_next_day: list[int] = []
+        self.carry = [0.0] * len(ACTIVITIES)
+        self.flows = MonthFlows()
+        self.records: list[dict] = []
+        self.attendance = UniformBlock(stream(seed, replication, "attendance"))
+        self.removals_rng = stream(seed, replication, "removals")
+        self._draw_referrals()
+        seed_initial_state(self, stream(seed, replication, "initial_state"))
+
+    # ----- set-up -----------------------------------------------------------------------
+    def _draw_referrals(self) -> None:
+        demand = self.config.demand
+        expected = expected_daily_referrals(self.phases, self.calendar, self.phase_of_day)
+        self.arrivals = draw_arrivals(
+            expected,
+            list(demand.sources.values()),
+            list(demand.priorities.values()),
+            stream(self.seed, self.replication, "arrivals"),
+            stream(self.seed, self.replication, "referral_mix"),
+        )
+        size = self.arrivals.day.size
+        self.triage_draws = stream(self.seed, self.replication, "triage").random(size).tolist()
+        self.followup_draws = stream(self.seed, self.replication, "followups").random(size).tolist()
+
+    # ----- patient movements ---------------------------------------------------------------
+    def move(self, patient, state: State) -> None:
+        """Change a patient's state, keeping the stock counts right."""
+        self.state_count[patient.state] -= 1
+        self.state_count[state] += 1
+        if patient.state == State.WAITING_FIRST:
+            self.waiting_first.discard(patient.id)
+        if state == State.WAITING_FIRST:
+            self.waiting_first.add(patient.id)
+        patient.state = state
+        patient.version += 1
+
+    def stop_clock(self, patient) -> None:
+        if patient.clock_running:
+            patient.clock_running = False
+            del self.open_clocks[patient.id]
+
+    def add_patient(self, patient) -> None:
+        self.patients.append(patient)
+        self.state_count[patient.state] += 1
+        if patient.clock_running:
+            self.open_clocks[patient.id] = patient.clock_start
+        if patient.state == State.WAITING_FIRST:
+            self.waiting_first.add(patient.id)
+
+    def queue_first_contact(self, patient) -> None:
+        rank = patient.priority if self.rules.order_by_priority else 0
+        entry = (rank, patient.clock_start, patient.id, patient.version)
+        heapq.heappush(self.first_queue[self.rules.first_type[patient.pathway]], entry)
+
+    def queue_followup(self, patient, due: float) -> None:
+        kind = self.rules.followup_type[patient.pathway]
+        heapq.heappush(self.followup_queue[kind], (due, patient.id, patient.version))
+
+    def queue_triage(self, patient) -> None:
+        ready = patient.received + self.rules.triage_delay[patient.priority]
+        heapq.heappush(self.pending, (ready, patient.id))
+
+    # ----- processes ------------------------------------------------------------------------
+    def run(self) -> list[dict]:
+        """Simulate the horizon and return one record per month."""
+        env = simpy.Environment()
+        for process in (self._phase_changes, self._receipts, self._clinics, self._validations, self._census):
+            env.process(process(env))
+        env.run(until=self.calendar.n_days)
+        return self.records
+
+    def _phase_changes(self, env: simpy.Environment):
+        for phase, rules in zip(self.phases[1:], self.rules_by_phase[1:], strict=True):
+            yield env.timeout(phase.first_day + PHASE_AT - env.now)
+            self.rules = rules
+
+    def _receipts(self, env: simpy.Environment):
+        days = self.arrivals.day
+        for first in np.flatnonzero(np.r_[True, days[1:] != days[:-1]]) if days.size else []:
+            day = int(days[first])
+            yield env.timeout(day + RECEIPT_AT - env.now)
+            index = first
+            while index < days.size and days[index] == day:
+                patient = make_referral(self, index)
+                self.add_patient(patient)
+                self.queue_triage(patient)
+                self.flows.referrals += 1
+                index += 1
+
+    def _clinics(self, env: simpy.Environment):
+        for day in np.flatnonzero(self.calendar.working).tolist():
+            yield env.timeout(day + CLINIC_AT - env.now)
+            self._clinic_day(day)
+
+    def _validations(self, env: simpy.Environment):
+        dated = sorted(
+            (self.calendar.day(e.date), e.validate_list.share) for e in self.config.events if e.validate_list
+        )
+        for day, share in dated:
+            if 0 <= day < self.calendar.n_days:
+                yield env.timeout(day + VALIDATION_AT - env.now)
+                self._remove_share(share)
+
+    def _census(self, env: simpy.Environment):
+        for month, day in enumerate(self.calendar.month_ends):
+            yield env.timeout(day + CENSUS_AT - env.now)
+            self._remove_share(self.rules.monthly_removal)
+            self.records.append(census(self, month, day))
+            self.flows = MonthFlows()
+
+    # ----- a clinic day -----------------------------------------------------------------------
+    def _clinic_day(self, day: int) -> None:
+        """Triage, then each activity's planned time; unused time then flexes (``_flex``)."""
+        for pid in self.rebook_next_day:
+            if self.patients[pid].state == State.WAITING_FIRST:
+                self.queue_first_contact(self.patients[pid])
+        self.rebook_next_day = []
+        by_role, planned = self.minutes_by_role[day], self.planned[day]
+        self.flows.available_minutes += sum(planned)
+        free = [0.0] * len(by_role)
+        for activity, budget in enumerate(planned):
+            left, waiting = self._serve(activity, day, budget + self.carry[activity])
+            self.carry[activity] = left if waiting else 0.0
+            if not waiting and left > 0 and budget > 0:
+                share = min(left, budget) / budget
+                for role, row in enumerate(by_role):
+                    free[role] += row[activity] * share
+        if any(free):
+            self._flex(day, free)
+
+    def _flex(self, day: int, free: list[float]) -> None:
+        """Spend roles' unused time on other activities they may deliver, new patients first."""
+        for activity in FLEX_ORDER:
+            allowed = [role for role, row in enumerate(self.scope) if row[activity] and free[role] > 0]
+            budget = sum(free[role] for role in allowed)
+            if budget <= 0:
+                continue
+            left, _ = self._serve(activity, day, budget)
+            for role in allowed:
+                free[role] *= left / budget
+
+    def _serve(self, activity: int, day: int, budget: float) -> tuple[float, bool]:
+        """Use up to ``budget`` minutes on one activity; return minutes left and whether anyone waits."""
+        if activity == TRIAGE:
+            return self._triage(day, budget)
+        return self._serve_activity(activity, day, budget)
+
+    def _triage(self, day: int, budget: float) -> tuple[float, bool]:
+        pending, queue, patients = self.pending, self.triage_queue, self.patients
+        while pending and pending[0][0] <= day:
+            _, pid = heapq.heappop(pending)
+            heapq.heappush(queue, (patients[pid].priority, patients[pid].received, pid))
+        cost = self.rules.triage_minutes
+        while queue and budget >= cost:
+            _, _, pid = heapq.heappop(queue)
+            budget -= cost
+            self.flows.used_minutes += cost
+            self._triage_outcome(patients[pid], day)
+        return budget, bool(queue)
+
+    def _triage_outcome(self, patient, day: int) -> None:
+        rules = self.rules
+        outcome = rules.triage_outcome(patient.triage_draw)
+        flows = self.flows
+        flows.triaged += 1
+        if outcome in ("reject", "signpost"):
+            self.stop_clock(patient)
+            self.move(patient, State.REJECTED if outcome == "reject" else State.SIGNPOSTED)
+            if outcome == "reject":
+                flows.rejected += 1
+            else:
+                flows.signposted += 1
+            return
+        patient.pathway = rules.pathway_names.index(outcome)
+        flows.accepted += 1
+        flows.demand_minutes += rules.episode_minutes[patient.pathway]
+        self.move(patient, State.WAITING_FIRST)
+        self.queue_first_contact(patient)
+
+    def _serve_activity(self, activity: int, day: int, budget: float) -> tuple[float, bool]:
+        rules = self.rules
+        waiting = False
+        for kind in rules.activity_types[activity]:
+            cost = rules.type_minutes[kind]
+            while budget >= cost:
+                served = self._run_session(kind, day)
+                if not served:
+                    break
+                budget -= cost
+                self.flows.used_minutes += cost
+            waiting = waiting or self._has_ready(kind, day)
+        return budget, waiting
+
+    def _run_session(self, kind: str, day: int) -> int:
+        """Book one slot (or one group session) of this type; return patients seen."""
+        seen = 0
+        for _ in range(self.rules.type_group[kind]):
+            patient = self._next_patient(kind, day)
+            if patient is None:
+                break
+            seen += 1
+            if self.attendance() < self.rules.type_dna[kind]:
+                self._did_not_attend(patient, day)
+            else:
+                self._attended(patient, day)
+        return seen
+
+    def _next_patient(self, kind: str, day: int):
+        sources = (self._pop_followup, self._pop_first)
+        if not self.rules.followups_first:
+            sources = sources[::-1]
+        for pop in sources:
+            patient = pop(kind, day)
+            if patient is not None:
+                return patient
+        return None
+
+    def _pop_first(self, kind: str, day: int):
+        queue, patients = self.first_queue[kind], self.patients
+        while queue:
+            _, _, pid, version = heapq.heappop(queue)
+            if patients[pid].version == version:
+                return patients[pid]
+        return None
+
+    def _pop_followup(self, kind: str, day: int):
+        queue, patients = self.followup_queue[kind], self.patients
+        while queue and queue[0][0] <= day:
+            _, pid, version = heapq.heappop(queue)
+            if patients[pid].version == version:
+                return patients[pid]
+        return None
+
+    def _has_ready(self, kind: str, day: int) -> bool:
+        patients = self.patients
+        first, followup = self.first_queue[kind], self.followup_queue[kind]
+        while first and patients[first[0][2]].version != first[0][3]:
+            heapq.heappop(first)
+        while followup and patients[followup[0][1]].version != followup[0][2]:
+            heapq.heappop(followup)
+        return bool(first) or bool(followup and followup[0][0] <= day)
+
+    def _attended(self, patient, day: int) -> None:
+        rules, flows = self.rules, self.flows
+        patient.contacts += 1
+        if patient.clock_running and patient.contacts >= rules.clock_stop_contact:
+            self.stop_clock(patient)
+            flows.clock_stops += 1
+            flows.clock_stop_wait_days += day - patient.clock_start
+            patient.clock_stop_day = day
+        if patient.state == State.WAITING_FIRST:
+            flows.first_contacts += 1
+            cdf = rules.followup_cdf[patient.pathway]
+            patient.followups_left = bisect.bisect_right(cdf, patient.followup_draw)
+            self.move(patient, State.IN_FOLLOWUP)
+        else:
+            flows.followup_contacts += 1
+            patient.followups_left -= 1
+            patient.version += 1
+        if patient.followups_left <= 0:
+            self._discharge(patient)
+        else:
+            self.queue_followup(patient, day + rules.interval_days[patient.pathway])
+
+    def _did_not_attend(self, patient, day: int) -> None:
+        self.flows.dnas += 1
+        patient.dnas += 1
+        if patient.dnas >= self.rules.dna_discharge_after:
+            if patient.state == State.WAITING_FIRST:
+                self._remove(patient)
+            else:
+                self._discharge(patient)
+            return
+        patient.version += 1
+        if patient.state == State.WAITING_FIRST:
+            if self.rules.dna_reset and patient.clock_running:
+                patient.clock_start = day
+                self.open_clocks[patient.id] = day
+            self.rebook_next_day.append(patient.id)
+        else:
+            self.queue_followup(patient, day + 1)
+
+    def _discharge(self, patient) -> None:
+        self.stop_clock(patient)
+        self.move(patient, State.DISCHARGED)
+        self.flows.discharged += 1
+
+    def _remove(self, patient) -> None:
+        self.stop_clock(patient)
+        self.move(patient, State.REMOVED)
+        self.flows.removed += 1
+
+    def _remove_share(self, share: float) -> None:
+        """Validation or reneging: remove a random share of those waiting for first contact."""
+        if share <= 0 or not self.waiting_first:
+            return
+        waiting = sorted(self.waiting_first)
+        count = self.removals_rng.binomial(len(waiting), share)
+        for pid in self.removals_rng.choice(waiting, size=count, replace=False).tolist():
+            self._remove(self.patients[pid])

@@ -1,0 +1,1 @@
+"""What planners ask of runs: compare scenarios, goals, solve for capacity, sensitivity."""

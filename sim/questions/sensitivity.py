@@ -1,0 +1,110 @@
+"""One-way sensitivity: how a result moves as each assumption goes from low to high.
+
+Each ``--vary field=low,high`` runs the scenario twice more, with the field at its low and
+at its high value (the rest as in the scenario), all on common random numbers so the swing
+is the assumption's effect and not noise. The result is the median of a metric at a month
+(default breaches at the last month) or, with a goal, P(goal). A tornado chart shows the
+swings, largest at the top.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.engine.scenario import ConfigError
+from sim.engine.sweep import Scenario, get_field
+from sim.questions.compare import check_goal, month_labels
+from sim.questions.goals import Goal, as_goal
+from sim.questions.results import SensitivityResult
+from sim.questions.solve import one_scenario
+from sim.runs.manifest import manifest
+from sim.runs.result import run
+from sim.runs.runner import Progress
+from sim.runs.summary import summarise
+
+VARY_EXAMPLE = "e.g. --vary job_plans.band6.sickness_rate=0.03,0.08"
+
+
+@dataclass(frozen=True)
+class Variation:
+    """One assumption and the low and high values it is tried at."""
+
+    field: str
+    low: Any
+    high: Any
+
+
+def parse_vary(text: str) -> Variation:
+    """``field=low,high`` (values read as YAML scalars: numbers, words, dates)."""
+    path, sep, values = str(text).partition("=")
+    parts = values.split(",")
+    if not sep or not path.strip() or len(parts) != 2 or not all(p.strip() for p in parts):
+        raise ConfigError(f"--vary: {text!r}: expected field=low,high, {VARY_EXAMPLE}")
+    try:
+        low, high = (yaml.safe_load(p.strip()) for p in parts)
+    except yaml.YAMLError:
+        raise ConfigError(f"--vary: {text!r}: cannot read the values, {VARY_EXAMPLE}") from None
+    return Variation(path.strip(), low, high)
+
+
+def _measure(monthly: pd.DataFrame, metric: str, month: str, goal: Goal | None) -> float:
+    if goal is not None:
+        return float(goal.probability(monthly)["probability"].iloc[0])
+    return float(monthly.loc[monthly["month"] == month, metric].median())
+
+
+def sensitivity(
+    scenario: Scenario | str | Path,
+    vary: list[Variation | str],
+    metric: str = "breaches",
+    month: str | None = None,
+    goal: Goal | str | None = None,
+    reps: int = 100,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> SensitivityResult:
+    """Run the scenario as given and at each field's low and high; tabulate the swings."""
+    started = dt.datetime.now(dt.timezone.utc)
+    base = one_scenario(scenario)
+    variations = [v if isinstance(v, Variation) else parse_vary(v) for v in vary]
+    if not variations:
+        raise ConfigError("--vary: give at least one field=low,high")
+    goal = as_goal(goal)
+    month = month or (goal.month if goal else month_labels(base.config)[-1])
+    variants = [[base.with_changes({v.field: x}, what="--vary") for x in (v.low, v.high)] for v in variations]
+    check = goal or Goal(metric, "<=", 0.0, "by", month, f"{metric} at {month}", "--metric/--month")
+    check_goal(check, base.config, seed)
+    measure = f"P({goal})" if goal else f"median {metric} at {month}"
+    monthly = {}
+    for item in [base, *(x for pair in variants for x in pair)]:
+        monthly[item.name] = run(item.config, reps, seed, workers, item.name, progress).monthly
+    at = {name: _measure(frame, metric, month, goal) for name, frame in monthly.items()}
+    document = base.config.model_dump(mode="json")
+    rows = []
+    for v, (low, high) in zip(variations, variants, strict=True):
+        given = get_field(base.document, v.field)
+        rows.append(
+            {
+                "field": v.field,
+                "low": v.low,
+                "base_value": given if given is not None else get_field(document, v.field),
+                "high": v.high,
+                "result_low": at[low.name],
+                "result_base": at[base.name],
+                "result_high": at[high.name],
+                "swing": abs(at[high.name] - at[low.name]),
+                "measure": measure,
+            }
+        )
+    table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable", ignore_index=True)
+    summary = summarise(pd.concat(monthly.values(), ignore_index=True))
+    extra = {"workers": workers, "sensitivity": {"measure": measure, "vary": [vars(v) for v in variations]}}
+    info = manifest({base.name: base.path}, seed, reps, started, extra)
+    return SensitivityResult(table, summary, measure, info)

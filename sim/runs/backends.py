@@ -1,0 +1,236 @@
+"""Where replication batches run: in this process, in a local process pool, or on Dask.
+
+A backend is a context manager whose ``map(function, shared, items)`` calls
+``function(*shared, item)`` for every item and yields ``(item, result)`` as each finishes,
+in any order. ``shared`` (the service config and seed) is sent to each worker once, not
+with every item, and only a few items are in flight at a time, so memory does not grow
+with the number of batches. Results do not depend on the backend: every replication is
+seeded by ``(seed, replication)`` alone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from sim.engine.scenario import ConfigError
+
+BACKENDS = ("serial", "processes", "dask")
+IN_FLIGHT_PER_WORKER = 2
+
+
+class BackendError(ConfigError):
+    """A backend cannot be used as asked (unknown name, missing extra, unreachable scheduler)."""
+
+
+class WorkerLost(Exception):
+    """Work in progress was lost: a worker process died or the Dask cluster went away."""
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class SerialBackend:
+    """Runs every item in this process, in order: no start-up cost, easiest to debug and profile."""
+
+    name = "serial"
+    workers = 1
+
+    def __enter__(self) -> SerialBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map(self, function: Callable, shared: tuple, items: Iterable) -> Iterator[tuple[Any, Any]]:
+        for item in items:
+            yield item, function(*shared, item)
+
+
+# Worker-side state of the process pool: the shared arguments, sent once per worker.
+_shared: tuple = ()
+
+
+def _start_worker(shared: tuple) -> None:
+    # Ctrl-C reaches the whole process group: let the parent alone decide what to do with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _shared
+    _shared = shared
+
+
+def _call_with_shared(function: Callable, item: Any) -> Any:
+    return function(*_shared, item)
+
+
+WORKER_LOST = "a worker process stopped (killed, or out of memory)"
+
+
+class ProcessBackend:
+    """A local process pool, one worker per core by default."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop(interrupted=exc[0] is not None)
+
+    def map(self, function: Callable, shared: tuple, items: Iterable) -> Iterator[tuple[Any, Any]]:
+        self._stop(interrupted=False)
+        self._pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(shared,))
+        pending: dict[Future, Any] = {}
+        queue = iter(items)
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        while True:
+            for item in queue:
+                try:
+                    pending[self._pool.submit(_call_with_shared, function, item)] = item
+                except BrokenProcessPool:  # a worker died before its result was collected
+                    raise WorkerLost(WORKER_LOST) from None
+                if len(pending) >= limit:
+                    break
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = pending.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise WorkerLost(WORKER_LOST) from None
+                yield item, result
+
+    def _stop(self, interrupted: bool) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if interrupted:
+            # Do not wait for batches in progress: they are lost either way, and a resumed
+            # run repeats them. ProcessPoolExecutor has no public way to end busy workers.
+            processes = getattr(pool, "_processes", None) or {}
+            for process in list(processes.values()):
+                if process.is_alive():
+                    process.terminate()
+        pool.shutdown(wait=True, cancel_futures=interrupted)
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise BackendError(
+            "--backend dask: Dask is not installed; install the extra with pip install 'dcsim[distributed]'"
+        ) from None
+    return distributed
+
+
+class DaskBackend:
+    """A Dask distributed cluster: an existing scheduler (``tcp://host:port``) or ``local``.
+
+    ``local`` starts a ``distributed.LocalCluster`` of ``workers`` single-threaded worker
+    processes for the length of the run. Workers of a remote cluster need dcsim installed.
+    A lost worker's batches are recomputed by Dask; their numbers do not change.
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str = "local", workers: int | None = None, processes: bool = True) -> None:
+        self.scheduler = scheduler
+        self.workers = default_workers() if workers is None else max(1, workers)
+        self.processes = processes
+        self._cluster = None
+        self._client = None
+
+    def __enter__(self) -> DaskBackend:
+        distributed = _import_distributed()
+        try:
+            if self.scheduler == "local":
+                self._cluster = distributed.LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=self.processes,
+                    dashboard_address=None,
+                )
+                self._client = distributed.Client(self._cluster)
+            else:
+                self._client = distributed.Client(self.scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as error:
+            self.__exit__(None, None, None)
+            raise BackendError(f"--scheduler {self.scheduler}: cannot connect: {error}") from None
+        self.workers = max(1, sum(self._client.nthreads().values()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+    def map(self, function: Callable, shared: tuple, items: Iterable) -> Iterator[tuple[Any, Any]]:
+        distributed = _import_distributed()
+        client = self._client
+        # ``shared`` (a few kB) travels inside each task rather than scattered to workers,
+        # so the scheduler can rerun any task even after every worker holding data is lost.
+        pending: dict[Any, tuple[Any, Any]] = {}
+        queue = iter(items)
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+
+        def submit() -> Any | None:
+            item = next(queue, _END)
+            if item is _END:
+                return None
+            future = client.submit(function, *shared, item, pure=False)
+            pending[future.key] = (future, item)
+            return future
+
+        running = distributed.as_completed([f for f in (submit() for _ in range(limit)) if f is not None])
+        try:
+            for future in running:
+                item = pending.pop(future.key)[1]
+                try:
+                    result = future.result()
+                except (distributed.KilledWorker, CancelledError, OSError) as error:
+                    raise WorkerLost(
+                        f"the Dask cluster lost this work ({type(error).__name__}: {error})"
+                    ) from None
+                yield item, result
+                following = submit()
+                if following is not None:
+                    running.add(following)
+        finally:
+            if pending and client.status == "running":
+                client.cancel([future for future, _ in pending.values()])
+
+
+_END = object()
+
+
+def make_backend(
+    name: str | None = None, workers: int | None = None, scheduler: str | None = None
+) -> SerialBackend | ProcessBackend | DaskBackend:
+    """The backend called ``name``; ``--scheduler`` alone implies Dask.
+
+    Without a name, one worker means serial (no pool to start) and more mean processes.
+    """
+    if name is None:
+        name = "dask" if scheduler else ("serial" if workers == 1 else "processes")
+    if name not in BACKENDS:
+        raise BackendError(f"--backend {name}: unknown backend; choose one of {', '.join(BACKENDS)}")
+    if scheduler and name != "dask":
+        raise BackendError(f"--scheduler {scheduler}: only used with --backend dask")
+    if name == "serial":
+        return SerialBackend()
+    if name == "processes":
+        return ProcessBackend(workers)
+    return DaskBackend(scheduler or "local", workers)

@@ -1,0 +1,68 @@
+"""One scenario run for N replications: the monthly records, their summary and the manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.engine.config import ServiceConfig
+from sim.engine.scenario import load_config
+from sim.runs.manifest import manifest
+from sim.runs.runner import Progress, run_replications
+from sim.runs.summary import order_columns, summarise
+
+
+@dataclass
+class RunResult:
+    """Monthly records of every replication, their summary, and the run's manifest."""
+
+    monthly: pd.DataFrame
+    summary: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+    target_weeks: float = 14.0
+
+    def breaches(self) -> pd.DataFrame:
+        """Median and 10-90% band of breaches by scenario and month."""
+        columns = ["scenario", "month", "breaches_p10", "breaches_p50", "breaches_p90"]
+        return self.summary[columns]
+
+
+def as_config(config: ServiceConfig | str | Path) -> ServiceConfig:
+    return config if isinstance(config, ServiceConfig) else load_config(config)
+
+
+def run_options(options: dict) -> dict:
+    """The runner options worth recording in a manifest (none of them changes the numbers)."""
+    names = ("backend", "scheduler", "resume", "trace", "batch_size")
+    chosen = {name: options[name] for name in names if options.get(name) not in (None, False)}
+    return {name: str(value) if isinstance(value, Path) else value for name, value in chosen.items()}
+
+
+def run(
+    config: ServiceConfig | str | Path,
+    reps: int = 100,
+    seed: int = 0,
+    workers: int | None = None,
+    scenario: str | None = None,
+    progress: Progress | None = None,
+    **options,
+) -> RunResult:
+    """Run one service for ``reps`` replications.
+
+    ``config`` is a validated ``ServiceConfig`` or the path of a YAML file. Returns the
+    monthly records (one row per replication x month) and their summary. ``options`` go to
+    ``sim.runs.runner.run_replications``: ``backend``, ``scheduler``, ``checkpoint``, ``resume``,
+    ``trace``, ``batch_size``.
+    """
+    started = dt.datetime.now(dt.timezone.utc)
+    path = None if isinstance(config, ServiceConfig) else Path(config)
+    service = as_config(config)
+    name = scenario or (path.stem if path else service.service.name)
+    monthly = run_replications(service, reps, seed, workers=workers, progress=progress, **options)
+    monthly.insert(0, "scenario", name)
+    monthly = order_columns(monthly)
+    info = manifest({name: path}, seed, reps, started, {"workers": workers, **run_options(options)})
+    return RunResult(monthly, summarise(monthly), info, service.service.rtt_target_weeks)

@@ -1,0 +1,148 @@
+"""Running replications in batches, on any backend, saving finished batches as they come.
+
+Each replication is independent and seeded by ``(seed, replication)`` alone, so results
+are the same whatever the backend or worker count; they are returned sorted by
+replication. Replications run in batches of a size fixed by the number of replications
+(not by the workers), so that a run started on one backend can be resumed on another.
+A batch returns only its month-end records (and, with a trace, its event log), so memory
+holds the monthly table and a few batches in flight, never patient records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.engine.config import ServiceConfig
+from sim.engine.model import ServiceModel
+from sim.runs.backends import BackendError, WorkerLost, default_workers, make_backend
+from sim.runs.checkpoint import Checkpoint, batch_name, run_key
+from sim.runs.files import write_table
+
+Progress = Callable[[int], None]
+MAX_BATCH = 10
+__all__ = ["BackendError", "RunInterrupted", "default_workers", "run_replication", "run_replications"]
+
+
+class RunInterrupted(Exception):
+    """A worker died or the run was stopped; finished batches are saved for ``--resume``."""
+
+
+@dataclass
+class BatchResult:
+    """Month-end records of a batch of replications, and their event log when traced."""
+
+    monthly: pd.DataFrame
+    trace: pd.DataFrame | None = None
+
+
+def run_replication(config: ServiceConfig, seed: int, replication: int) -> pd.DataFrame:
+    """Monthly records of one replication, with its number."""
+    return _run_one(config, seed, replication, trace=False).monthly
+
+
+def _run_one(config: ServiceConfig, seed: int, replication: int, trace: bool) -> BatchResult:
+    if trace:
+        from sim.runs.trace import TracedModel
+
+        model = TracedModel(config, seed, replication)
+    else:
+        model = ServiceModel(config, seed, replication)
+    frame = pd.DataFrame.from_records(model.run())
+    frame.insert(0, "replication", replication)
+    return BatchResult(frame, model.frame() if trace else None)
+
+
+def run_batch(config: ServiceConfig, seed: int, trace: bool, replications: list[int]) -> BatchResult:
+    """Run a batch of replications (the unit of work sent to a backend)."""
+    results = [_run_one(config, seed, r, trace) for r in replications]
+    monthly = pd.concat([r.monthly for r in results], ignore_index=True)
+    traces = pd.concat([r.trace for r in results], ignore_index=True) if trace else None
+    return BatchResult(monthly, traces)
+
+
+def batches(replications: Iterable[int], size: int) -> list[list[int]]:
+    """Split replication numbers into batches of at most ``size``."""
+    numbers = list(replications)
+    return [numbers[i : i + size] for i in range(0, len(numbers), size)]
+
+
+def default_batch_size(reps: int) -> int:
+    """At least ~16 batches to share among workers; at most ``MAX_BATCH`` lost to an interruption."""
+    return max(1, min(MAX_BATCH, reps // 16))
+
+
+def run_replications(
+    config: ServiceConfig,
+    reps: int,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    first_replication: int = 0,
+    *,
+    backend: str | None = None,
+    scheduler: str | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    trace: str | Path | None = None,
+    batch_size: int | None = None,
+) -> pd.DataFrame:
+    """Run ``reps`` replications and return one row per replication x month.
+
+    ``backend`` is ``serial``, ``processes`` or ``dask`` (with ``scheduler``, an address or
+    ``local``); by default ``workers=1`` runs in this process and more use a process pool.
+    With ``checkpoint`` (a folder) each finished batch is saved there, and ``resume`` reuses
+    the batches a previous, interrupted run of the same inputs saved. With ``trace`` (a
+    folder) every batch's per-patient event log is written there as ``trace_<a>-<b>.csv``.
+    """
+    numbers = range(first_replication, first_replication + reps)
+    size = batch_size or default_batch_size(reps)
+    plan = batches(numbers, size)
+    store = None
+    if checkpoint is not None:
+        key = run_key(config, seed, reps, first_replication, size, trace is not None)
+        store = Checkpoint(checkpoint, key, resume)
+    if trace is not None and not resume:
+        _clear_traces(Path(trace))
+    frames = {batch[0]: store.load(batch) for batch in plan} if store else {}
+    frames = {first: frame for first, frame in frames.items() if frame is not None}
+    if progress and store and store.resumed:
+        progress(store.resumed)
+    todo = [batch for batch in plan if batch[0] not in frames]
+    if todo:
+        if backend is None and len(todo) == 1:
+            backend = "serial"  # no pool to start for a single batch
+        runner = make_backend(backend, workers, scheduler)
+        frames.update(_run_batches(runner, config, seed, todo, store, trace, progress))
+    monthly = pd.concat([frames.pop(first) for first in sorted(frames)], ignore_index=True)
+    # Consolidated to one block per dtype, however the batches were read back.
+    return monthly.copy()
+
+
+def _run_batches(runner, config, seed, todo, store, trace, progress) -> dict[int, pd.DataFrame]:
+    """Run batches on a backend, saving each (and its trace) as it finishes."""
+    frames, done = {}, 0
+    try:
+        with runner:
+            for batch, result in runner.map(run_batch, (config, seed, trace is not None), todo):
+                if trace is not None:
+                    write_table(result.trace, Path(trace) / batch_name("trace", batch))
+                if store:
+                    store.save(batch, result.monthly)
+                frames[batch[0]] = result.monthly
+                done += len(batch)
+                if progress:
+                    progress(len(batch))
+    except WorkerLost as error:
+        left = sum(len(batch) for batch in todo) - done
+        raise RunInterrupted(f"{error}, with {left} replications left to run") from error
+    return frames
+
+
+def _clear_traces(folder: Path) -> None:
+    """A fresh run starts without the trace files of an earlier one."""
+    for path in folder.glob("trace_*.csv"):
+        path.unlink()
