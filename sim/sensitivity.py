@@ -24,9 +24,10 @@ import seaborn as sns  # noqa: E402
 import yaml  # noqa: E402
 
 from sim.api import run  # noqa: E402
-from sim.compare import check_goal, month_labels  # noqa: E402
+from sim.compare import check_goal, month_labels, run_records  # noqa: E402
 from sim.goals import Goal, as_goal  # noqa: E402
 from sim.outputs import manifest, write_figure, write_manifest, write_table  # noqa: E402
+from sim.parameter_draws import refuse_drawn  # noqa: E402
 from sim.results import summarise  # noqa: E402
 from sim.runner import Progress  # noqa: E402
 from sim.scenario import ConfigError  # noqa: E402
@@ -94,22 +95,31 @@ def sensitivity(
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
+    parameter_draws: bool = True,
 ) -> SensitivityResult:
-    """Run the scenario as given and at each field's low and high; tabulate the swings."""
+    """Run the scenario as given and at each field's low and high; tabulate the swings.
+
+    Each replication runs with its parameter draw when the scenario has them (the same draw
+    in every variant); ``parameter_draws=False`` runs the scenario's own values.
+    """
     started = dt.datetime.now(dt.timezone.utc)
     base = one_scenario(scenario)
     variations = [v if isinstance(v, Variation) else parse_vary(v) for v in vary]
     if not variations:
         raise ConfigError("--vary: give at least one field=low,high")
+    refuse_drawn(base.config, [v.field for v in variations], "--vary", parameter_draws)
     goal = as_goal(goal)
     month = month or (goal.month if goal else month_labels(base.config)[-1])
     variants = [[base.with_changes({v.field: x}, what="--vary") for x in (v.low, v.high)] for v in variations]
     check = goal or Goal(metric, "<=", 0.0, "by", month, f"{metric} at {month}", "--metric/--month")
     check_goal(check, base.config, seed)
     measure = f"P({goal})" if goal else f"median {metric} at {month}"
-    monthly = {}
+    runs = {}
     for item in [base, *(x for pair in variants for x in pair)]:
-        monthly[item.name] = run(item.config, reps, seed, workers, item.name, progress).monthly
+        runs[item.name] = run(
+            item.config, reps, seed, workers, item.name, progress, parameter_draws=parameter_draws
+        )
+    monthly = {name: result.monthly for name, result in runs.items()}
     at = {name: _measure(frame, metric, month, goal) for name, frame in monthly.items()}
     document = base.config.model_dump(mode="json")
     rows = []
@@ -131,6 +141,7 @@ def sensitivity(
     table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable", ignore_index=True)
     summary = summarise(pd.concat(monthly.values(), ignore_index=True))
     extra = {"workers": workers, "sensitivity": {"measure": measure, "vary": [vars(v) for v in variations]}}
+    extra.update(run_records([runs[base.name]]))
     info = manifest({base.name: base.path}, seed, reps, started, extra)
     return SensitivityResult(table, summary, measure, info)
 

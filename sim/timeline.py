@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sim.calendar import Calendar
 from sim.config import ServiceConfig
 
-FROZEN_SECTIONS = ("service", "events", "workforce", "initial_state")
+FROZEN_SECTIONS = ("service", "events", "workforce", "initial_state", "parameter_draws")
 
 
 class PhaseError(ValueError):

@@ -1,0 +1,75 @@
+"""A run's replications with everything that shapes them: parameter draws and observed months.
+
+``run_monthly`` is what ``sim.api.run`` calls: it reads the scenario's parameter draws (unless
+turned off), runs the replications (or, given observed months, the candidates) on the
+chosen backend, conditions on the observations (``sim.conditioning``), and returns the
+monthly records with the manifest entries that say what was drawn and conditioned on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.conditioning import Settings, condition, forbid_with_observed, observations
+from sim.config import ServiceConfig
+from sim.parameter_draws import draws_in_use
+from sim.replication_plan import ReplicationPlan
+from sim.runner import Progress, run_replications
+from sim.scenario import ConfigError, file_hash
+
+
+@dataclass
+class Observed:
+    """Observed monthly values (``calibration.data.read_monthly``'s table), where they came from."""
+
+    frame: pd.DataFrame
+    source: str = "observed"
+    info: dict = field(default_factory=dict)  # file and hash, for the manifest
+
+
+def run_monthly(
+    service: ServiceConfig,
+    reps: int,
+    seed: int,
+    *,
+    source: str,
+    observed: Observed | None = None,
+    settings: Settings | None = None,
+    parameter_draws: bool = True,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    **options,
+) -> tuple[pd.DataFrame, dict]:
+    """Monthly records of ``reps`` replications, and the manifest entries for draws and conditioning."""
+    draws, draws_info = draws_in_use(service, parameter_draws, source)
+    extra = {"parameter_draws": draws_info} if draws_info else {}
+    if observed is None:
+        plan = ReplicationPlan(service, draws)
+        return run_replications(plan, reps, seed, workers=workers, progress=progress, **options), extra
+    forbid_with_observed(options)
+    settings = settings or Settings()
+    obs = observations(observed.frame, service, observed.source)
+    plan = ReplicationPlan(service, draws, obs.bands)
+    count = settings.candidate_count(reps)
+    if count < reps:
+        raise ConfigError(f"--candidates: {count}: must be at least the replications asked for ({reps})")
+    candidates = run_replications(plan, count, seed, workers=workers, progress=progress, **options)
+    monthly, info = condition(candidates, obs, reps, seed, settings, source)
+    extra["conditioning"] = {**observed.info, **info}
+    return monthly, extra
+
+
+def as_observed(observed: Observed | pd.DataFrame | str | Path | None) -> Observed | None:
+    """Observed months from a table or a CSV path (read as ``calibration.data.read_monthly`` reads it)."""
+    if observed is None or isinstance(observed, Observed):
+        return observed
+    if isinstance(observed, pd.DataFrame):
+        return Observed(observed)
+    from calibration.data import read_monthly  # history readers live in the calibration package
+
+    path = Path(observed)
+    info = {"observed": {"path": str(path.resolve()), "sha256": file_hash(path)}}
+    return Observed(read_monthly(path), str(path), info)
