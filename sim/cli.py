@@ -35,6 +35,32 @@ Workers = Annotated[
 Actuals = Annotated[
     Path | None, typer.Option("--actuals", help="CSV of reported figures (month, breaches, ...) to overlay.")
 ]
+Observed = Annotated[
+    Path | None,
+    typer.Option(
+        "--observed",
+        help="CSV of reported months (month, breaches, waiting, referrals, first_contacts, band_<a>_<b>): "
+        "condition the forecast on them.",
+    ),
+]
+Dispersion = Annotated[
+    str,
+    typer.Option(
+        "--dispersion",
+        help="With --observed: negative binomial size k of the observation noise (Var = m + m^2/k; "
+        "'inf' = Poisson), or 'auto' to estimate it.",
+    ),
+]
+Candidates = Annotated[
+    int | None,
+    typer.Option(
+        "--candidates", min=1, help="With --observed: replications run to resample from (default 5 x --reps)."
+    ),
+]
+NoDraws = Annotated[
+    bool,
+    typer.Option("--no-parameter-draws", help="Run the scenario's own values, not its parameter_draws file."),
+]
 
 
 def fail(message: str) -> None:
@@ -63,6 +89,34 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
         yield lambda done: bar.advance(task, done)
 
 
+def conditioning_settings(dispersion: str, candidates: int | None):
+    """``--dispersion`` and ``--candidates`` as conditioning settings."""
+    from sim.conditioning import Settings
+
+    text = dispersion.strip().lower()
+    if text == "auto":
+        return Settings(None, candidates)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise ConfigError(f"--dispersion: {dispersion!r}: give a number above 0, 'inf' or 'auto'")
+    return Settings(value, candidates)
+
+
+@contextmanager
+def shown_warnings() -> Iterator[None]:
+    """Warnings about a run's reliability (a low effective sample size) as one plain line each."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        console.print(f"[yellow]warning[/yellow]: {escape(str(warning.message))}", highlight=False)
+
+
 def read_actuals(path: Path | None):
     if path is None:
         return None
@@ -74,6 +128,7 @@ def read_actuals(path: Path | None):
 @app.command()
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")]) -> None:
     """Check scenario files against the schema; report every problem as file: field: message."""
+    from sim.parameter_draws import draws_in_use
     from sim.sweep import load_scenarios
 
     problems = []
@@ -85,6 +140,12 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML
             continue
         except FileNotFoundError:
             problems.append(f"{path}: file not found")
+            continue
+        try:
+            for item in expanded:
+                draws_in_use(item.config, True, str(path))
+        except ConfigError as error:
+            problems.append(str(error))
             continue
         service = expanded[0].config.service
         sweep = f", sweep of {len(expanded)} scenarios" if len(expanded) > 1 else ""
@@ -113,6 +174,10 @@ def run(
     trace: Annotated[
         bool, typer.Option("--trace", help="Also write per-patient event logs to OUT/trace/ (large).")
     ] = False,
+    observed: Observed = None,
+    dispersion: Dispersion = "auto",
+    candidates: Candidates = None,
+    no_parameter_draws: NoDraws = False,
 ) -> None:
     """Run one scenario; write monthly.csv, summary.csv, manifest.json and charts to OUT."""
     from sim.api import run as run_scenario
@@ -121,17 +186,22 @@ def run(
 
     options = {"backend": backend, "scheduler": scheduler, "resume": resume, "checkpoint": out / FOLDER}
     options["trace"] = out / "trace" if trace else None
-    with user_errors():
-        observed = read_actuals(actuals)
+    options["parameter_draws"] = not no_parameter_draws
+    with user_errors(), shown_warnings():
+        shown = read_actuals(actuals or observed)  # observed months are drawn as points too
         load_config(scenario)
+        settings = conditioning_settings(dispersion, candidates)
+        if observed is not None:
+            options.update(observed=observed, conditioning=settings)
+        total = settings.candidate_count(reps) if observed is not None else reps
         try:
-            with progress_bar(reps, scenario.stem) as advance:
+            with progress_bar(total, scenario.stem) as advance:
                 result = run_scenario(scenario, reps, seed, workers, progress=advance, **options)
         except (KeyboardInterrupt, RunInterrupted) as error:
             reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
             console.print(f"{reason}; finished batches are in {out / FOLDER}: rerun with --resume to go on")
             raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
-        result.write(out, observed)
+        result.write(out, shown)
         discard(out / FOLDER)
     last = result.breaches().iloc[-1]
     console.print(
