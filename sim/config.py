@@ -337,7 +337,7 @@ class ListValidation(Strict):
 
 
 class ParameterDraws(Strict):
-    """Parameter sets drawn from a calibration, one per replication (``calibrate`` writes the file)."""
+    """Parameter sets from a calibration, one per replication (`dcsim calibrate` writes the file)."""
 
     file: str = Field(
         description=(
@@ -346,7 +346,8 @@ class ParameterDraws(Strict):
         )
     )
     use: bool = Field(
-        True, description="Give each replication one draw (false: run the point values in the file)."
+        True,
+        description="Give each replication one draw (false: all run the scenario's own values).",
     )
 
 
