@@ -80,7 +80,9 @@ class ReplicationPlan:
         return ServiceModel(config, seed, replication)
 
     def model_dump_json(self) -> str:
-        """A fingerprint of everything the plan changes, for checkpoint keys."""
+        """A fingerprint of everything the plan changes, for checkpoint keys (a plain plan: the config's)."""
+        if self.draws is None and not self.bands:
+            return self.config.model_dump_json()
         extra = {"draws": self.draws.sha256 if self.draws else None, "bands": list(self.bands)}
         return self.config.model_dump_json() + json.dumps(extra)
 

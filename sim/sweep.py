@@ -113,8 +113,8 @@ def _named_entry(node: list, parts: list[str], where: str) -> tuple[int, int]:
         if found:
             return found[0], used
     raise FieldError(
-        f"{where} is a list: give a position 0 to {len(node) - 1} or an entry's label or role, "
-        f"not {parts[0]!r}"
+        f"{where} is a list: give a position 0 to {len(node) - 1}, not {parts[0]!r} "
+        "(or an entry's label or role)"
     )
 
 
