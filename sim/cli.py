@@ -110,11 +110,16 @@ def shown_warnings() -> Iterator[None]:
     """Warnings about a run's reliability (a low effective sample size) as one plain line each."""
     import warnings
 
+    from sim.conditioning import LowEffectiveSampleSize
+
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", LowEffectiveSampleSize)
         yield
     for warning in caught:
-        console.print(f"[yellow]warning[/yellow]: {escape(str(warning.message))}", highlight=False)
+        if issubclass(warning.category, LowEffectiveSampleSize):
+            console.print(f"[yellow]warning[/yellow]: {escape(str(warning.message))}", highlight=False)
+        else:  # anything else as Python would have shown it
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 def read_actuals(path: Path | None):

@@ -37,8 +37,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import logsumexp
 
 from sim.calendar import add_months
 from sim.config import ServiceConfig
@@ -150,6 +148,8 @@ def simulated(monthly: pd.DataFrame, obs: Observations) -> tuple[np.ndarray, np.
 
 def log_likelihood(cube: np.ndarray, obs: Observations, size: float) -> np.ndarray:
     """``log p(observed | candidate)`` under the negative binomial of size ``size``, per candidate."""
+    from scipy import stats  # imported when used: every dcsim command imports this module
+
     mask = np.isfinite(obs.values)
     y = obs.values[mask]
     mean = np.maximum(cube[:, mask], MIN_MEAN)
@@ -170,6 +170,8 @@ def effective_sample_size(log_weights: np.ndarray) -> float:
 
 def choose_dispersion(cube: np.ndarray, obs: Observations, floor: float) -> tuple[float, str, np.ndarray]:
     """Size ``k`` maximising the estimated marginal likelihood, widened until ESS >= ``floor``."""
+    from scipy.special import logsumexp
+
     table = {size: log_likelihood(cube, obs, size) for size in DISPERSION_GRID}
     marginal = {size: logsumexp(ll) for size, ll in table.items()}
     best = max(DISPERSION_GRID, key=lambda size: marginal[size])
