@@ -15,7 +15,7 @@ from sim.outputs import manifest, write_figure, write_manifest, write_table
 from sim.planned_run import Observed, as_observed, run_monthly
 from sim.results import order_columns, summarise
 from sim.runner import Progress
-from sim.scenario import load_config
+from sim.scenario import file_hash, load_config
 
 
 @dataclass
@@ -74,6 +74,15 @@ def run_options(options: dict) -> dict:
     return {name: str(value) if isinstance(value, Path) else value for name, value in chosen.items()}
 
 
+def read_observed(path: str | Path) -> Observed:
+    """Observed months from a CSV (as ``calibration.data.read_monthly`` reads it), with its hash."""
+    from calibration.data import read_monthly  # the api layer may use the calibration package
+
+    path = Path(path)
+    info = {"observed": {"path": str(path.resolve()), "sha256": file_hash(path)}}
+    return Observed(read_monthly(path), str(path), info)
+
+
 def run(
     config: ServiceConfig | str | Path,
     reps: int = 100,
@@ -99,6 +108,8 @@ def run(
     started = dt.datetime.now(dt.timezone.utc)
     path = None if isinstance(config, ServiceConfig) else Path(config)
     service = as_config(config)
+    if isinstance(observed, (str, Path)):
+        observed = read_observed(observed)
     name = scenario or (path.stem if path else service.service.name)
     monthly, extra = run_monthly(
         service, reps, seed, source=str(path or name), observed=as_observed(observed), settings=conditioning,

@@ -70,6 +70,7 @@ def compare(
     Writes monthly/summary/comparison tables, overlay fan charts, the board-paper table (CSV and
     xlsx), goals.csv (with --goal), manifest.json and a self-contained report.html to OUT.
     """
+    from sim.api import read_observed
     from sim.compare import compare as run_comparison
     from sim.goals import as_goal
     from sim.sweep import as_scenarios
@@ -82,7 +83,8 @@ def compare(
         total = (settings.candidate_count(reps) if observed is not None else reps) * len(loaded)
         with progress_bar(total, "compare") as advance:
             result = run_comparison(
-                loaded, reps, seed, workers, parsed, progress=advance, observed=observed,
+                loaded, reps, seed, workers, parsed, progress=advance,
+                observed=read_observed(observed) if observed is not None else None,
                 conditioning=settings, parameter_draws=not no_parameter_draws,
             )
         _record_actuals(result.manifest, actuals)

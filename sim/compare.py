@@ -201,7 +201,7 @@ def compare(
     workers: int | None = None,
     goal: Goal | str | None = None,
     progress: Progress | None = None,
-    observed: Observed | pd.DataFrame | str | Path | None = None,
+    observed: Observed | pd.DataFrame | None = None,
     conditioning: Settings | None = None,
     parameter_draws: bool = True,
 ) -> ComparisonResult:
@@ -209,8 +209,9 @@ def compare(
 
     ``scenarios`` are YAML paths (a sweep file stands for several), ``ServiceConfig``s or
     ``Scenario``s, or a mapping of names to them. ``goal`` (e.g. ``"breaches<=0 by 2025-03"``)
-    adds P(goal) per scenario. ``observed`` conditions every scenario on the observed months
-    (see ``sim.api.run``); ``parameter_draws=False`` leaves scenarios' parameter draws unused.
+    adds P(goal) per scenario. ``observed`` (a table as ``calibration.data.read_monthly``
+    returns, or ``sim.api.read_observed(path)``) conditions every scenario on the observed
+    months (``sim.conditioning``); ``parameter_draws=False`` leaves parameter draws unused.
     """
     started = dt.datetime.now(dt.timezone.utc)
     scenarios = as_scenarios(scenarios)

@@ -9,7 +9,6 @@ monthly records with the manifest entries that say what was drawn and conditione
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -18,7 +17,7 @@ from sim.config import ServiceConfig
 from sim.parameter_draws import draws_in_use
 from sim.replication_plan import ReplicationPlan
 from sim.runner import Progress, run_replications
-from sim.scenario import ConfigError, file_hash
+from sim.scenario import ConfigError
 
 
 @dataclass
@@ -62,14 +61,15 @@ def run_monthly(
     return monthly, extra
 
 
-def as_observed(observed: Observed | pd.DataFrame | str | Path | None) -> Observed | None:
-    """Observed months from a table or a CSV path (read as ``calibration.data.read_monthly`` reads it)."""
+def as_observed(observed: Observed | pd.DataFrame | None) -> Observed | None:
+    """Observed months as given: a table as ``calibration.data.read_monthly`` returns it.
+
+    Reading a CSV belongs to the layers allowed to use ``calibration`` (``sim.api.read_observed``).
+    """
     if observed is None or isinstance(observed, Observed):
         return observed
     if isinstance(observed, pd.DataFrame):
         return Observed(observed)
-    from calibration.data import read_monthly  # history readers live in the calibration package
-
-    path = Path(observed)
-    info = {"observed": {"path": str(path.resolve()), "sha256": file_hash(path)}}
-    return Observed(read_monthly(path), str(path), info)
+    raise ConfigError(
+        f"observed: {observed!r}: give a table of months (read a CSV with sim.api.read_observed)"
+    )
