@@ -119,6 +119,11 @@ def observations(frame: pd.DataFrame, config: ServiceConfig, source: str) -> Obs
             f"{source}: no column to condition on (give one of {', '.join(OBSERVABLE)} or band_<from>_<to>)"
         )
     values = frame[metrics].apply(pd.to_numeric, errors="coerce")
+    for column in metrics:  # counts: the observation model has no mass elsewhere
+        bad = values[column].notna() & ((values[column] < 0) | (values[column] % 1 != 0))
+        for row in values.index[bad]:
+            value = values.at[row, column]
+            raise ConfigError(f"{source}: row {row}, column {column}: not a count: {value:g}")
     given = values.notna().any(axis=1)
     if not given.any():
         raise ConfigError(f"{source}: no observed values in {', '.join(metrics)}")

@@ -174,6 +174,9 @@ def test_observed_month_outside_the_run_is_refused():
     observed = pd.DataFrame({"month": ["2024-03", "2024-04"], "breaches": [50.0, 60.0]}, index=[2, 3])
     with pytest.raises(ConfigError, match="row 2, column month: 2024-03 is outside the simulated months"):
         run(config, 2, seed=1, workers=1, observed=observed)
+    fractional = pd.DataFrame({"month": ["2024-04"], "breaches": [2.5]}, index=[7])
+    with pytest.raises(ConfigError, match="row 7, column breaches: not a count: 2.5"):
+        run(config, 2, seed=1, workers=1, observed=fractional)
     useless = pd.DataFrame({"month": ["2024-04"], "wte": [3.0]})
     with pytest.raises(ConfigError, match="no column to condition on"):
         run(config, 2, seed=1, workers=1, observed=useless)
