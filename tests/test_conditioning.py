@@ -199,3 +199,38 @@ def test_cli_run_observed_records_what_it_conditioned_on(tmp_path):
     assert traced.exit_code == 2 and "--trace: cannot be combined with --observed" in traced.output
     bad = CliRunner().invoke(app, [*args, "--observed", str(csv), "--dispersion", "-1"])
     assert bad.exit_code == 2 and "--dispersion" in bad.output
+
+
+def test_cli_compare_observed_conditions_every_scenario(tmp_path):
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(service_document(GROWING)))
+    (tmp_path / "posts.yaml").write_text(
+        "extends: base.yaml\nevents:\n  - {date: 2024-08-05, add_staff: {role: band6, wte: 2}}\n"
+    )
+    csv = tmp_path / "observed.csv"
+    truth(service_config(GROWING), 8)[["month", "breaches"]].head(K).to_csv(csv, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            str(tmp_path / "base.yaml"),
+            str(tmp_path / "posts.yaml"),
+            "--reps",
+            "3",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--observed",
+            str(csv),
+            "--candidates",
+            "9",
+            "--dispersion",
+            "inf",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load((out / "manifest.json").read_text())
+    assert set(manifest["conditioning"]) == {"base", "posts"}
+    assert manifest["conditioning"]["posts"]["dispersion"] == "Poisson (k = inf)"
+    assert manifest["conditioning"]["posts"]["same_candidates_as_baseline"] is True
