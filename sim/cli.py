@@ -147,14 +147,14 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML
             problems.append(f"{path}: file not found")
             continue
         try:
-            for item in expanded:
-                draws_in_use(item.config, True, str(path))
+            drawn = [draws_in_use(item.config, True, str(path))[0] for item in expanded]
         except ConfigError as error:
             problems.append(str(error))
             continue
         service = expanded[0].config.service
         sweep = f", sweep of {len(expanded)} scenarios" if len(expanded) > 1 else ""
-        console.print(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep})")
+        draws = f", {len(drawn[0].values)} parameter draws" if drawn[0] is not None else ""
+        console.print(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep}{draws})")
     if problems:
         fail("\n".join(problems))
 
