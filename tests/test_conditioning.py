@@ -80,7 +80,7 @@ def test_forecast_bands_cover_held_out_truth_near_nominal():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LowEffectiveSampleSize)
             result = run(
-                config, 30, seed=trial, workers=1, observed=observed, conditioning=Settings(candidates=100)
+                config, 30, seed=trial, workers=1, observed=observed, conditioning=Settings(candidates=200)
             )
         ahead = result.monthly[~result.monthly["month"].isin(observed["month"])]
         for month, values in ahead.groupby("month")["breaches"]:
@@ -88,9 +88,10 @@ def test_forecast_bands_cover_held_out_truth_near_nominal():
             for name, (low, high) in {"50": (0.25, 0.75), "80": (0.1, 0.9)}.items():
                 inside[name].append(values.quantile(low) <= actual <= values.quantile(high))
     coverage = {name: np.mean(hits) for name, hits in inside.items()}
-    # 36 forecasts, correlated within a trial: allow about three standard errors.
-    assert 0.25 <= coverage["50"] <= 0.8, coverage
-    assert 0.6 <= coverage["80"] <= 1.0, coverage
+    # 36 forecasts, correlated within a trial: allow about two standard errors. Measured:
+    # 0.50 and 0.83 (with 100 candidates, 0.50 and 0.69: too few distinct replications).
+    assert 0.3 <= coverage["50"] <= 0.7, coverage
+    assert 0.65 <= coverage["80"] <= 0.95, coverage
 
 
 def test_conditioning_on_nothing_reproduces_the_unconditioned_run():
