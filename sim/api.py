@@ -19,14 +19,16 @@ import pandas as pd
 
 from calibration.data import read_monthly
 from sim.engine.scenario import ConfigError, file_hash, load_config, validate
-from sim.questions.compare import compare
+from sim.questions import compare as comparing
 from sim.questions.results import ComparisonResult, SensitivityResult, SolveResult
 from sim.questions.sensitivity import sensitivity
 from sim.questions.solve import solve
 from sim.reports.comparison import comparison_board, write_comparison
 from sim.reports.question_outputs import write_sensitivity, write_solve
 from sim.reports.run_outputs import write_run
-from sim.runs.result import RunResult, run
+from sim.runs import result as running
+from sim.runs.planned_run import Observed
+from sim.runs.result import RunResult
 
 __all__ = [
     "ComparisonResult",
@@ -38,6 +40,7 @@ __all__ = [
     "board_table",
     "compare",
     "load_config",
+    "read_observed",
     "run",
     "sensitivity",
     "solve",
@@ -72,3 +75,46 @@ def write(result: Result, out: str | Path, actuals: pd.DataFrame | str | Path | 
     if isinstance(result, SolveResult):
         return write_solve(result, out, observed)
     return write_run(result, out, observed)
+
+
+def read_observed(path: str | Path) -> Observed:
+    """Observed months from a CSV (as ``calibration.data.read_monthly`` reads it), with its hash."""
+    path = Path(path)
+    info = {"observed": {"path": str(path.resolve()), "sha256": file_hash(path)}}
+    return Observed(read_monthly(path), str(path), info)
+
+
+def _observed(observed: Observed | pd.DataFrame | str | Path | None) -> Observed | pd.DataFrame | None:
+    return read_observed(observed) if isinstance(observed, (str, Path)) else observed
+
+
+def run(
+    config,
+    reps: int = 100,
+    seed: int = 0,
+    workers: int | None = None,
+    scenario: str | None = None,
+    progress=None,
+    observed: Observed | pd.DataFrame | str | Path | None = None,
+    **options,
+) -> RunResult:
+    """``sim.runs.result.run``, with ``observed`` also given as the path of a CSV."""
+    return running.run(
+        config, reps, seed, workers, scenario, progress, observed=_observed(observed), **options
+    )
+
+
+def compare(
+    scenarios,
+    reps: int = 100,
+    seed: int = 0,
+    workers: int | None = None,
+    goal=None,
+    progress=None,
+    observed: Observed | pd.DataFrame | str | Path | None = None,
+    **options,
+) -> ComparisonResult:
+    """``sim.questions.compare.compare``, with ``observed`` also given as the path of a CSV."""
+    return comparing.compare(
+        scenarios, reps, seed, workers, goal, progress, observed=_observed(observed), **options
+    )

@@ -36,6 +36,33 @@ Actuals = Annotated[
     Path | None, typer.Option("--actuals", help="CSV of reported figures (month, breaches, ...) to overlay.")
 ]
 
+Observed = Annotated[
+    Path | None,
+    typer.Option(
+        "--observed",
+        help="CSV of reported months (month, breaches, waiting, referrals, first_contacts, band_<a>_<b>): "
+        "condition the forecast on them.",
+    ),
+]
+Dispersion = Annotated[
+    str,
+    typer.Option(
+        "--dispersion",
+        help="With --observed: negative binomial size k of the observation noise (Var = m + m^2/k; "
+        "'inf' = Poisson), or 'auto' to estimate it.",
+    ),
+]
+Candidates = Annotated[
+    int | None,
+    typer.Option(
+        "--candidates", min=1, help="With --observed: replications run to resample from (default 5 x --reps)."
+    ),
+]
+NoDraws = Annotated[
+    bool,
+    typer.Option("--no-parameter-draws", help="Run the scenario's own values, not its parameter_draws file."),
+]
+
 
 def fail(message: str) -> None:
     """Print a user error and exit 2."""
@@ -61,6 +88,39 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
     with Progress(*columns, console=console, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.advance(task, done)
+
+
+def conditioning_settings(dispersion: str, candidates: int | None):
+    """``--dispersion`` and ``--candidates`` as conditioning settings."""
+    from sim.runs.conditioning import Settings
+
+    text = dispersion.strip().lower()
+    if text == "auto":
+        return Settings(None, candidates)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise ConfigError(f"--dispersion: {dispersion!r}: give a number above 0, 'inf' or 'auto'")
+    return Settings(value, candidates)
+
+
+@contextmanager
+def shown_warnings() -> Iterator[None]:
+    """Warnings about a run's reliability (a low effective sample size) as one plain line each."""
+    import warnings
+
+    from sim.runs.conditioning import LowEffectiveSampleSize
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LowEffectiveSampleSize)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, LowEffectiveSampleSize):
+            console.print(f"[yellow]warning[/yellow]: {escape(str(warning.message))}", highlight=False)
+        else:  # anything else as Python would have shown it
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 def read_actuals(path: Path | None):

@@ -11,15 +11,21 @@ from sim.api import run as run_scenario
 from sim.api import write
 from sim.cli.common import (
     Actuals,
+    Candidates,
+    Dispersion,
+    NoDraws,
+    Observed,
     Out,
     Reps,
     Seed,
     Workers,
     app,
+    conditioning_settings,
     console,
     fail,
     progress_bar,
     read_actuals,
+    shown_warnings,
     user_errors,
 )
 from sim.engine.scenario import ConfigError, load_config
@@ -29,6 +35,7 @@ from sim.engine.scenario import ConfigError, load_config
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")]) -> None:
     """Check scenario files against the schema; report every problem as file: field: message."""
     from sim.engine.sweep import load_scenarios
+    from sim.runs.parameter_draws import draws_in_use
 
     problems = []
     for path in scenarios:
@@ -40,9 +47,15 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML
         except FileNotFoundError:
             problems.append(f"{path}: file not found")
             continue
+        try:
+            drawn = [draws_in_use(item.config, True, str(path))[0] for item in expanded]
+        except ConfigError as error:
+            problems.append(str(error))
+            continue
         service = expanded[0].config.service
         sweep = f", sweep of {len(expanded)} scenarios" if len(expanded) > 1 else ""
-        console.print(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep})")
+        draws = f", {len(drawn[0].values)} parameter draws" if drawn[0] is not None else ""
+        console.print(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep}{draws})")
     if problems:
         fail("\n".join(problems))
 
@@ -67,6 +80,10 @@ def run(
     trace: Annotated[
         bool, typer.Option("--trace", help="Also write per-patient event logs to OUT/trace/ (large).")
     ] = False,
+    observed: Observed = None,
+    dispersion: Dispersion = "auto",
+    candidates: Candidates = None,
+    no_parameter_draws: NoDraws = False,
 ) -> None:
     """Run one scenario; write monthly.csv, summary.csv, manifest.json and charts to OUT."""
     from sim.runs.checkpoint import FOLDER, discard
@@ -74,17 +91,22 @@ def run(
 
     options = {"backend": backend, "scheduler": scheduler, "resume": resume, "checkpoint": out / FOLDER}
     options["trace"] = out / "trace" if trace else None
-    with user_errors():
-        observed = read_actuals(actuals)
+    options["parameter_draws"] = not no_parameter_draws
+    with user_errors(), shown_warnings():
+        shown = read_actuals(actuals or observed)  # observed months are drawn as points too
         load_config(scenario)
+        settings = conditioning_settings(dispersion, candidates)
+        if observed is not None:
+            options.update(observed=observed, conditioning=settings)
+        total = settings.candidate_count(reps) if observed is not None else reps
         try:
-            with progress_bar(reps, scenario.stem) as advance:
+            with progress_bar(total, scenario.stem) as advance:
                 result = run_scenario(scenario, reps, seed, workers, progress=advance, **options)
         except (KeyboardInterrupt, RunInterrupted) as error:
             reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
             console.print(f"{reason}; finished batches are in {out / FOLDER}: rerun with --resume to go on")
             raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
-        write(result, out, observed)
+        write(result, out, shown)
         discard(out / FOLDER)
     last = result.breaches().iloc[-1]
     console.print(

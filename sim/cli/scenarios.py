@@ -15,15 +15,21 @@ import typer
 from sim.api import write
 from sim.cli.common import (
     Actuals,
+    Candidates,
+    Dispersion,
+    NoDraws,
+    Observed,
     Out,
     Reps,
     Seed,
     Workers,
     app,
+    conditioning_settings,
     console,
     fail,
     progress_bar,
     read_actuals,
+    shown_warnings,
     user_errors,
 )
 from sim.engine.scenario import file_hash
@@ -55,24 +61,35 @@ def compare(
     workers: Workers = None,
     actuals: Actuals = None,
     goal: Goal = None,
+    observed: Observed = None,
+    dispersion: Dispersion = "auto",
+    candidates: Candidates = None,
+    no_parameter_draws: NoDraws = False,
 ) -> None:
     """Compare scenarios with the first (the baseline) on common random numbers.
 
     Writes monthly/summary/comparison tables, overlay fan charts, the board-paper table (CSV and
     xlsx), goals.csv (with --goal), manifest.json and a self-contained report.html to OUT.
     """
+    from sim.api import read_observed
     from sim.engine.sweep import as_scenarios
     from sim.questions.compare import compare as run_comparison
     from sim.questions.goals import as_goal
 
-    with user_errors():
-        observed = read_actuals(actuals)
+    with user_errors(), shown_warnings():
+        shown = read_actuals(actuals or observed)  # observed months are drawn as points too
         loaded = as_scenarios(scenarios)
         parsed = as_goal(goal)
-        with progress_bar(reps * len(loaded), "compare") as advance:
-            result = run_comparison(loaded, reps, seed, workers, parsed, progress=advance)
+        settings = conditioning_settings(dispersion, candidates)
+        total = (settings.candidate_count(reps) if observed is not None else reps) * len(loaded)
+        with progress_bar(total, "compare") as advance:
+            result = run_comparison(
+                loaded, reps, seed, workers, parsed, progress=advance,
+                observed=read_observed(observed) if observed is not None else None,
+                conditioning=settings, parameter_draws=not no_parameter_draws,
+            )
         _record_actuals(result.manifest, actuals)
-        write(result, out, observed)
+        write(result, out, shown)
     month = parsed.month if parsed else result.comparison["month"].iloc[-1]
     rows = result.comparison[result.comparison["month"] == month].set_index("scenario")
     probabilities = result.goals.set_index("scenario")["probability"] if result.goals is not None else None
@@ -108,6 +125,7 @@ def solve(
     seed: Seed = 0,
     workers: Workers = None,
     actuals: Actuals = None,
+    no_parameter_draws: NoDraws = False,
 ) -> None:
     """Find the least change to a lever that meets a goal with the given probability.
 
@@ -123,7 +141,8 @@ def solve(
         runs = 2 + math.ceil(math.log2(max(2, len(lever_grid(low, high, step)))))
         with progress_bar(reps * runs, f"solve {lever}") as advance:
             result = run_solve(
-                scenario, lever, goal, confidence, low, high, step, reps, seed, workers, advance
+                scenario, lever, goal, confidence, low, high, step, reps, seed, workers, advance,
+                parameter_draws=not no_parameter_draws,
             )
         _record_actuals(result.manifest, actuals)
         write(result, out, observed)
@@ -148,6 +167,7 @@ def sensitivity(
     reps: Reps = 100,
     seed: Seed = 0,
     workers: Workers = None,
+    no_parameter_draws: NoDraws = False,
 ) -> None:
     """Tornado chart and table of how a result moves with each assumption.
 
@@ -161,7 +181,10 @@ def sensitivity(
         fail("--vary: give at least one field=low,high")
     with user_errors():
         with progress_bar(reps * (1 + 2 * len(vary)), "sensitivity") as advance:
-            result = run_sensitivity(scenario, vary, metric, month, goal, reps, seed, workers, advance)
+            result = run_sensitivity(
+                scenario, vary, metric, month, goal, reps, seed, workers, advance,
+                parameter_draws=not no_parameter_draws,
+            )
         write(result, out)
     say(f"{scenario.stem}: {result.measure}, as given {result.table['result_base'].iloc[0]:.3g}")
     for row in result.table.itertuples(index=False):

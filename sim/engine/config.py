@@ -336,6 +336,21 @@ class ListValidation(Strict):
     share: Share = Field(description="Share of patients waiting for first contact removed.")
 
 
+class ParameterDraws(Strict):
+    """Parameter sets from a calibration, one per replication (`dcsim calibrate` writes the file)."""
+
+    file: str = Field(
+        description=(
+            "CSV of draws: a `draw` column, one column per field (dotted path, as in `--fit`) "
+            "and optionally `weight`; a relative path is read from the YAML file's folder."
+        )
+    )
+    use: bool = Field(
+        True,
+        description="Give each replication one draw (false: all run the scenario's own values).",
+    )
+
+
 class ServiceConfig(Strict):
     """A whole service: demand, triage, pathways, capacity, policies and the starting snapshot."""
 
@@ -349,6 +364,9 @@ class ServiceConfig(Strict):
     workforce: list[StaffGroup]
     initial_state: InitialState = Field(default_factory=InitialState)
     events: list[Event] = Field(default_factory=list)
+    parameter_draws: ParameterDraws | None = Field(
+        None, description="Calibrated parameter draws carried into runs (see sim.runs.parameter_draws)."
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> ServiceConfig:

@@ -65,6 +65,7 @@ def resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], li
     if path in seen:
         raise ConfigError(f"{path}: extends: circular chain of scenario files")
     document = read_yaml(path)
+    _anchor_draws_file(document, path)
     parent = document.pop("extends", None)
     if parent is None:
         return document, [path]
@@ -72,6 +73,13 @@ def resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], li
         raise ConfigError(f"{path}: extends: must be a file path")
     base, files = resolve(path.parent / parent, (*seen, path))
     return deep_merge(base, document), [*files, path]
+
+
+def _anchor_draws_file(document: dict[str, Any], path: Path) -> None:
+    """A ``parameter_draws.file`` is relative to the YAML naming it, wherever dcsim runs from."""
+    draws = document.get("parameter_draws")
+    if isinstance(draws, dict) and isinstance(draws.get("file"), str):
+        draws["file"] = str(path.parent / draws["file"])
 
 
 def format_validation_error(source: str, error: ValidationError) -> str:

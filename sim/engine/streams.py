@@ -19,6 +19,8 @@ STREAMS = (
     "turnover",
     "removals",
     "initial_state",
+    "parameter_draws",
+    "resampling",
 )
 
 

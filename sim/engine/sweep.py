@@ -84,7 +84,7 @@ def _child(node: Any, parts: list[str], trail: list[str]) -> tuple[Any, int]:
     where = ".".join(trail) or "the document"
     if isinstance(node, list):
         if not parts[0].isdigit():
-            raise FieldError(f"{where} is a list: give a position 0 to {len(node) - 1}, not {parts[0]!r}")
+            return _named_entry(node, parts, where)
         index = int(parts[0])
         if index >= len(node):
             raise FieldError(f"no field '{'.'.join([*trail, parts[0]])}' ({where} has {len(node)} entries)")
@@ -97,6 +97,29 @@ def _child(node: Any, parts: list[str], trail: list[str]) -> tuple[Any, int]:
         if key in node:
             return key, used
     return parts[0], 1
+
+
+def _named_entry(node: list, parts: list[str], where: str) -> tuple[int, int]:
+    """A list entry named by its ``label`` (events) or ``role`` (staff), as calibration names them.
+
+    Positions shift when a scenario adds events to its baseline's; labels do not. A label
+    may contain dots, so the longest run of parts naming exactly one entry is taken.
+    """
+    for used in range(len(parts), 0, -1):
+        name = ".".join(parts[:used])
+        found = [i for i, item in enumerate(node) if _names(item, name)]
+        if len(found) > 1:
+            raise FieldError(f"{where}: {len(found)} entries are named {name!r}; give a position instead")
+        if found:
+            return found[0], used
+    raise FieldError(
+        f"{where} is a list: give a position 0 to {len(node) - 1}, not {parts[0]!r} "
+        "(or an entry's label or role)"
+    )
+
+
+def _names(item: Any, name: str) -> bool:
+    return isinstance(item, dict) and name in (item.get("label"), item.get("role"))
 
 
 def set_field(document: dict[str, Any], path: str, value: Any) -> None:

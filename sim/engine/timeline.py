@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sim.engine.calendar import Calendar
 from sim.engine.config import ServiceConfig
 
-FROZEN_SECTIONS = ("service", "events", "workforce", "initial_state")
+FROZEN_SECTIONS = ("service", "events", "workforce", "initial_state", "parameter_draws")
 
 
 class PhaseError(ValueError):

@@ -21,8 +21,11 @@ from sim.engine.scenario import validate
 from sim.engine.sweep import as_scenarios
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import ComparisonResult
+from sim.runs.conditioning import Settings
 from sim.runs.manifest import manifest
-from sim.runs.result import run
+from sim.runs.parameter_draws import refuse_drawn
+from sim.runs.planned_run import Observed, as_observed
+from sim.runs.result import RunResult, run
 from sim.runs.runner import Progress
 from sim.runs.summary import QUANTILES, summarise
 
@@ -74,7 +77,7 @@ def check_goal(goal: Goal, config: ServiceConfig, seed: int = 0) -> None:
     """
     document = config.model_dump(mode="json")
     document["service"]["horizon_months"] = 1
-    probe = run(validate(document, "goal check"), reps=1, seed=seed, workers=1).monthly
+    probe = run(validate(document, "goal check"), reps=1, seed=seed, workers=1, parameter_draws=False).monthly
     frame = pd.DataFrame({"month": month_labels(config)})
     for column in probe.columns:
         if column not in frame and pd.api.types.is_numeric_dtype(probe[column]):
@@ -89,20 +92,32 @@ def compare(
     workers: int | None = None,
     goal: Goal | str | None = None,
     progress: Progress | None = None,
+    observed: Observed | pd.DataFrame | None = None,
+    conditioning: Settings | None = None,
+    parameter_draws: bool = True,
 ) -> ComparisonResult:
     """Run scenarios on common random numbers and compare each with the first (the baseline).
 
     ``scenarios`` are YAML paths (a sweep file stands for several), ``ServiceConfig``s or
     ``Scenario``s, or a mapping of names to them. ``goal`` (e.g. ``"breaches<=0 by 2025-03"``)
-    adds P(goal) per scenario.
+    adds P(goal) per scenario. ``observed`` (a table as ``calibration.data.read_monthly``
+    returns, or ``sim.api.read_observed(path)``) conditions every scenario on the observed
+    months (``sim.runs.conditioning``); ``parameter_draws=False`` leaves parameter draws unused.
     """
     started = dt.datetime.now(dt.timezone.utc)
     scenarios = as_scenarios(scenarios)
     goal = as_goal(goal)
+    for s in scenarios:
+        refuse_drawn(s.config, list(s.changes), f"{s.source}: sweep.field", parameter_draws)
     if goal is not None:
         check_goal(goal, scenarios[0].config, seed)
-    frames = [run(s.config, reps, seed, workers, s.name, progress).monthly for s in scenarios]
-    monthly = pd.concat(frames, ignore_index=True)
+    observed = as_observed(observed)
+    runs = [
+        run(s.config, reps, seed, workers, s.name, progress, observed=observed, conditioning=conditioning,
+            parameter_draws=parameter_draws)
+        for s in scenarios
+    ]
+    monthly = pd.concat([r.monthly for r in runs], ignore_index=True)
     summary = summarise(monthly)
     differences = paired_differences(monthly, scenarios[0].name)
     goals = goal_table(goal, monthly, scenarios[0].name) if goal is not None else None
@@ -111,11 +126,31 @@ def compare(
         "baseline": scenarios[0].name,
         "goal": goal.text if goal else None,
         "changes": {s.name: s.changes for s in scenarios if s.changes},
+        **run_records(runs),
     }
     info = manifest({s.name: s.path for s in scenarios}, seed, reps, started, extra)
     return ComparisonResult(
         scenarios, monthly, summary, differences, comparison_table(summary, differences), goals, goal, info
     )
+
+
+def run_records(runs: list[RunResult]) -> dict:
+    """Each scenario's parameter draws and conditioning, as its run's manifest gave them.
+
+    A conditioned scenario also says whether it resampled the baseline's candidates in the
+    same order: if so, its paired differences are on common random numbers.
+    """
+    records: dict[str, dict] = {}
+    base = runs[0].monthly.get("candidate")
+    for result in runs:
+        name = result.monthly["scenario"].iloc[0]
+        for key in ("parameter_draws", "conditioning"):
+            if key in result.manifest:
+                records.setdefault(key, {})[name] = dict(result.manifest[key])
+        if "conditioning" in result.manifest and base is not None:
+            same = result.monthly["candidate"].to_numpy().tolist() == base.to_numpy().tolist()
+            records["conditioning"][name]["same_candidates_as_baseline"] = same
+    return records
 
 
 def goal_table(goal: Goal, monthly: pd.DataFrame, baseline: str) -> pd.DataFrame:

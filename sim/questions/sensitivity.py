@@ -19,11 +19,12 @@ import yaml
 
 from sim.engine.scenario import ConfigError
 from sim.engine.sweep import Scenario, get_field
-from sim.questions.compare import check_goal, month_labels
+from sim.questions.compare import check_goal, month_labels, run_records
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import SensitivityResult
 from sim.questions.solve import one_scenario
 from sim.runs.manifest import manifest
+from sim.runs.parameter_draws import refuse_drawn
 from sim.runs.result import run
 from sim.runs.runner import Progress
 from sim.runs.summary import summarise
@@ -69,22 +70,31 @@ def sensitivity(
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
+    parameter_draws: bool = True,
 ) -> SensitivityResult:
-    """Run the scenario as given and at each field's low and high; tabulate the swings."""
+    """Run the scenario as given and at each field's low and high; tabulate the swings.
+
+    Each replication runs with its parameter draw when the scenario has them (the same draw
+    in every variant); ``parameter_draws=False`` runs the scenario's own values.
+    """
     started = dt.datetime.now(dt.timezone.utc)
     base = one_scenario(scenario)
     variations = [v if isinstance(v, Variation) else parse_vary(v) for v in vary]
     if not variations:
         raise ConfigError("--vary: give at least one field=low,high")
+    refuse_drawn(base.config, [v.field for v in variations], "--vary", parameter_draws)
     goal = as_goal(goal)
     month = month or (goal.month if goal else month_labels(base.config)[-1])
     variants = [[base.with_changes({v.field: x}, what="--vary") for x in (v.low, v.high)] for v in variations]
     check = goal or Goal(metric, "<=", 0.0, "by", month, f"{metric} at {month}", "--metric/--month")
     check_goal(check, base.config, seed)
     measure = f"P({goal})" if goal else f"median {metric} at {month}"
-    monthly = {}
+    runs = {}
     for item in [base, *(x for pair in variants for x in pair)]:
-        monthly[item.name] = run(item.config, reps, seed, workers, item.name, progress).monthly
+        runs[item.name] = run(
+            item.config, reps, seed, workers, item.name, progress, parameter_draws=parameter_draws
+        )
+    monthly = {name: result.monthly for name, result in runs.items()}
     at = {name: _measure(frame, metric, month, goal) for name, frame in monthly.items()}
     document = base.config.model_dump(mode="json")
     rows = []
@@ -106,5 +116,6 @@ def sensitivity(
     table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable", ignore_index=True)
     summary = summarise(pd.concat(monthly.values(), ignore_index=True))
     extra = {"workers": workers, "sensitivity": {"measure": measure, "vary": [vars(v) for v in variations]}}
+    extra.update(run_records([runs[base.name]]))
     info = manifest({base.name: base.path}, seed, reps, started, extra)
     return SensitivityResult(table, summary, measure, info)

@@ -21,10 +21,11 @@ import pandas as pd
 
 from sim.engine.scenario import ConfigError
 from sim.engine.sweep import Scenario, as_scenarios, format_value
-from sim.questions.compare import check_goal
+from sim.questions.compare import check_goal, run_records
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import SolveResult
 from sim.runs.manifest import manifest
+from sim.runs.parameter_draws import refuse_drawn
 from sim.runs.result import RunResult, run
 from sim.runs.runner import Progress
 
@@ -53,16 +54,20 @@ def lever_grid(low: float, high: float, step: float) -> list[float]:
 class Evaluator:
     """Runs the scenario at lever values, once each, and remembers P(goal)."""
 
-    def __init__(self, scenario, lever, goal, reps, seed, workers, progress) -> None:
+    def __init__(self, scenario, lever, goal, reps, seed, workers, progress, parameter_draws=True) -> None:
         self.scenario, self.lever, self.goal = scenario, lever, goal
         self.reps, self.seed, self.workers, self.progress = reps, seed, workers, progress
+        self.parameter_draws = parameter_draws
         self.runs: dict[Any, RunResult] = {}
         self.rows: list[dict] = []
 
     def probability(self, value: Any) -> float:
         if value not in self.runs:
             variant = self.scenario.with_changes({self.lever: value}, what="--lever")
-            result = run(variant.config, self.reps, self.seed, self.workers, variant.name, self.progress)
+            result = run(
+                variant.config, self.reps, self.seed, self.workers, variant.name, self.progress,
+                parameter_draws=self.parameter_draws,
+            )
             self.runs[value] = result
             table = self.goal.probability(result.monthly).iloc[0]
             self.rows.append(
@@ -91,15 +96,21 @@ def solve(
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
+    parameter_draws: bool = True,
 ) -> SolveResult:
-    """Find the lever value nearest the failing end that meets ``goal`` with P >= ``confidence``."""
+    """Find the lever value nearest the failing end that meets ``goal`` with P >= ``confidence``.
+
+    Each replication runs with its parameter draw when the scenario has them, the same draw
+    at every lever value; ``parameter_draws=False`` runs the scenario's own values.
+    """
     started = dt.datetime.now(dt.timezone.utc)
     if not 0 < confidence <= 1:
         raise ConfigError(f"--confidence: {confidence:g}: must be above 0 and at most 1")
     base = one_scenario(scenario)
     goal = as_goal(goal)
     grid = lever_grid(low, high, step)
-    evaluate = Evaluator(base, lever, goal, reps, seed, workers, progress)
+    refuse_drawn(base.config, [lever], "--lever", parameter_draws)
+    evaluate = Evaluator(base, lever, goal, reps, seed, workers, progress, parameter_draws)
     for value in (grid[0], grid[-1]):
         base.with_changes({lever: value}, what="--lever")  # bad lever or value: fail before running
     check_goal(goal, base.config, seed)
@@ -125,6 +136,7 @@ def solve(
         "solve": {"lever": lever, "goal": goal.text, "confidence": confidence, "low": low, "high": high,
                   "step": step, "value": value, "lever_helps_as_it": "rises" if rising else "falls"},
     }
+    extra.update(run_records([evaluate.runs[grid[answer]]]))
     info = manifest({base.name: base.path}, seed, reps, started, extra)
     return SolveResult(base, lever, goal, confidence, value, rising, evaluations,
                        evaluate.runs[grid[answer]], message, info)

@@ -10,8 +10,10 @@ import pandas as pd
 
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import load_config
+from sim.runs.conditioning import Settings
 from sim.runs.manifest import manifest
-from sim.runs.runner import Progress, run_replications
+from sim.runs.planned_run import Observed, as_observed, run_monthly
+from sim.runs.runner import Progress
 from sim.runs.summary import order_columns, summarise
 
 
@@ -48,21 +50,32 @@ def run(
     workers: int | None = None,
     scenario: str | None = None,
     progress: Progress | None = None,
+    observed: Observed | pd.DataFrame | None = None,
+    conditioning: Settings | None = None,
+    parameter_draws: bool = True,
     **options,
 ) -> RunResult:
     """Run one service for ``reps`` replications.
 
     ``config`` is a validated ``ServiceConfig`` or the path of a YAML file. Returns the
-    monthly records (one row per replication x month) and their summary. ``options`` go to
-    ``sim.runs.runner.run_replications``: ``backend``, ``scheduler``, ``checkpoint``, ``resume``,
-    ``trace``, ``batch_size``.
+    monthly records (one row per replication x month) and their summary. ``observed``
+    (a table as ``calibration.data.read_monthly`` reads it; ``sim.api.run`` also takes a
+    path) conditions the run on the months it gives (``sim.runs.conditioning``; ``conditioning``
+    sets how). With
+    ``parameter_draws=False`` a scenario's ``parameter_draws`` file is not used. ``options``
+    go to ``sim.runs.runner.run_replications``: ``backend``, ``scheduler``, ``checkpoint``,
+    ``resume``, ``trace``, ``batch_size``.
     """
     started = dt.datetime.now(dt.timezone.utc)
     path = None if isinstance(config, ServiceConfig) else Path(config)
     service = as_config(config)
     name = scenario or (path.stem if path else service.service.name)
-    monthly = run_replications(service, reps, seed, workers=workers, progress=progress, **options)
+    monthly, extra = run_monthly(
+        service, reps, seed, source=str(path or name), observed=as_observed(observed), settings=conditioning,
+        parameter_draws=parameter_draws, workers=workers, progress=progress, **options,
+    )
     monthly.insert(0, "scenario", name)
     monthly = order_columns(monthly)
-    info = manifest({name: path}, seed, reps, started, {"workers": workers, **run_options(options)})
+    extra = {"workers": workers, **run_options(options), **extra}
+    info = manifest({name: path}, seed, reps, started, extra)
     return RunResult(monthly, summarise(monthly), info, service.service.rtt_target_weeks)

@@ -17,12 +17,13 @@ from pathlib import Path
 import pandas as pd
 
 from sim.engine.config import ServiceConfig
-from sim.engine.model import ServiceModel
 from sim.runs.backends import BackendError, WorkerLost, default_workers, make_backend
 from sim.runs.checkpoint import Checkpoint, batch_name, run_key
 from sim.runs.files import write_table
+from sim.runs.replication_plan import ReplicationPlan, as_plan
 
 Progress = Callable[[int], None]
+Plan = ServiceConfig | ReplicationPlan  # a plain config: every replication runs it as it is
 MAX_BATCH = 10
 __all__ = ["BackendError", "RunInterrupted", "default_workers", "run_replication", "run_replications"]
 
@@ -39,24 +40,19 @@ class BatchResult:
     trace: pd.DataFrame | None = None
 
 
-def run_replication(config: ServiceConfig, seed: int, replication: int) -> pd.DataFrame:
+def run_replication(config: Plan, seed: int, replication: int) -> pd.DataFrame:
     """Monthly records of one replication, with its number."""
     return _run_one(config, seed, replication, trace=False).monthly
 
 
-def _run_one(config: ServiceConfig, seed: int, replication: int, trace: bool) -> BatchResult:
-    if trace:
-        from sim.runs.trace import TracedModel
-
-        model = TracedModel(config, seed, replication)
-    else:
-        model = ServiceModel(config, seed, replication)
+def _run_one(config: Plan, seed: int, replication: int, trace: bool) -> BatchResult:
+    model = as_plan(config).model(seed, replication, trace)
     frame = pd.DataFrame.from_records(model.run())
     frame.insert(0, "replication", replication)
     return BatchResult(frame, model.frame() if trace else None)
 
 
-def run_batch(config: ServiceConfig, seed: int, trace: bool, replications: list[int]) -> BatchResult:
+def run_batch(config: Plan, seed: int, trace: bool, replications: list[int]) -> BatchResult:
     """Run a batch of replications (the unit of work sent to a backend)."""
     results = [_run_one(config, seed, r, trace) for r in replications]
     monthly = pd.concat([r.monthly for r in results], ignore_index=True)
@@ -76,7 +72,7 @@ def default_batch_size(reps: int) -> int:
 
 
 def run_replications(
-    config: ServiceConfig,
+    config: Plan,
     reps: int,
     seed: int = 0,
     workers: int | None = None,
@@ -97,6 +93,7 @@ def run_replications(
     With ``checkpoint`` (a folder) each finished batch is saved there, and ``resume`` reuses
     the batches a previous, interrupted run of the same inputs saved. With ``trace`` (a
     folder) every batch's per-patient event log is written there as ``trace_<a>-<b>.csv``.
+    A ``ReplicationPlan`` instead of a config gives each replication its parameter draw.
     """
     numbers = range(first_replication, first_replication + reps)
     size = batch_size or default_batch_size(reps)

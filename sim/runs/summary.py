@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-ID_COLUMNS = ("scenario", "replication", "month")
+ID_COLUMNS = ("scenario", "replication", "month", "candidate")  # candidate: see sim.runs.conditioning
 CONTRACT_COLUMNS = (
     "scenario",
     "replication",
