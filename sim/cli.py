@@ -133,10 +133,20 @@ def run(
             raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
         result.write(out, observed)
         discard(out / FOLDER)
-    last = result.breaches().iloc[-1]
+    last = result.summary.iloc[-1]
     console.print(
         f"{scenario.stem}: {reps} replications -> {out}/ ; breaches in {last['month']}: "
-        f"median {last['breaches_p50']:.0f} (10-90%: {last['breaches_p10']:.0f}-{last['breaches_p90']:.0f})"
+        f"median {last['breaches_p50']:.0f} (10-90%: {last['breaches_p10']:.0f}-{last['breaches_p90']:.0f}); "
+        f"{overdue_words(last)}"
+    )
+
+
+def overdue_words(row) -> str:
+    """The follow-up caseload in words, from a summary row: overdue count and weeks past due."""
+    return (
+        f"follow-ups overdue: median {row['followup_overdue_p50']:.0f} "
+        f"(10-90%: {row['followup_overdue_p10']:.0f}-{row['followup_overdue_p90']:.0f}), "
+        f"median {row['followup_overdue_p50_weeks_p50']:.1f} weeks past due"
     )
 
 

@@ -29,7 +29,7 @@ from sim.runner import Progress
 from sim.scenario import file_hash, validate
 from sim.sweep import Scenario, as_scenarios
 
-COMPARED = ("breaches", "waiting", "wait_p92_weeks")
+COMPARED = ("breaches", "waiting", "wait_p92_weeks", "followup_overdue")
 
 
 @dataclass
