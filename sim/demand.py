@@ -88,7 +88,8 @@ def draw_phase_arrivals(
     counts = stats.poisson.ppf(arrivals_rng.random(expected.size), expected)
     counts = np.maximum(np.nan_to_num(counts), 0).astype(np.int64)
     day = np.repeat(np.arange(expected.size), counts)
-    source_u, priority_u = mix_rng.random(day.size), mix_rng.random(day.size)
+    # Interleaved, so a referral's pair of uniforms does not depend on how many came after it.
+    source_u, priority_u = mix_rng.random((day.size, 2)).T
     names = source_names(phases)
     source = np.zeros(day.size, dtype=np.int64)
     priority = np.zeros(day.size, dtype=np.int64)
