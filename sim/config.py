@@ -81,7 +81,7 @@ class Demand(Strict):
     )
     sources: dict[str, Share] = Field(
         default_factory=lambda: {"professional": 1.0},
-        description="Share of referrals from each source; must sum to 1.",
+        description="Share of referrals from each source; must sum to 1 (sources differ by their mixes).",
     )
     priorities: dict[str, Share] = Field(
         default_factory=lambda: {"urgent": 0.05, "routine": 0.95},

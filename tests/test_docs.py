@@ -101,14 +101,15 @@ def test_every_field_of_the_schema_has_a_row():
     walk(ServiceConfig, "")
     assert not missing
     for section in ("extends", "sweep", "events.<n>.add_staff", "events.<n>.remove_staff",
-                    "events.<n>.extra_sessions", "events.<n>.set", "events.<n>.validate_list"):
+                    "events.<n>.extra_sessions", "events.<n>.set", "events.<n>.validate_list",
+                    "events.<n>.recruitment_freeze"):
         assert f"`{section}" in text, section
 
 
 def test_reference_examples_are_valid(tmp_path):
     events = yaml.safe_load(reference.EVENT_EXAMPLES)["events"]
     actions = {next(k for k in e if k not in ("date", "until", "label")) for e in events}
-    assert actions == {"add_staff", "remove_staff", "extra_sessions", "set", "validate_list"}
+    assert actions == {"add_staff", "remove_staff", "extra_sessions", "set", "validate_list", "recruitment_freeze"}
     for event in events:
         Event.model_validate(event)
     scenario = tmp_path / "events.yaml"
