@@ -206,3 +206,15 @@ def test_start_date_is_the_day_the_snapshot_waits_are_measured():
     first = ServiceModel(config, 1, 0).run()[0]
     assert first["month"] == "2024-04"
     assert math.isclose(first["max_wait_weeks"], 29 / 7)
+
+
+def test_a_followup_goal_is_judged_like_any_other(tmp_path):
+    from sim.api import run
+    from sim.goals import parse_goal
+
+    config = service_config({"service": {"horizon_months": 3}})
+    monthly = run(config, reps=2, seed=1, workers=1).monthly
+    goal = parse_goal("followup_overdue<=50 by 2024-06")
+    table = goal.probability(monthly.assign(scenario="test"))
+    met = (monthly.loc[monthly["month"] == "2024-06", "followup_overdue"] <= 50).mean()
+    assert table["probability"].iloc[0] == met
