@@ -63,7 +63,7 @@ def build_posts(config: ServiceConfig, calendar: Calendar) -> list[Post]:
         elif event.remove_staff:
             change = event.remove_staff
             in_post = sum(p.wte for p in posts if p.role == change.role and p.end > day)
-            if change.wte > in_post + 1e-9:
+            if day < horizon and change.wte > in_post + 1e-9:  # beyond the horizon it changes nothing
                 raise StaffingError(
                     f"events.{e}.remove_staff: removes {change.wte:g} WTE of {change.role} on {event.date} "
                     f"but only {in_post:g} WTE is in post (or recruited) then"
