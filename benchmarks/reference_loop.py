@@ -10,8 +10,9 @@ Logic, as in ``sim.engine.model``: referrals wait a triage delay, are triaged by
 receipt with triage minutes, then wait for a first contact by priority then longest wait;
 each working day's minutes per activity are spent slot by slot (follow-ups due first),
 unspent minutes carry over while anyone waits or else flex to other activities the role
-may deliver; attendance, DNA rebooking and discharge after repeated DNAs; a random number
-of follow-ups at fixed intervals; month-end removals and census.
+may deliver (roles under ``caseload_first`` pool new + follow-up time, follow-ups first);
+attendance, DNA rebooking (keeping the follow-up's due date) and discharge after repeated
+DNAs; a random number of follow-ups at fixed intervals; month-end removals and census.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ import heapq
 
 import numpy as np
 
+from sim.engine.census import overdue_figures
 from sim.engine.model import FLEX_ORDER, ServiceModel
 from sim.engine.patients import State
+from sim.engine.shared_time import FOLLOWUP as FOLLOWUP_TIME
+from sim.engine.shared_time import GROUP, NEW, TRIAGE, followup_allowance
 from sim.engine.streams import UniformBlock, stream
 
 AWAITING, WAITING, FOLLOWUP, DISCHARGED, REMOVED, REJECTED, SIGNPOSTED = (int(s) for s in State)
@@ -30,8 +34,8 @@ AWAITING, WAITING, FOLLOWUP, DISCHARGED, REMOVED, REJECTED, SIGNPOSTED = (int(s)
 
 def simulate(model: ServiceModel) -> list[dict]:
     """Run the horizon of a freshly built model's inputs; one record per month."""
-    if len(model.phases) != 1 or model.config.events:
-        raise ValueError("the reference loop covers services without dated events")
+    if len(model.phases) != 1 or model.config.events or model.config.triage.source_outcomes:
+        raise ValueError("the reference loop covers services without dated events or per-source triage")
     rules, calendar = model.rules, model.calendar
     attendance = UniformBlock(stream(model.seed, model.replication, "attendance"))
     removals = stream(model.seed, model.replication, "removals")
@@ -48,6 +52,7 @@ def simulate(model: ServiceModel) -> list[dict]:
     contacts = [p.contacts for p in people]
     dnas = [p.dnas for p in people]
     left_fu = [p.followups_left for p in people]
+    due_of = [p.followup_due for p in people]
     open_clocks = dict(model.open_clocks)
     waiting_first = set(model.waiting_first)
     count = list(model.state_count)
@@ -158,7 +163,7 @@ def simulate(model: ServiceModel) -> list[dict]:
                             if reset_on_dna and pid in open_clocks:
                                 clock[pid] = open_clocks[pid] = day
                             rebook.append(pid)
-                        else:
+                        else:  # rebooked for tomorrow, still due when it was due
                             entry = (day + 1, pid, version[pid])
                             heapq.heappush(followup_q[followup_type[pathway[pid]]], entry)
                         continue
@@ -177,7 +182,8 @@ def simulate(model: ServiceModel) -> list[dict]:
                     if left_fu[pid] <= 0:
                         end(pid, DISCHARGED, "discharged")
                     else:
-                        entry = (day + interval[pathway[pid]], pid, version[pid])
+                        due_of[pid] = day + interval[pathway[pid]]
+                        entry = (due_of[pid], pid, version[pid])
                         heapq.heappush(followup_q[followup_type[pathway[pid]]], entry)
                 if not seen:
                     break
@@ -212,6 +218,7 @@ def simulate(model: ServiceModel) -> list[dict]:
             contacts.append(0)
             dnas.append(0)
             left_fu.append(0)
+            due_of.append(float("nan"))
             count[AWAITING] += 1
             open_clocks[pid] = float(day)
             heapq.heappush(pending, (day + triage_delay[arrival_priority[next_arrival]], pid))
@@ -225,13 +232,33 @@ def simulate(model: ServiceModel) -> list[dict]:
             by_role, planned = model.minutes_by_role[day], model.planned[day]
             f["available"] += sum(planned)
             free = [0.0] * len(by_role)
-            for activity, budget in enumerate(planned):
+            if rules.shared_roles:
+                allowance = [row[FOLLOWUP_TIME] for row in by_role]
+                new_time = [row[NEW] for row in by_role]
+                for role, most, least in rules.shared_roles:
+                    allowance[role] = followup_allowance(by_role[role], most, least)
+                    new_time[role] = by_role[role][NEW] + by_role[role][FOLLOWUP_TIME] - allowance[role]
+                order = [
+                    (TRIAGE, [row[TRIAGE] for row in by_role]),
+                    (FOLLOWUP_TIME, allowance),
+                    (NEW, new_time),
+                    (GROUP, [row[GROUP] for row in by_role]),
+                ]
+                pooled = {role for role, _, _ in rules.shared_roles}
+            else:
+                order = [(a, [row[a] for row in by_role]) for a in range(len(planned))]
+                pooled = set()
+            for activity, time in order:
+                budget = sum(time)
                 left, waiting = serve(activity, day, budget + carry[activity])
                 carry[activity] = left if waiting else 0.0
                 if not waiting and left > 0 and budget > 0:
                     share = min(left, budget) / budget
-                    for role, row in enumerate(by_role):
-                        free[role] += row[activity] * share
+                    for role, minutes in enumerate(time):
+                        if activity == FOLLOWUP_TIME and role in pooled:
+                            new_time[role] += minutes * share
+                        else:
+                            free[role] += minutes * share
             if any(free):
                 for activity in FLEX_ORDER:
                     allowed = [role for role, row in enumerate(scope) if row[activity] and free[role] > 0]
@@ -246,16 +273,17 @@ def simulate(model: ServiceModel) -> list[dict]:
                 listed = sorted(waiting_first)
                 for pid in removals.choice(listed, size=removals.binomial(len(listed), share), replace=False):
                     end(int(pid), REMOVED, "removed")
-            records.append(_census(f, day, month_ends[day], open_clocks, followup_q, version, count, model))
+            stocks = (open_clocks, followup_q, version, due_of, count)
+            records.append(_census(f, day, month_ends[day], *stocks, model))
             f = dict.fromkeys(f, 0)
     return records
 
 
-def _census(f, day, month, open_clocks, followup_q, version, count, model) -> dict:
+def _census(f, day, month, open_clocks, followup_q, version, due_of, count, model) -> dict:
     rules = model.rules
     waits = (day - np.fromiter(open_clocks.values(), float, len(open_clocks))) / 7
     entries = (entry for queue in followup_q.values() for entry in queue)
-    due = [d for d, pid, stamp in entries if version[pid] == stamp and d <= day]
+    due = [due_of[pid] for _, pid, stamp in entries if version[pid] == stamp and due_of[pid] <= day]
     late = day - rules.overdue_days
     available, used = f["available"], f["used"]
     return {
@@ -267,7 +295,7 @@ def _census(f, day, month, open_clocks, followup_q, version, count, model) -> di
         "wait_p92_weeks": float(np.percentile(waits, 92)) if waits.size else 0.0,
         "max_wait_weeks": float(waits.max()) if waits.size else 0.0,
         "followup_waiting": len(due),
-        "followup_overdue": sum(d < late for d in due),
+        **overdue_figures(np.array([(day - d) / 7 for d in due if d < late])),
         "awaiting_triage": count[AWAITING],
         "waiting_first_contact": count[WAITING],
         "in_followup": count[FOLLOWUP],

@@ -106,9 +106,9 @@ display(Image(OUT / "capacity_demand.png"))"""),
     ("markdown", """\
 ## 5. Change one assumption and run again
 
-Suppose Band 6 therapists could spend 70% of their time with patients instead of 65%
+Suppose Band 6 therapists could spend 75% of their time with patients instead of 70%
 (less travel, say, by seeing children in school clinics): the non-clinical share falls from
-0.35 to 0.30. `apply_changes` takes dotted field names, as in the YAML file, and checks the
+0.30 to 0.25. `apply_changes` takes dotted field names, as in the YAML file, and checks the
 new value like `dcsim validate` does. Running with the same seed means both runs see the
 same referrals, absences and missed appointments, so the difference is the change itself."""),
     ("code", """\
@@ -116,8 +116,8 @@ import pandas as pd
 
 from sim.engine.timeline import apply_changes
 
-more_clinical = apply_changes(baseline, {"job_plans.band6.non_clinical_share": 0.30})
-changed = run(more_clinical, reps=REPS, seed=SEED, scenario="Band 6 non-clinical 30%")
+more_clinical = apply_changes(baseline, {"job_plans.band6.non_clinical_share": 0.25})
+changed = run(more_clinical, reps=REPS, seed=SEED, scenario="Band 6 non-clinical 25%")
 both = pd.concat([do_nothing.summary, changed.summary])
 months = ["2024-09", "2025-03", "2026-03", "2027-03"]
 both[both["month"].isin(months)].pivot(index="scenario", columns="month", values="breaches_p50")"""),
@@ -300,7 +300,7 @@ display(Image(OUT / "before.png"))"""),
 ## 3. Fit what cannot be looked up
 
 The share of Band 6 time not spent with children (`job_plans.band6.non_clinical_share`,
-0.35 in the baseline) is not published, and it moves breaches directly. `fit` searches it
+0.30 in the baseline) is not published, and it moves breaches directly. `fit` searches it
 between 0.2 and 0.55 for the value that brings the model's breaches closest to the
 projection, then works out the range of values consistent with it. Twelve months of one
 series can fix about one number: fitting a second (say the monthly removal rate) as well

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from test_readme_examples import ROOT, bash_blocks, dcsim_commands, known_outs, run_dcsim, small_run
 
-from sim.engine.config import Event, ServiceConfig, StaffChange
+from sim.engine.config import EVENT_ACTIONS, Event, ServiceConfig, StaffChange
 from sim.engine.sweep import load_scenarios
 from sim.reports import reference
 
@@ -101,14 +101,15 @@ def test_every_field_of_the_schema_has_a_row():
     walk(ServiceConfig, "")
     assert not missing
     for section in ("extends", "sweep", "events.<n>.add_staff", "events.<n>.remove_staff",
-                    "events.<n>.extra_sessions", "events.<n>.set", "events.<n>.validate_list"):
+                    "events.<n>.extra_sessions", "events.<n>.set", "events.<n>.validate_list",
+                    "events.<n>.recruitment_freeze"):
         assert f"`{section}" in text, section
 
 
 def test_reference_examples_are_valid(tmp_path):
     events = yaml.safe_load(reference.EVENT_EXAMPLES)["events"]
     actions = {next(k for k in e if k not in ("date", "until", "label")) for e in events}
-    assert actions == {"add_staff", "remove_staff", "extra_sessions", "set", "validate_list"}
+    assert actions == set(EVENT_ACTIONS)
     for event in events:
         Event.model_validate(event)
     scenario = tmp_path / "events.yaml"
@@ -219,14 +220,14 @@ def test_console_matching_allows_elisions_and_rewrapping():
 
 
 def test_job_plan_arithmetic_quoted_in_the_modelling_guide():
-    # 37.5 h x 60 / 5 clinic days x (1 - 0.35) = 292.5 clinical minutes per WTE per day
+    # 37.5 h x 60 / 5 clinic days x (1 - 0.30) = 315 clinical minutes per WTE per day
     command = python_commands((DOCS / "modelling-guide.md").read_text())[0]
     words = [sys.executable, *shlex.split(command)[1:]]
     printed = subprocess.run(words, cwd=ROOT, capture_output=True, text=True, timeout=120).stdout
     values = [float(v) for v in re.findall(r"[\d.]+", printed)]
-    assert values == pytest.approx([292.5 * 0.04, 292.5 * 0.27, 292.5 * 0.62, 292.5 * 0.07])
+    assert values == pytest.approx([315 * 0.04, 315 * 0.27, 315 * 0.62, 315 * 0.07])
     guide = (DOCS / "modelling-guide.md").read_text()
-    for quoted in ("292.5", "11.7", "79.0", "181.4", "20.5"):
+    for quoted in ("315", "12.6", "85.1", "195.3", "22.1"):
         assert quoted in guide
 
 

@@ -129,3 +129,12 @@ def read_actuals(path: Path | None):
     from calibration.data import read_monthly
 
     return read_monthly(path)
+
+
+def overdue_words(row) -> str:
+    """The follow-up caseload in words, from a summary row: overdue count and weeks past due."""
+    return (
+        f"follow-ups overdue: median {row['followup_overdue_p50']:.0f} "
+        f"(10-90%: {row['followup_overdue_p10']:.0f}-{row['followup_overdue_p90']:.0f}), "
+        f"median {row['followup_overdue_p50_weeks_p50']:.1f} weeks past due"
+    )

@@ -23,6 +23,7 @@ from sim.cli.common import (
     conditioning_settings,
     console,
     fail,
+    overdue_words,
     progress_bar,
     read_actuals,
     shown_warnings,
@@ -108,8 +109,10 @@ def run(
             raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
         write(result, out, shown)
         discard(out / FOLDER)
-    last = result.breaches().iloc[-1]
+    last = result.summary.iloc[-1]
     console.print(
         f"{scenario.stem}: {reps} replications -> {out}/ ; breaches in {last['month']}: "
-        f"median {last['breaches_p50']:.0f} (10-90%: {last['breaches_p10']:.0f}-{last['breaches_p90']:.0f})"
+        f"median {last['breaches_p50']:.0f} (10-90%: {last['breaches_p10']:.0f}-{last['breaches_p90']:.0f}); "
+        f"{overdue_words(last)}"
     )
+

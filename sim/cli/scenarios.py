@@ -27,6 +27,7 @@ from sim.cli.common import (
     conditioning_settings,
     console,
     fail,
+    overdue_words,
     progress_bar,
     read_actuals,
     shown_warnings,
@@ -92,6 +93,7 @@ def compare(
         write(result, out, shown)
     month = parsed.month if parsed else result.comparison["month"].iloc[-1]
     rows = result.comparison[result.comparison["month"] == month].set_index("scenario")
+    overdue = result.summary[result.summary["month"] == month].set_index("scenario")
     probabilities = result.goals.set_index("scenario")["probability"] if result.goals is not None else None
     say(f"{len(loaded)} scenarios x {reps} replications -> {out}/report.html; breaches in {month}:")
     for name in result.names:
@@ -104,7 +106,7 @@ def compare(
             line += f", vs baseline {row['breaches_diff_mean']:+.0f}"
         if probabilities is not None:
             line += f", P(goal) {probabilities[name]:.0%}"
-        say(line)
+        say(f"{line}; {overdue_words(overdue.loc[name])}")
 
 
 @app.command(rich_help_panel="Ask questions of scenarios")

@@ -4,12 +4,12 @@ Capacity does not depend on the waiting list, so it is drawn for the whole horiz
 the SimPy model runs. Each staff group is split into posts of at most 1 WTE. A post is in
 post between its dates, loses leave (in whole weeks) and sickness (single days) at random,
 and, with turnover, is vacated at random, stays vacant for the recruitment lag and is
-refilled by a new starter who ramps up to full productivity.
+refilled by a new starter who ramps up to full productivity (``sim.engine.workforce``). A job
+plan's ``cover_share`` of sickness and vacancy days is worked by bank or agency staff.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,9 +18,14 @@ from sim.engine.calendar import Calendar
 from sim.engine.config import ACTIVITIES, JobPlan, ServiceConfig
 from sim.engine.streams import stream
 from sim.engine.timeline import Phase
+from sim.engine.workforce import RolePlans, productivity, role_plans
 
 STAFF_WORKING_DAYS_PER_YEAR = 253  # 52.18 weeks x 5 days less 8 bank holidays: what leave is counted against
 EXTRA_SESSIONS = "extra_sessions"
+
+
+class StaffingError(ValueError):
+    """An event removes more staff than are in post on its date."""
 
 
 @dataclass
@@ -56,7 +61,14 @@ def build_posts(config: ServiceConfig, calendar: Calendar) -> list[Post]:
             change = event.add_staff
             posts += _split_posts(change.role, change.wte, day + lag, horizon, True, (1, e))
         elif event.remove_staff:
-            posts += _vacate(posts, event.remove_staff.role, event.remove_staff.wte, day)
+            change = event.remove_staff
+            in_post = sum(p.wte for p in posts if p.role == change.role and p.end > day)
+            if day < horizon and change.wte > in_post + 1e-9:  # beyond the horizon it changes nothing
+                raise StaffingError(
+                    f"events.{e}.remove_staff: removes {change.wte:g} WTE of {change.role} on {event.date} "
+                    f"but only {in_post:g} WTE is in post (or recruited) then"
+                )
+            posts += _vacate(posts, change.role, change.wte, day)
     return posts
 
 
@@ -77,33 +89,25 @@ def _vacate(posts: list[Post], role: str, wte: float, day: int) -> list[Post]:
     return remainder
 
 
-def _in_post_spells(post: Post, plan: JobPlan, rng: np.random.Generator) -> list[tuple[int, int, bool]]:
-    """(first day, end day, is new starter) spells, with turnover and recruitment lag."""
-    spells = []
-    start, new = post.start, post.new_starter
-    lag = round(plan.recruitment_lag_weeks * 7)
-    while start < post.end:
-        stay = math.inf if plan.turnover_rate <= 0 else rng.exponential(365.25 / plan.turnover_rate)
-        leave = min(post.end, start + math.ceil(stay)) if math.isfinite(stay) else post.end
-        spells.append((max(start, 0), leave, new))
-        start, new = leave + lag, True
-    return spells
-
-
-def _productivity(post: Post, plan: JobPlan, n_days: int, rng: np.random.Generator) -> np.ndarray:
-    """Share of the post's WTE productive on each day (ignoring absence)."""
-    level = np.zeros(n_days)
-    ramp_days = plan.ramp_up_weeks * 7
-    for first, end, new in _in_post_spells(post, plan, rng):
-        if end <= first:
-            continue
-        if new and ramp_days > 0:
-            since = np.arange(first, end) - first
-            ramp = plan.ramp_up_start + (1 - plan.ramp_up_start) * since / ramp_days
-            level[first:end] = np.minimum(ramp, 1.0)
-        else:
-            level[first:end] = 1.0
+def _productivity(post: Post, plans: RolePlans, n_days: int, rng: np.random.Generator) -> np.ndarray:
+    """Share of the post's WTE worked on each day (ignoring absence); covered vacancy days count."""
+    level = productivity(post.start, post.end, post.new_starter, plans, n_days, rng)
+    cover = _by_day(plans, n_days, "cover_share")
+    if cover.any():
+        open_days = np.zeros(n_days, dtype=bool)
+        open_days[max(post.start, 0) : max(min(post.end, n_days), 0)] = True
+        vacant = open_days & (level == 0)
+        level[vacant] = cover[vacant]
     return level
+
+
+def _by_day(plans: RolePlans, n_days: int, field: str) -> np.ndarray:
+    """One job-plan number on each day of the horizon."""
+    values = np.empty(n_days)
+    edges = [*plans.first_days[1:], n_days]
+    for plan, first, after in zip(plans.plans, plans.first_days, edges, strict=True):
+        values[max(first, 0) : max(after, 0)] = getattr(plan, field)
+    return values
 
 
 def _absence_probabilities(phases: list[Phase], phase_of_day: np.ndarray, role: str, calendar: Calendar):
@@ -117,14 +121,34 @@ def _absence_probabilities(phases: list[Phase], phase_of_day: np.ndarray, role: 
     return leave[phase_of_day], sick[phase_of_day]
 
 
-def _present(post, phases, phase_of_day, calendar, seed, replication) -> np.ndarray:
-    """1 on days the post holder is at work: leave taken in whole weeks, sickness by day."""
+def _present(post, phases, phase_of_day, calendar, seed, replication, rota: float = 0.0) -> np.ndarray:
+    """1 on days the post holder is at work: leave taken in whole weeks, sickness by day.
+
+    Staggered leave starts at ``rota`` (the post's place in its team's leave rota, in [0, 1)).
+    A sick day counts ``cover_share`` (bank staff working it); leave is planned and not covered.
+    """
     rng = stream(seed, replication, "staff_absence", *post.key)
     n_days = calendar.n_days
     leave_p, sick_p = _absence_probabilities(phases, phase_of_day, post.role, calendar)
-    week_draw = rng.random(n_days // 7 + 1)[np.arange(n_days) // 7]
+    week_draws = rng.random(n_days // 7 + 1)
     day_draw = rng.random(n_days)
-    return ((week_draw >= leave_p) & (day_draw >= sick_p)).astype(float)
+    week = np.arange(n_days) // 7
+    staggered = np.array([p.config.job_plans[post.role].leave_pattern == "staggered" for p in phases])
+    spread = _staggered_leave(leave_p, week, rota)
+    on_leave = np.where(staggered[phase_of_day], spread, week_draws[week] < leave_p)
+    cover = np.array([p.config.job_plans[post.role].cover_share for p in phases])[phase_of_day]
+    sick = np.where(day_draw < sick_p, cover, 1.0)
+    return np.where(on_leave, 0.0, sick)
+
+
+def _staggered_leave(leave_p: np.ndarray, week: np.ndarray, phase: float) -> np.ndarray:
+    """Leave weeks spread evenly: a week is leave when the running sum of weekly leave
+    probabilities (offset by the post's own ``phase`` in [0, 1)) passes a whole number."""
+    weekly = np.zeros(week[-1] + 1)
+    np.maximum.at(weekly, week, leave_p)
+    total = np.cumsum(weekly) + phase
+    leave_week = np.floor(total) > np.floor(total - weekly)
+    return leave_week[week]
 
 
 def minutes_per_wte_day(plan: JobPlan, clinic_days: int) -> np.ndarray:
@@ -138,6 +162,20 @@ def capacity_roles(config: ServiceConfig) -> list[str]:
     return [*config.job_plans, EXTRA_SESSIONS]
 
 
+def _leave_rotas(posts: list[Post], seed: int, replication: int) -> list[float]:
+    """Each post's place in its role's leave rota: a random start for the team, then posts
+    evenly out of step (post i of n starts i/n of a leave cycle later), as a manager keeping
+    cover even would arrange it."""
+    rotas = [0.0] * len(posts)
+    roles = sorted({p.role for p in posts})
+    for number, role in enumerate(roles):
+        mine = [i for i, p in enumerate(posts) if p.role == role]
+        team = stream(seed, replication, "staff_absence", 1_000_000, number).random()
+        for place, index in enumerate(mine):
+            rotas[index] = (team + place / len(mine)) % 1.0
+    return rotas
+
+
 def clinical_minutes(
     phases: list[Phase], phase_of_day: np.ndarray, calendar: Calendar, seed: int, replication: int
 ) -> np.ndarray:
@@ -147,11 +185,13 @@ def clinical_minutes(
     roles = capacity_roles(config)
     days = len(config.service.clinic_days)
     minutes = np.zeros((n_days, len(roles), len(ACTIVITIES)))
-    for post in build_posts(config, calendar):
-        plan = config.job_plans[post.role]
+    plans = {role: role_plans(config, phases, calendar, role) for role in config.job_plans}
+    posts = build_posts(config, calendar)
+    rotas = _leave_rotas(posts, seed, replication)
+    for post, rota in zip(posts, rotas, strict=True):
         turnover_rng = stream(seed, replication, "turnover", *post.key)
-        effective = post.wte * _productivity(post, plan, n_days, turnover_rng)
-        effective *= _present(post, phases, phase_of_day, calendar, seed, replication)
+        effective = post.wte * _productivity(post, plans[post.role], n_days, turnover_rng)
+        effective *= _present(post, phases, phase_of_day, calendar, seed, replication, rota)
         per_phase = np.array([minutes_per_wte_day(p.config.job_plans[post.role], days) for p in phases])
         minutes[:, roles.index(post.role)] += effective[:, None] * per_phase[phase_of_day]
     _add_extra_sessions(config, calendar, minutes[:, -1], days)
@@ -159,7 +199,7 @@ def clinical_minutes(
 
 
 def flexible_scope(config: ServiceConfig) -> np.ndarray:
-    """Boolean (roles, activities): where a role's unused time may be spent on a clinic day.
+    """Boolean (roles, activities): where a role's unused time may be spent on a clinic day (one phase).
 
     Extra sessions are bought for one activity and never flex.
     """
@@ -171,10 +211,24 @@ def flexible_scope(config: ServiceConfig) -> np.ndarray:
 
 
 def _add_extra_sessions(config: ServiceConfig, calendar: Calendar, minutes: np.ndarray, days: int) -> None:
+    """Extra sessions on the clinic days between their dates (closed days are zeroed later).
+
+    A session day falling on a bank holiday is lost (``skip``) or worked on the next working day
+    (``move_to_next_working_day``).
+    """
+    working = calendar.working
+    clinic_day = np.isin(calendar.dates.day_of_week.to_numpy(), calendar.clinic_days)
     for event in config.events:
         if event.extra_sessions is None or event.until is None:
             continue
         first = max(calendar.day(event.date), 0)
         last = min(calendar.day(event.until) + 1, calendar.n_days)
         column = ACTIVITIES.index(event.extra_sessions.activity)
-        minutes[first:last, column] += event.extra_sessions.hours_per_week * 60 / days
+        per_day = event.extra_sessions.hours_per_week * 60 / days
+        minutes[first:last, column] += per_day
+        if event.extra_sessions.on_bank_holiday == "skip":
+            continue
+        for holiday in np.flatnonzero(clinic_day[first:last] & ~working[first:last]) + first:
+            later = np.flatnonzero(working[holiday + 1 :])
+            if later.size:
+                minutes[holiday + 1 + later[0], column] += per_day

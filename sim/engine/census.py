@@ -46,24 +46,41 @@ class CensusView(Protocol):
     target_days: float
 
 
-def _followup_backlog(model: CensusView, day: int) -> tuple[int, int]:
-    """Follow-ups due by ``day`` and not yet seen, and those past the overdue threshold."""
-    due_by, overdue = 0, 0
+def _followup_backlog(model: CensusView, day: int) -> tuple[int, np.ndarray]:
+    """Follow-ups due by ``day`` and not yet seen, and weeks past due of those overdue.
+
+    Due dates are the patients' own (``followup_due``), which a missed appointment leaves
+    alone, so a DNA does not make an overdue patient look freshly due.
+    """
+    due_by, late_weeks = 0, []
     late = day - model.rules.overdue_days
     patients = model.patients
     for queue in model.followup_queue.values():
-        for due, pid, version in queue:
-            if patients[pid].version == version and due <= day:
+        for _, pid, version in queue:
+            patient = patients[pid]
+            if patient.version == version and patient.followup_due <= day:
                 due_by += 1
-                overdue += due < late
-    return due_by, overdue
+                if patient.followup_due < late:
+                    late_weeks.append((day - patient.followup_due) / 7)
+    return due_by, np.asarray(late_weeks)
+
+
+def overdue_figures(weeks: np.ndarray) -> dict[str, float]:
+    """Count and median, 92nd centile and maximum weeks past due of those overdue (0 if none)."""
+    some = weeks.size > 0
+    return {
+        "followup_overdue": int(weeks.size),
+        "followup_overdue_p50_weeks": float(np.percentile(weeks, 50)) if some else 0.0,
+        "followup_overdue_p92_weeks": float(np.percentile(weeks, 92)) if some else 0.0,
+        "followup_overdue_max_weeks": float(weeks.max()) if some else 0.0,
+    }
 
 
 def census(model: CensusView, month: int, day: int) -> dict:
     """The month's record: the output contract's columns plus the stocks used for conservation."""
     flows = model.flows
     waits = (day - np.fromiter(model.open_clocks.values(), float, len(model.open_clocks))) / 7
-    due_by, overdue = _followup_backlog(model, day)
+    due_by, late_weeks = _followup_backlog(model, day)
     record = asdict(flows)
     available = record.pop("available_minutes")
     used = record.pop("used_minutes")
@@ -80,7 +97,7 @@ def census(model: CensusView, month: int, day: int) -> dict:
         if flows.clock_stops
         else float("nan"),
         followup_waiting=due_by,
-        followup_overdue=overdue,
+        **overdue_figures(late_weeks),
         awaiting_triage=model.state_count[State.AWAITING_TRIAGE],
         waiting_first_contact=model.state_count[State.WAITING_FIRST],
         in_followup=model.state_count[State.IN_FOLLOWUP],

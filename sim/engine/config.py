@@ -39,7 +39,13 @@ class Service(Strict):
     """Who the service is, when the simulation starts and how long it runs."""
 
     name: str = Field("Community service", description="Service name used in reports.")
-    start_date: dt.date = Field(description="First simulated day (the snapshot date).")
+    start_date: dt.date = Field(
+        description=(
+            "First simulated day. `initial_state` is the list as it stands on this day before any of "
+            "its activity: snapshot waits are measured on start_date (a list reported at the close "
+            "of 31 March is given with start_date 1 April, one day's wait added)."
+        )
+    )
     horizon_months: int = Field(36, ge=1, le=240, description="Months simulated, from start.")
     rtt_target_weeks: float = Field(
         14, gt=0, le=104, description="Referral-to-treatment target in weeks (Wales 14, England 18)."
@@ -75,11 +81,19 @@ class Demand(Strict):
     )
     sources: dict[str, Share] = Field(
         default_factory=lambda: {"professional": 1.0},
-        description="Share of referrals from each source; must sum to 1.",
+        description="Share of referrals from each source; must sum to 1 (sources differ by their mixes).",
     )
     priorities: dict[str, Share] = Field(
         default_factory=lambda: {"urgent": 0.05, "routine": 0.95},
         description="Share of referrals by priority; order of keys is booking order (first = most urgent).",
+    )
+
+    source_priorities: dict[str, dict[str, Share]] = Field(
+        default_factory=dict,
+        description=(
+            "Optional priority mix of named sources (each sums to 1, keys as in `priorities`); "
+            "sources not named use `priorities`."
+        ),
     )
 
     @field_validator("seasonality")
@@ -99,6 +113,15 @@ class Demand(Strict):
     def _priorities_sum(cls, value: dict[str, float]) -> dict[str, float]:
         return _check_sums_to_one(value, "priority shares")
 
+    @model_validator(mode="after")
+    def _source_priorities_match(self) -> Demand:
+        for source, mix in self.source_priorities.items():
+            if set(mix) != set(self.priorities):
+                wanted = list(self.priorities)
+                raise ValueError(f"source_priorities.{source}: needs priorities {wanted}, got {list(mix)}")
+            _check_sums_to_one(mix, f"source_priorities.{source} shares")
+        return self
+
 
 class Triage(Strict):
     """Clinician triage of each referral, consuming triage time from job plans."""
@@ -117,10 +140,27 @@ class Triage(Strict):
         )
     )
 
+    source_outcomes: dict[str, dict[str, Share]] = Field(
+        default_factory=dict,
+        description=(
+            "Optional triage outcome mix of named sources (each sums to 1, same outcome names as "
+            "`outcomes`), e.g. parents signposted more often than GPs; sources not named use `outcomes`."
+        ),
+    )
+
     @field_validator("outcomes")
     @classmethod
     def _outcomes_sum(cls, value: dict[str, float]) -> dict[str, float]:
         return _check_sums_to_one(value, "triage outcomes")
+
+    @model_validator(mode="after")
+    def _source_outcomes_match(self) -> Triage:
+        for source, mix in self.source_outcomes.items():
+            if set(mix) != set(self.outcomes):
+                wanted = list(self.outcomes)
+                raise ValueError(f"source_outcomes.{source}: needs the outcomes {wanted}, got {list(mix)}")
+            _check_sums_to_one(mix, f"source_outcomes.{source}")
+        return self
 
 
 class FollowupCount(Strict):
@@ -189,6 +229,35 @@ class AccessPolicy(Strict):
     )
 
 
+class ClinicalTime(Strict):
+    """How a role's clinical time is shared between follow-ups and new patients each clinic day."""
+
+    rule: Literal["template", "caseload_first"] = Field(
+        "template",
+        description=(
+            "`template`: each activity gets its `activity_split` share, unused time flexes (see "
+            "`flexible`); follow-up demand never takes new-patient time. `caseload_first`: the role's "
+            "new + follow-up time is one pool; follow-ups due are booked first, new patients get the rest."
+        ),
+    )
+    max_followup_share: Share = Field(
+        1.0, description="caseload_first only: most of the role's clinical time follow-ups may take."
+    )
+    min_new_share: Share = Field(
+        0.0,
+        description="caseload_first only: share of the role's clinical time kept for new assessments.",
+    )
+
+    @model_validator(mode="after")
+    def _caps_need_caseload_first(self) -> ClinicalTime:
+        if self.rule == "template" and (self.max_followup_share < 1 or self.min_new_share > 0):
+            raise ValueError(
+                "max_followup_share and min_new_share apply under rule caseload_first; under template "
+                "new patients and follow-ups get their activity_split shares"
+            )
+        return self
+
+
 class JobPlan(Strict):
     """How a role's contracted hours become clinical time, and the workforce dynamics of the role."""
 
@@ -213,6 +282,14 @@ class JobPlan(Strict):
     annual_leave_days: float = Field(
         29, ge=0, le=60, description="Annual leave days per year (excluding bank holidays)."
     )
+    leave_pattern: Literal["staggered", "random_weeks"] = Field(
+        "staggered",
+        description=(
+            "`staggered`: each post's leave weeks are spread evenly through the year, posts out of "
+            "step (a rota keeping cover even); `random_weeks`: each week is leave at random, "
+            "independently per post (lumpier: several posts can be away at once)."
+        ),
+    )
     sickness_rate: Share = Field(0.045, description="Share of working days lost to sickness.")
     ramp_up_weeks: float = Field(
         12, ge=0, le=104, description="Weeks for a new starter to reach full productivity."
@@ -223,6 +300,17 @@ class JobPlan(Strict):
     )
     recruitment_lag_weeks: float = Field(
         16, ge=0, le=156, description="Weeks from a leaver to the replacement starting."
+    )
+    clinical_time: ClinicalTime = Field(
+        default_factory=ClinicalTime,
+        description="Rule sharing clinical time between follow-ups and new patients.",
+    )
+    cover_share: Share = Field(
+        0.0,
+        description=(
+            "Share of the time lost to sickness and vacancies covered by bank or agency staff "
+            "(0 = none covered)."
+        ),
     )
 
     @field_validator("activity_split")
@@ -235,6 +323,15 @@ class JobPlan(Strict):
         outside = [a for a, s in self.activity_split.items() if s > 0 and a not in self.may_deliver]
         if outside:
             raise ValueError(f"activity_split gives time to {outside}, not in may_deliver")
+        time = self.clinical_time
+        pool = self.activity_split.get("new", 0.0) + self.activity_split.get("followup", 0.0)
+        if time.min_new_share > 0 and "new" not in self.may_deliver:
+            raise ValueError("clinical_time.min_new_share: this role may not deliver new assessments")
+        if time.min_new_share > pool + PROB_TOLERANCE:
+            raise ValueError(
+                f"clinical_time.min_new_share {time.min_new_share:g} is more than the role's new + "
+                f"follow-up time ({pool:g} of its clinical time)"
+            )
         return self
 
 
@@ -280,11 +377,14 @@ class InitialState(Strict):
     followup_caseload: int = Field(0, ge=0, description="Patients in follow-up (clock stopped).")
 
 
+EVENT_ACTIONS = ("add_staff", "remove_staff", "extra_sessions", "set", "validate_list", "recruitment_freeze")
+
+
 class Event(Strict):
     """A dated change during the horizon; exactly one action per event."""
 
     date: dt.date = Field(description="Day the change takes effect.")
-    until: dt.date | None = Field(None, description="Last day (extra_sessions only).")
+    until: dt.date | None = Field(None, description="Last day (extra_sessions and recruitment_freeze).")
     label: str | None = Field(None, description="What this models, shown in reports.")
     add_staff: StaffChange | None = Field(None, description="Posts added (recruited) from the date.")
     remove_staff: StaffChange | None = Field(None, description="Posts vacated from the date.")
@@ -297,10 +397,16 @@ class Event(Strict):
     validate_list: ListValidation | None = Field(
         None, description="One-off validation exercise removing a share of the waiting list."
     )
+    recruitment_freeze: RecruitmentFreeze | None = Field(
+        None,
+        description=(
+            "Leavers from `date` to `until` are not replaced until the freeze ends (then the usual lag)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_action(self) -> Event:
-        actions = ("add_staff", "remove_staff", "extra_sessions", "set", "validate_list")
+        actions = EVENT_ACTIONS
         given = [a for a in actions if getattr(self, a) is not None]
         if len(given) != 1:
             raise ValueError(f"an event needs exactly one of {list(actions)}, got {given}")
@@ -310,6 +416,10 @@ class Event(Strict):
             raise ValueError("remove_staff leaves posts vacant; a recruitment lag belongs to add_staff")
         if self.extra_sessions is not None and self.until is None:
             raise ValueError("extra_sessions needs an `until` date")
+        if self.recruitment_freeze is not None and self.until is None:
+            raise ValueError("recruitment_freeze needs an `until` date")
+        if self.until is not None and self.extra_sessions is None and self.recruitment_freeze is None:
+            raise ValueError("until applies to extra_sessions and recruitment_freeze only")
         return self
 
 
@@ -328,6 +438,19 @@ class ExtraSessions(Strict):
 
     activity: Activity = Field(description="Activity the extra hours are spent on.")
     hours_per_week: float = Field(gt=0, le=2000, description="Clinical hours per week added.")
+    on_bank_holiday: Literal["skip", "move_to_next_working_day"] = Field(
+        "skip",
+        description=(
+            "A session day that is a bank holiday: `skip` loses it (bought per clinic day), "
+            "`move_to_next_working_day` runs its hours on the next clinic day (even after `until`)."
+        ),
+    )
+
+
+class RecruitmentFreeze(Strict):
+    """A recruitment freeze: leavers are not replaced while it lasts."""
+
+    roles: list[str] | None = Field(None, description="Roles frozen (None = every role).")
 
 
 class ListValidation(Strict):
@@ -382,12 +505,16 @@ class ServiceConfig(Strict):
         unknown = set(self.triage.outcomes) - {"reject", "signpost"} - set(self.pathways)
         if unknown:
             raise ValueError(f"triage.outcomes: {sorted(unknown)} are not pathways")
+        for source in (*self.demand.source_priorities, *self.triage.source_outcomes):
+            if source not in self.demand.sources:
+                raise ValueError(f"demand.sources: no source {source!r} (named in a per-source mix)")
         for priority in self.demand.priorities:
             if priority not in self.triage.delay_days:
                 raise ValueError(f"triage.delay_days: no delay for priority {priority!r}")
         roles = [g.role for g in self.workforce] + [
             c.role for e in self.events for c in (e.add_staff, e.remove_staff) if c is not None
         ]
+        roles += [r for e in self.events if e.recruitment_freeze for r in e.recruitment_freeze.roles or []]
         for role in roles:
             if role not in self.job_plans:
                 raise ValueError(f"workforce: role {role!r} has no job plan")

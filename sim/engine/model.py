@@ -19,9 +19,10 @@ from sim.engine.calendar import calendar_for
 from sim.engine.capacity import clinical_minutes, flexible_scope
 from sim.engine.census import MonthFlows, census
 from sim.engine.config import ACTIVITIES, ServiceConfig
-from sim.engine.demand import draw_arrivals, expected_daily_referrals
+from sim.engine.demand import draw_phase_arrivals, expected_daily_referrals, source_names
 from sim.engine.patients import State, make_referral, seed_initial_state
 from sim.engine.rules import Rules
+from sim.engine.shared_time import shared_clinic_day
 from sim.engine.streams import UniformBlock, stream
 from sim.engine.timeline import build_phases, phase_of_day
 
@@ -45,7 +46,9 @@ class ServiceModel:
         minutes = clinical_minutes(self.phases, self.phase_of_day, self.calendar, seed, replication)
         self.minutes_by_role = minutes.tolist()
         self.planned = minutes.sum(axis=1).tolist()
-        self.scope = flexible_scope(config).tolist()
+        self.scope_by_phase = [flexible_scope(p.config).tolist() for p in self.phases]
+        self.scope = self.scope_by_phase[0]
+        self.source_names = source_names(self.phases)
         self.target_days = service.rtt_target_weeks * 7
         self.patients: list = []
         self.open_clocks: dict[int, float] = {}
@@ -66,15 +69,15 @@ class ServiceModel:
 
     # ----- set-up -----------------------------------------------------------------------
     def _draw_referrals(self) -> None:
-        demand = self.config.demand
         expected = expected_daily_referrals(self.phases, self.calendar, self.phase_of_day)
-        self.arrivals = draw_arrivals(
+        self.arrivals = draw_phase_arrivals(
             expected,
-            list(demand.sources.values()),
-            list(demand.priorities.values()),
+            self.phases,
+            self.phase_of_day,
             stream(self.seed, self.replication, "arrivals"),
             stream(self.seed, self.replication, "referral_mix"),
         )
+        self.arrival_sources = self.arrivals.source.tolist()
         size = self.arrivals.day.size
         self.triage_draws = stream(self.seed, self.replication, "triage").random(size).tolist()
         self.followup_draws = stream(self.seed, self.replication, "followups").random(size).tolist()
@@ -109,9 +112,16 @@ class ServiceModel:
         entry = (rank, patient.clock_start, patient.id, patient.version)
         heapq.heappush(self.first_queue[self.rules.first_type[patient.pathway]], entry)
 
-    def queue_followup(self, patient, due: float) -> None:
+    def queue_followup(self, patient, due: float, ready: float | None = None) -> None:
+        """Queue a follow-up due on ``due``, bookable from ``ready`` (a rebooking after a DNA).
+
+        The patient keeps ``due`` as ``followup_due`` so a missed appointment does not reset
+        how long they have been overdue.
+        """
         kind = self.rules.followup_type[patient.pathway]
-        heapq.heappush(self.followup_queue[kind], (due, patient.id, patient.version))
+        patient.followup_due = due
+        entry = (due if ready is None else ready, patient.id, patient.version)
+        heapq.heappush(self.followup_queue[kind], entry)
 
     def queue_triage(self, patient) -> None:
         ready = patient.received + self.rules.triage_delay[patient.priority]
@@ -127,9 +137,10 @@ class ServiceModel:
         return self.records
 
     def _phase_changes(self, env: simpy.Environment):
-        for phase, rules in zip(self.phases[1:], self.rules_by_phase[1:], strict=True):
+        changes = zip(self.phases[1:], self.rules_by_phase[1:], self.scope_by_phase[1:], strict=True)
+        for phase, rules, scope in changes:
             yield env.timeout(phase.first_day + PHASE_AT - env.now)
-            self.rules = rules
+            self.rules, self.scope = rules, scope
 
     def _receipts(self, env: simpy.Environment):
         days = self.arrivals.day
@@ -174,6 +185,11 @@ class ServiceModel:
         self.rebook_next_day = []
         by_role, planned = self.minutes_by_role[day], self.planned[day]
         self.flows.available_minutes += sum(planned)
+        if self.rules.shared_roles:
+            free = shared_clinic_day(self, day, by_role, self.rules.shared_roles)
+            if any(free):
+                self._flex(day, free)
+            return
         free = [0.0] * len(by_role)
         for activity, budget in enumerate(planned):
             left, waiting = self._serve(activity, day, budget + self.carry[activity])
@@ -217,7 +233,8 @@ class ServiceModel:
 
     def _triage_outcome(self, patient, day: int) -> None:
         rules = self.rules
-        outcome = rules.triage_outcome(patient.triage_draw)
+        source = self.source_names[patient.source] if patient.source >= 0 else None
+        outcome = rules.triage_outcome(patient.triage_draw, source)
         flows = self.flows
         flows.triaged += 1
         if outcome in ("reject", "signpost"):
@@ -335,7 +352,7 @@ class ServiceModel:
                 self.open_clocks[patient.id] = day
             self.rebook_next_day.append(patient.id)
         else:
-            self.queue_followup(patient, day + 1)
+            self.queue_followup(patient, patient.followup_due, ready=day + 1)
 
     def _discharge(self, patient) -> None:
         self.stop_clock(patient)

@@ -43,6 +43,8 @@ class Referral:
     followups_left: int = 0
     version: int = 0
     clock_stop_day: float = float("nan")
+    source: int = -1  # index into the model's source names; -1 = unknown (the snapshot)
+    followup_due: float = float("nan")
 
 
 class PatientLists(Protocol):
@@ -68,6 +70,7 @@ def make_referral(model: PatientLists, index: int) -> Referral:
         id=len(model.patients),
         received=day,
         priority=int(model.arrivals.priority[index]),
+        source=model.arrival_sources[index],
         state=State.AWAITING_TRIAGE,
         clock_start=day,
         triage_draw=model.triage_draws[index],

@@ -52,6 +52,15 @@ def _episode_minutes(config: ServiceConfig, name: str) -> float:
     return _slot_minutes(config, pathway.first_contact) + followups
 
 
+def _shared_roles(config: ServiceConfig) -> list[tuple[int, float, float]]:
+    """(capacity row, max_followup_share, min_new_share) of each role under caseload_first."""
+    return [
+        (row, plan.clinical_time.max_followup_share, plan.clinical_time.min_new_share)
+        for row, plan in enumerate(config.job_plans.values())
+        if plan.clinical_time.rule == "caseload_first"
+    ]
+
+
 @dataclass(frozen=True)
 class Rules:
     """Everything the model needs from one phase's config, as plain Python values."""
@@ -77,6 +86,8 @@ class Rules:
     followups_first: bool
     monthly_removal: float
     overdue_days: float
+    shared_roles: list[tuple[int, float, float]]
+    source_outcome_cdf: dict[str, list[float]]
 
     @classmethod
     def from_config(cls, config: ServiceConfig) -> Rules:
@@ -106,11 +117,20 @@ class Rules:
             followups_first=policy.followups_first,
             monthly_removal=min(policy.validation_removal_rate + policy.reneging_rate, 1.0),
             overdue_days=policy.followup_overdue_weeks * 7,
+            shared_roles=_shared_roles(config),
+            source_outcome_cdf={
+                source: np.cumsum([mix[o] for o in outcomes]).tolist()
+                for source, mix in config.triage.source_outcomes.items()
+            },
         )
 
-    def triage_outcome(self, u: float) -> str:
-        """Outcome name for a uniform draw (inverse CDF, so draws stay aligned across scenarios)."""
-        for name, edge in zip(self.outcome_names, self.outcome_cdf, strict=True):
+    def triage_outcome(self, u: float, source: str | None = None) -> str:
+        """Outcome name for a uniform draw (inverse CDF, so draws stay aligned across scenarios).
+
+        A source with its own outcome mix (``triage.source_outcomes``) is triaged by that mix.
+        """
+        cdf = self.source_outcome_cdf.get(source, self.outcome_cdf) if source else self.outcome_cdf
+        for name, edge in zip(self.outcome_names, cdf, strict=True):
             if u < edge:
                 return name
         return self.outcome_names[-1]

@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.engine.calendar import calendar_for
+from sim.engine.capacity import StaffingError, build_posts
 from sim.engine.config import ServiceConfig
 from sim.engine.timeline import PhaseError, build_phases
 
@@ -100,9 +101,11 @@ def validate(document: dict[str, Any], source: str) -> ServiceConfig:
         config = ServiceConfig.model_validate(document)
     except ValidationError as error:
         raise ConfigError(format_validation_error(source, error)) from None
+    calendar = calendar_for(config.service)
     try:
-        build_phases(config, calendar_for(config.service))
-    except PhaseError as error:
+        build_phases(config, calendar)
+        build_posts(config, calendar)
+    except (PhaseError, StaffingError) as error:
         raise ConfigError(f"{source}: {error}") from None
     return config
 

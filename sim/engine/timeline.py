@@ -18,6 +18,22 @@ from sim.engine.calendar import Calendar
 from sim.engine.config import ServiceConfig
 
 FROZEN_SECTIONS = ("service", "events", "workforce", "initial_state", "parameter_draws")
+FROZEN_REASONS = {
+    "service": "the calendar, horizon and target are fixed for a whole run",
+    "events": "events cannot be changed by other events",
+    "workforce": "staff in post change through add_staff, remove_staff and recruitment_freeze events",
+    "initial_state": "the snapshot is where the run starts",
+    "parameter_draws": "draws are chosen per replication before the run starts",
+}
+# Maps whose keys index the model's queues, capacity rows or priority order: their values
+# may change from a date, but adding or removing a key mid-run would change what the
+# numbers in flight refer to.
+FIXED_KEYS = {
+    "pathways": "patients already on a pathway keep its place",
+    "appointment_types": "booked patients wait in their appointment type's queue",
+    "job_plans": "a role's staff are drawn for the whole run (add posts with add_staff)",
+    "demand.priorities": "referrals already waiting keep their priority's place in the booking order",
+}
 
 
 class PhaseError(ValueError):
@@ -35,7 +51,7 @@ class Phase:
 def _set_path(document: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     if parts[0] in FROZEN_SECTIONS:
-        raise PhaseError(f"{path}: cannot be changed by a dated `set` (use an event type)")
+        raise PhaseError(f"{path}: cannot be changed by a dated `set`: {FROZEN_REASONS[parts[0]]}")
     node = document
     for depth, part in enumerate(parts[:-1]):
         if not isinstance(node, dict) or part not in node:
@@ -55,11 +71,31 @@ def apply_changes(config: ServiceConfig, changes: dict[str, Any]) -> ServiceConf
     for path, value in changes.items():
         _set_path(document, path, copy.deepcopy(value))
     try:
-        return ServiceConfig.model_validate(document)
+        changed = ServiceConfig.model_validate(document)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise PhaseError(f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
+    _check_fixed_keys(config, changed)
+    return changed
+
+
+def _keys(config: ServiceConfig, path: str) -> list[str]:
+    node: Any = config
+    for part in path.split("."):
+        node = getattr(node, part)
+    return list(node)
+
+
+def _check_fixed_keys(before: ServiceConfig, after: ServiceConfig) -> None:
+    for path, reason in FIXED_KEYS.items():
+        old, new = _keys(before, path), _keys(after, path)
+        if old != new:
+            added = [k for k in new if k not in old] or [k for k in old if k not in new] or new
+            raise PhaseError(
+                f"{path}.{added[0]}: a dated `set` cannot add, remove or reorder {path} ({reason}); "
+                "declare every one in the service file"
+            )
 
 
 def build_phases(config: ServiceConfig, calendar: Calendar) -> list[Phase]:

@@ -29,7 +29,7 @@ from sim.runs.result import RunResult, run
 from sim.runs.runner import Progress
 from sim.runs.summary import QUANTILES, summarise
 
-COMPARED = ("breaches", "waiting", "wait_p92_weeks")
+COMPARED = ("breaches", "waiting", "wait_p92_weeks", "followup_overdue")
 
 
 def paired_differences(

@@ -23,7 +23,7 @@ from pydantic_core import PydanticUndefined
 
 from sim.engine.config import ServiceConfig
 from sim.engine.sweep import SWEEP_KEYS
-from sim.engine.timeline import FROZEN_SECTIONS
+from sim.engine.timeline import FIXED_KEYS, FROZEN_REASONS, FROZEN_SECTIONS
 
 COMMAND = "python -m sim.reports.reference docs/yaml-reference.md"
 PLACEHOLDERS = {  # what the keys of a map stand for, by the map's field name
@@ -36,6 +36,8 @@ PLACEHOLDERS = {  # what the keys of a map stand for, by the map's field name
     "job_plans": "<role>",
     "activity_split": "<activity>",
     "set": "<dotted.path>",
+    "source_priorities": "<source>",
+    "source_outcomes": "<source>",
 }
 UNITS = {  # fields whose unit is not in their name
     "monthly_rate": "referrals per month",
@@ -334,23 +336,28 @@ events:
   - date: 2024-09-01
     until: 2025-02-28
     label: Backlog clinic (insourced)
-    extra_sessions: {activity: new, hours_per_week: 15}
+    extra_sessions: {activity: new, hours_per_week: 15, on_bank_holiday: move_to_next_working_day}
   - {date: 2024-06-01, label: Open referrals, set: {demand.multiplier: 1.3}}
   - {date: 2024-07-01, label: Waiting list validation, validate_list: {share: 0.1}}
+  - {date: 2025-04-01, until: 2025-09-30, label: Recruitment freeze, recruitment_freeze: {roles: [band6]}}
 """
 
 
 def set_note() -> str:
-    frozen = ", ".join(f"`{s}`" for s in FROZEN_SECTIONS)
+    frozen = "".join(f"- `{s}`: {FROZEN_REASONS[s]}.\n" for s in FROZEN_SECTIONS)
+    fixed = "".join(f"- `{k}`: {why}.\n" for k, why in FIXED_KEYS.items())
     return (
         "### Dated `set` events\n\n"
         "`set: {<dotted.path>: value, ...}` changes fields from the event's date to the end of the\n"
         "horizon (or until a later `set` changes them again), e.g.\n"
         "`{date: 2025-01-01, set: {demand.multiplier: 1.3, job_plans.band6.sickness_rate: 0.07}}`.\n"
-        "Any field in the tables above can be set, except those of the sections "
-        f"{frozen} (use `add_staff`, `remove_staff`, `extra_sessions` or `validate_list`).\n"
-        "A map value merges into the existing map. The changed service is validated again, so\n"
-        "an impossible value is reported against the event (`events.<n>.set.<path>: ...`).\n"
+        "Any field in the tables above can be set and takes effect from the date. Workforce\n"
+        "dynamics apply to posts vacated or filled after it: the turnover rate from the date, the\n"
+        "recruitment lag in force when a post is vacated, the ramp-up in force when a starter\n"
+        "starts. A map value merges into the existing map. The changed service is validated\n"
+        "again, so an impossible value is reported against the event (`events.<n>.set.<path>: ...`).\n\n"
+        f"Refused, with the reason:\n\n{frozen}\n"
+        f"Values may change but keys may not be added or removed in:\n\n{fixed}"
     )
 
 
