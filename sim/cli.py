@@ -144,5 +144,5 @@ def main() -> None:  # pragma: no cover - console entry
     app()
 
 
-# Registers calibrate and backtest; compare, solve and sensitivity.
-from sim import cli_calibration, cli_scenarios  # noqa: E402,F401
+# Registers calibrate and backtest; compare, solve and sensitivity; app.
+from sim import cli_app, cli_calibration, cli_scenarios  # noqa: E402,F401

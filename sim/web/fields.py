@@ -71,8 +71,20 @@ def _kind(annotation: Any) -> tuple[str | None, tuple[Any, ...]]:
     return None, ()
 
 
+LABELS = {  # the few field names that read badly when spelled out
+    "wte": "WTE",
+    "recruitment_lag_weeks": "Recruitment lag (weeks)",
+    "hours_per_week": "Extra clinical hours a week",
+    "share": "Share removed (0 to 1)",
+    "non_clinical_share": "Non-clinical share",
+    "hours_per_wte": "Hours a week per WTE",
+}
+
+
 def label_for(path: str) -> str:
     """``followups.mean`` -> ``Followups mean``: readable without a glossary."""
+    if path in LABELS:
+        return LABELS[path]
     words = path.replace(".", " ").replace("_", " ")
     return words[:1].upper() + words[1:]
 

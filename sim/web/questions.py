@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sim.compare import ComparisonResult, compare, goal_table
+from sim.compare import month_labels as month_labels  # for the pages
 from sim.goals import Goal, parse_goal
 from sim.scenario import ConfigError, validate
 from sim.solve import lever_grid, solve

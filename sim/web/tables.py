@@ -122,7 +122,7 @@ def key_values(document: dict[str, Any]) -> list[tuple[str, str, FieldSpec]]:
         items.append(("Staff in post", f"workforce.{index}.wte", number("wte", "number", label, low=0.0)))
     for role in document.get("job_plans", {}):
         for spec in job_plan_specs():
-            label = f"{role}: {spec.label.lower()}"
+            label = f"{role}: {spec.label[:1].lower()}{spec.label[1:]}"
             items.append(("Job plans", f"job_plans.{role}.{spec.path}", _relabel(spec, label)))
     for name in document.get("pathways", {}):
         spec = number("mean", "number", f"{name}: follow-ups per episode", low=0.0, high=100.0)
