@@ -33,9 +33,11 @@ with st.form("capacity"):
     grid = st.columns(5)
     confidence = grid[0].slider("Confidence", 0.5, 0.99, 0.9, 0.01)
     low = grid[1].number_input("Fewest WTE tried", min_value=0.0, value=0.0)
-    high = grid[2].number_input("Most WTE tried", min_value=0.5, value=6.0)
-    step = grid[3].number_input("Step", min_value=0.1, value=0.5)
-    reps = grid[4].number_input("Replications per try", min_value=10, max_value=1000, value=40, step=10)
+    high = grid[2].number_input("Most WTE tried", min_value=0.5, value=6.0, key="cap-high")
+    step = grid[3].number_input("Step", min_value=0.1, value=0.5, key="cap-step")
+    reps = grid[4].number_input(
+        "Replications per try", min_value=10, max_value=1000, value=40, step=10, key="cap-reps"
+    )
     pressed = st.form_submit_button("Find the capacity needed", type="primary")
 
 if pressed:
@@ -52,11 +54,11 @@ if pressed:
     )
     try:
         job = questions.start_capacity(space, question, int(reps), settings["seed"])
-        st.session_state["capacity"] = (job.key, question)
+        st.session_state["capacity_job"] = (job.key, question)
     except ConfigError as error:
         show_problems(error)
 
-key, question = st.session_state.get("capacity", ("", None))
+key, question = st.session_state.get("capacity_job", ("", None))
 job = STORE.get(key)
 if job is None or question is None:
     st.stop()
