@@ -189,3 +189,25 @@ def test_comparison_job_gives_the_numbers_of_sim_compare():
         if direct.goals is not None
         else goal.probability(direct.monthly)["probability"].tolist()
     )
+
+
+# --- dcsim app ---------------------------------------------------------------------------------
+def test_app_binds_loopback_and_caps_uploads_by_default():
+    from sim.cli_app import streamlit_command
+
+    command = streamlit_command(8501, "127.0.0.1")
+    settings = dict(zip(command[5::2], command[6::2], strict=False))
+    assert settings["--server.address"] == "127.0.0.1" and settings["--server.port"] == "8501"
+    assert settings["--server.maxUploadSize"] == "5"
+
+
+def test_app_refuses_a_bad_baseline_with_the_cli_message(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("service: {start_date: 2024-04-01}\n")
+    result = CliRunner().invoke(app, ["app", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}: demand: Field required" in result.output

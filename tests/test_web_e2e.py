@@ -18,11 +18,12 @@ pytest.importorskip("streamlit")
 
 from sim.api import run  # noqa: E402
 from sim.scenario import load_config, resolve, validate  # noqa: E402
-from sim.web.browser import (  # noqa: E402
+from sim.web.browser import (
     browser_page,
     choose,
     chromium_path,
     go_to,
+    open_app,  # noqa: E402
     serve,
     settle,
     type_date,
@@ -56,7 +57,7 @@ def last_month_median(config) -> float:
 
 def test_planner_session_matches_the_python_api(tmp_path):
     with serve() as address, browser_page() as page:
-        page.goto(address)
+        open_app(page, address)
         settle(page)
         type_into(page, "band6 WTE", "5.8")
         page.get_by_role("button", name="Apply changes").click()

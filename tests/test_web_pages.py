@@ -159,3 +159,9 @@ def test_take_it_away_offers_yaml_and_the_comparison_files():
     files = test.session_state["files"][1]
     assert files["board_table.xlsx"][:2] == b"PK"
     assert b"<html" in files["report.html"][:200]
+
+
+def test_the_app_opens_on_the_service_page():
+    test = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
+    assert not test.exception
+    assert test.title[0].value == "Service"

@@ -89,6 +89,13 @@ def browser_page(width: int = 1400, height: int = 1000) -> Iterator:
             context.close()
 
 
+def open_app(page, address: str) -> None:
+    """Load the explorer and wait for its first page to be drawn."""
+    page.goto(address)
+    page.get_by_role("heading", name="Service", exact=True).wait_for(timeout=120_000)
+    settle(page)
+
+
 def settle(page, timeout: float = 120_000) -> None:
     """Wait until Streamlit has finished running the page's script."""
     page.wait_for_timeout(300)
@@ -98,6 +105,7 @@ def settle(page, timeout: float = 120_000) -> None:
 def go_to(page, title: str) -> None:
     """Open a page of the explorer from the sidebar."""
     page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).wait_for(timeout=120_000)
     settle(page)
 
 
