@@ -111,8 +111,14 @@ def go_to(page, title: str) -> None:
 
 def choose(page, label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox."""
-    page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    try:
+        wanted.wait_for(timeout=5000)
+    except Exception:  # noqa: BLE001 - the list did not open (the page was still redrawing): again
+        box.click()
+    wanted.click()
 
 
 def type_into(page, label: str, text: str) -> None:

@@ -10,7 +10,7 @@ setting, as the example scenario files write them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sim.config import Event
@@ -28,6 +28,7 @@ PLAIN_WORDS = {  # action -> (menu label, what the page says about it)
     "validate_list": ("Validation exercise", "A one-off exercise removing a share of those waiting."),
 }
 UNTIL_REQUIRED = ("extra_sessions",)
+DEFAULTS = {("extra_sessions", "activity"): "new"}  # a backlog clinic sees new patients
 SKIP_FIELDS = {"remove_staff": ("recruitment_lag_weeks",)}  # refused there: a vacated post has no lag
 
 
@@ -91,7 +92,10 @@ def menu() -> list[ChangeKind]:
         )
         if action == "recruitment_freeze":
             until = "optional"
-        specs = field_specs(model, skip=SKIP_FIELDS.get(action, ()))
+        specs = [
+            replace(spec, default=DEFAULTS.get((action, spec.path), spec.default))
+            for spec in field_specs(model, skip=SKIP_FIELDS.get(action, ()))
+        ]
         kinds.append(ChangeKind(action, label, explain, action, specs, until))
     if "set" in Event.model_fields:
         kinds += [

@@ -18,6 +18,7 @@ import pandas as pd
 from sim.compare import ComparisonResult, compare, goal_table
 from sim.compare import month_labels as month_labels  # for the pages
 from sim.goals import Goal, parse_goal
+from sim.results import metric_columns
 from sim.scenario import ConfigError, validate
 from sim.solve import lever_grid, solve
 from sim.sweep import Scenario, format_value
@@ -64,6 +65,12 @@ def medians(result: ComparisonResult, month: str, metric: str = "breaches") -> p
         table["paired difference 90th centile"] = rows[f"{metric}_diff_p90"]
     table.index.name = "scenario"
     return table.reindex(result.names).reset_index()
+
+
+def goal_metrics(result: ComparisonResult) -> list[str]:
+    """Measures a goal may name: the usual ones first, then every other monthly metric (new ones too)."""
+    others = [m for m in metric_columns(result.monthly) if m not in TRAJECTORY_METRICS]
+    return [*TRAJECTORY_METRICS, "wait_p92_weeks", *(m for m in others if m != "wait_p92_weeks")]
 
 
 def goal_text(metric: str, words: str, threshold: float, mode: str, month: str) -> str:

@@ -31,7 +31,8 @@ with st.expander("Start from another baseline"):
 
 config = space.config()
 st.caption(
-    f"**{config.service.name}** ({space.source}): from {config.service.start_date:%d %B %Y} for "
+    f"**{config.service.name}** ({space.source}): from {config.service.start_date.day} "
+    f"{config.service.start_date:%B %Y} for "
     f"{config.service.horizon_months} months; target {config.service.rtt_target_weeks:g} weeks; "
     f"{config.service.nation.replace('_', ' ').title()} bank holidays."
 )
