@@ -26,7 +26,7 @@ def shoot(page, out: Path, name: str, anchor: str | None = None) -> None:
     page.wait_for_load_state("networkidle")  # the widgets' own scripts, loaded on first use
     page.wait_for_timeout(1500)
     if anchor:
-        page.get_by_text(anchor, exact=True).first.scroll_into_view_if_needed()
+        page.get_by_text(anchor, exact=True).first.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(500)
     path = out / f"app_{name}.png"
     page.screenshot(path=path)
@@ -50,6 +50,7 @@ def main() -> None:
         go_to(page, "Scenarios")
         type_into(page, "New scenario name", "Three Band 6 posts")
         page.get_by_role("button", name="Add scenario").click()
+        page.get_by_text("Changes in Three Band 6 posts").wait_for()
         settle(page)
         type_date(page, "From", 2024, 10, 1)
         choose(page, "Role", "band6")
@@ -57,7 +58,9 @@ def main() -> None:
         type_into(page, "Recruitment lag (weeks)", "12")
         page.get_by_role("button", name="Add change").click()
         settle(page)
+        page.get_by_text("+3 WTE band6", exact=False).wait_for()
         choose(page, "What changes", "Backlog clinic (extra sessions)")
+        page.get_by_label("Extra clinical hours a week", exact=True).wait_for()
         settle(page)
         type_date(page, "From", 2024, 6, 1)
         type_into(page, "Extra clinical hours a week", "20")
@@ -81,7 +84,7 @@ def main() -> None:
         page.get_by_role("button", name="Find the capacity needed").click()
         page.locator(".js-plotly-plot").first.wait_for(timeout=900_000)
         settle(page)
-        shoot(page, out, "capacity_needed", "Posts start recruiting on")
+        shoot(page, out, "capacity_needed", "Starting from")
 
         go_to(page, "Calibrate")
         page.locator("input[type=file]").set_input_files(ACTUALS)

@@ -124,9 +124,7 @@ def choose(page, label: str, option: str) -> None:
 def type_into(page, label: str, text: str) -> None:
     """Replace a text, number or date input's value and confirm it."""
     box = page.get_by_label(label, exact=True)
-    box.click()
-    box.press("Control+a")
-    box.fill(text)
+    box.fill(text)  # focuses and replaces; no click, which a form's "Press Enter" hint may cover
     box.press("Tab")  # commits the value; Enter would also submit an enclosing form
 
 

@@ -36,9 +36,10 @@ with st.form("run"):
         help="The same seed gives the same numbers, here and with the CLI.",
     )
     pressed = st.form_submit_button("Run", type="primary")
-upload = st.file_uploader(
-    "Reported figures to overlay (CSV: month, breaches, waiting, projected_breaches...)", type=["csv"]
-)
+with st.expander("Reported figures to overlay (optional)"):
+    upload = st.file_uploader(
+        "Monthly CSV: month, breaches, waiting, projected_breaches (the plan's trajectory)...", type=["csv"]
+    )
 if upload is not None and st.session_state.get("actuals_file") != upload.file_id:
     try:
         space.actuals = read_monthly_upload(upload.name, upload.getvalue())
