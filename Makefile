@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REPS ?= 200
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench app clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim calibration tests benchmarks
+
+# The browser explorer on http://127.0.0.1:8501 (PORT=..., BASELINE=path/to/service.yaml).
+PORT ?= 8501
+app: $(STAMP)
+	$(BIN)/dcsim app $(BASELINE) --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

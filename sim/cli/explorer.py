@@ -1,0 +1,68 @@
+"""``dcsim app``: start the browser scenario explorer (Streamlit) on this machine.
+
+Registered on the ``dcsim`` app when ``sim.cli`` is imported. It binds to 127.0.0.1 unless told
+otherwise, caps uploads, and passes the baseline (a file the operator names, never one named
+from the browser) to the app through an environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.common import app, console, fail, user_errors
+from sim.engine.scenario import load_config
+
+APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
+
+
+def streamlit_command(port: int, host: str) -> list[str]:
+    """``streamlit run`` with the settings the explorer relies on (no telemetry, no file watcher)."""
+    from sim.web.uploads import UPLOAD_LIMIT_MB
+
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", host,
+        "--server.port", str(port),
+        "--server.headless", "true",
+        "--server.maxUploadSize", str(UPLOAD_LIMIT_MB),
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        "--global.developmentMode", "false",
+        "--client.toolbarMode", "minimal",
+        "--theme.primaryColor", "#005eb8",
+    ]  # fmt: skip
+
+
+@app.command(name="app")
+def start_app(
+    baseline: Annotated[
+        Path | None, typer.Argument(help="Baseline YAML to start from (default: the example service).")
+    ] = None,
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")] = 8501,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps the app on this machine.")
+    ] = "127.0.0.1",
+) -> None:
+    """Start the browser explorer: services, scenarios, runs and board tables without YAML."""
+    try:
+        import plotly  # noqa: F401
+        import streamlit  # noqa: F401
+    except ImportError:
+        fail("the browser explorer needs the app extra: pip install 'dcsim[app]' (or run `make app`)")
+    environment = dict(os.environ)
+    if baseline is not None:
+        with user_errors():
+            load_config(baseline)  # a bad file stops here with the CLI's message
+        environment["DCSIM_APP_BASELINE"] = str(baseline.resolve())
+    console.print(f"dcsim explorer: http://{host}:{port}  (Ctrl-C stops it)", highlight=False)
+    try:
+        completed = subprocess.run(streamlit_command(port, host), env=environment, check=False)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+    raise typer.Exit(completed.returncode)

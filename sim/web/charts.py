@@ -1,0 +1,139 @@
+"""Interactive charts (plotly) of what the runs give: the median line and 10-90% band per
+scenario, hovering for month, median and band, with reported actuals and a plan trajectory.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+COLOURS = ("#005eb8", "#d5281b", "#007f3b", "#ffb81c", "#330072", "#ae2573", "#00a499", "#768692")
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def fan_figure(
+    summary: pd.DataFrame,
+    metric: str,
+    title: str,
+    names: list[str] | None = None,
+    actuals: pd.Series | None = None,
+    plan: pd.Series | None = None,
+    goal_line: float | None = None,
+) -> go.Figure:
+    """Median and 10-90% band of ``metric`` by month for each scenario in ``summary``."""
+    figure = go.Figure()
+    names = names or list(dict.fromkeys(summary["scenario"]))
+    for index, name in enumerate(names):
+        rows = summary[summary["scenario"] == name]
+        colour = COLOURS[index % len(COLOURS)]
+        months = rows["month"].tolist()
+        low, mid, high = (rows[f"{metric}_{s}"].to_numpy() for s in ("p10", "p50", "p90"))
+        figure.add_trace(
+            go.Scatter(
+                x=months,
+                y=high,
+                mode="lines",
+                line={"width": 0},
+                legendgroup=name,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=months,
+                y=low,
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=_rgba(colour, 0.18),
+                legendgroup=name,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=months,
+                y=mid,
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line={"color": colour, "width": 2},
+                customdata=list(zip(low, high, strict=True)),
+                hovertemplate=(
+                    f"<b>{name}</b><br>%{{x}}<br>median %{{y:,.0f}}"
+                    "<br>10-90%: %{customdata[0]:,.0f} to %{customdata[1]:,.0f}<extra></extra>"
+                ),
+            )
+        )
+    for series, label, style in ((actuals, "Reported", "markers"), (plan, "Plan trajectory", "lines")):
+        if series is not None and series.notna().any():
+            kept = series.dropna()
+            figure.add_trace(
+                go.Scatter(
+                    x=kept.index.tolist(),
+                    y=kept.to_numpy(),
+                    mode=style,
+                    name=label,
+                    marker={"color": "#212b32", "size": 7},
+                    line={"color": "#425563", "dash": "dash"},
+                    hovertemplate=f"<b>{label}</b><br>%{{x}}<br>%{{y:,.0f}}<extra></extra>",
+                )
+            )
+    if goal_line is not None:
+        figure.add_hline(y=goal_line, line={"color": "#d5281b", "dash": "dot"}, annotation_text="goal")
+    figure.update_layout(
+        title=title,
+        hovermode="closest",
+        height=380,
+        margin={"l": 40, "r": 10, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        xaxis_title="month end",
+        template="plotly_white",
+    )
+    return figure
+
+
+def observed(actuals: pd.DataFrame | None, column: str) -> pd.Series | None:
+    """One column of the reported figures indexed by month, or None if not reported."""
+    if actuals is None or column not in actuals.columns:
+        return None
+    return actuals.set_index("month")[column]
+
+
+def solve_figure(evaluations: pd.DataFrame, confidence: float, lever_label: str) -> go.Figure:
+    """P(goal) at each value the solver tried, with the confidence asked for."""
+    rows = evaluations.sort_values("value")
+    figure = go.Figure(
+        go.Scatter(
+            x=rows["value"],
+            y=rows["probability"],
+            mode="lines+markers",
+            name="P(goal)",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": rows["p_high"] - rows["probability"],
+                "arrayminus": rows["probability"] - rows["p_low"],
+            },
+            hovertemplate="%{x} WTE<br>P(goal) %{y:.0%}<extra></extra>",
+        )
+    )
+    figure.add_hline(
+        y=confidence, line={"color": "#d5281b", "dash": "dot"}, annotation_text="confidence asked"
+    )
+    figure.update_layout(
+        title="Chance of meeting the goal by WTE added",
+        xaxis_title=lever_label,
+        yaxis_tickformat=".0%",
+        yaxis_range=[0, 1.05],
+        height=340,
+        margin={"l": 40, "r": 10, "t": 50, "b": 40},
+        template="plotly_white",
+    )
+    return figure

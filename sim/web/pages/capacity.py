@@ -1,0 +1,85 @@
+"""Capacity needed: what WTE of which role, from when, meets a goal with what confidence."""
+
+import streamlit as st
+
+from sim.engine.scenario import ConfigError
+from sim.web import charts, questions
+from sim.web.jobs import STORE
+from sim.web.ui import job_progress, run_settings, show_problems, workspace
+
+st.title("Capacity needed")
+space = workspace()
+config = space.config()
+settings = run_settings()
+months = questions.month_labels(config)
+st.write(
+    "How many whole-time equivalents of a role, in post from a date, reach a goal with the "
+    "confidence you ask for? Each number of posts tried runs on the same random numbers."
+)
+
+with st.form("capacity"):
+    top = st.columns(4)
+    scenario = top[0].selectbox("Starting from", space.names())
+    role = top[1].selectbox("Role", list(config.job_plans), index=min(1, len(config.job_plans) - 1))
+    start = top[2].date_input(
+        "Posts start recruiting on", value=config.service.start_date, min_value=config.service.start_date
+    )
+    lag = top[3].number_input("Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0)
+    goal_cols = st.columns(4)
+    metric = goal_cols[0].selectbox("Measure", ["breaches", "waiting", "followup_waiting"])
+    words = goal_cols[1].selectbox("is", list(questions.OPERATORS))
+    threshold = goal_cols[2].number_input("Number", min_value=0.0, value=0.0, format="%g")
+    month = goal_cols[3].selectbox("By the end of", months, index=min(20, len(months) - 1))
+    grid = st.columns(5)
+    confidence = grid[0].slider("Confidence", 0.5, 0.99, 0.9, 0.01)
+    low = grid[1].number_input("Fewest WTE tried", min_value=0.0, value=0.0)
+    high = grid[2].number_input("Most WTE tried", min_value=0.5, value=6.0, key="cap-high")
+    step = grid[3].number_input("Step", min_value=0.1, value=0.5, key="cap-step")
+    reps = grid[4].number_input(
+        "Replications per try", min_value=10, max_value=1000, value=40, step=10, key="cap-reps"
+    )
+    pressed = st.form_submit_button("Find the capacity needed", type="primary")
+
+if pressed:
+    question = questions.CapacityQuestion(
+        scenario,
+        role,
+        start,
+        float(lag),
+        questions.goal_text(metric, words, threshold, "by", month),
+        float(confidence),
+        float(low),
+        float(high),
+        float(step),
+    )
+    try:
+        job = questions.start_capacity(space, question, int(reps), settings["seed"])
+        st.session_state["capacity_job"] = (job.key, question)
+    except ConfigError as error:
+        show_problems(error)
+
+key, question = st.session_state.get("capacity_job", ("", None))
+job = STORE.get(key)
+if job is None or question is None:
+    st.stop()
+if job.running:
+    job_progress(job, "Replications run")
+    st.stop()
+if job.error:
+    show_problems(ConfigError(job.error))
+    st.stop()
+result = job.result
+st.success(questions.capacity_sentence(result, question))
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.solve_figure(result.evaluations, question.confidence, f"{question.role} WTE added"),
+    use_container_width=True,
+)
+answer = result.run.summary
+right.plotly_chart(
+    charts.fan_figure(
+        answer, result.goal.metric, "Trajectory at the answer", goal_line=result.goal.threshold
+    ),
+    use_container_width=True,
+)
+st.dataframe(result.evaluations, hide_index=True)

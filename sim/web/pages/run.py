@@ -1,0 +1,107 @@
+"""Run and compare: replications and seed, progress, interactive charts, board table, P(goal)."""
+
+import streamlit as st
+
+from sim.engine.scenario import ConfigError
+from sim.web import charts, questions
+from sim.web.jobs import STORE
+from sim.web.ui import job_progress, run_settings, show_problems, workspace
+from sim.web.uploads import read_monthly_upload
+
+st.title("Run and compare")
+space = workspace()
+settings = run_settings()
+
+with st.form("run"):
+    chosen = st.multiselect(
+        "Scenarios",
+        space.names(),
+        default=space.names(),
+        help="The baseline is always run: differences are measured from it.",
+    )
+    left, right = st.columns(2)
+    reps = left.number_input(
+        "Replications",
+        min_value=1,
+        max_value=2000,
+        value=settings["reps"],
+        step=10,
+        help="More replications give tighter bands and take longer.",
+    )
+    seed = right.number_input(
+        "Seed",
+        min_value=0,
+        value=settings["seed"],
+        step=1,
+        help="The same seed gives the same numbers, here and with the CLI.",
+    )
+    pressed = st.form_submit_button("Run", type="primary")
+with st.expander("Reported figures to overlay (optional)"):
+    upload = st.file_uploader(
+        "Monthly CSV: month, breaches, waiting, projected_breaches (the plan's trajectory)...", type=["csv"]
+    )
+if upload is not None and st.session_state.get("actuals_file") != upload.file_id:
+    try:
+        space.actuals = read_monthly_upload(upload.name, upload.getvalue())
+        st.session_state["actuals_file"] = upload.file_id
+    except ConfigError as error:
+        show_problems(error)
+
+if pressed:
+    settings.update(reps=int(reps), seed=int(seed))
+    try:
+        scenarios = space.run_scenarios(["baseline", *chosen])
+        job = questions.start_comparison(scenarios, int(reps), int(seed))
+        st.session_state["compare_key"] = job.key
+    except ConfigError as error:
+        show_problems(error)
+
+job = STORE.get(st.session_state.get("compare_key", ""))
+if job is None:
+    st.info("Choose replications and a seed, then press Run.")
+    st.stop()
+if job.running:
+    job_progress(job, "Replications run")
+    st.stop()
+if job.error:
+    show_problems(ConfigError(job.error))
+    st.stop()
+
+result = job.result
+months = list(dict.fromkeys(result.summary["month"]))
+reps_run = result.manifest["replications"]
+st.caption(f"{len(result.names)} scenarios x {reps_run} replications, seed {result.manifest['seed']}.")
+tabs = st.tabs(list(questions.TRAJECTORY_METRICS.values()))
+for tab, (metric, title) in zip(tabs, questions.TRAJECTORY_METRICS.items(), strict=True):
+    actual = charts.observed(space.actuals, metric)
+    plan = charts.observed(space.actuals, f"projected_{metric}")
+    figure = charts.fan_figure(result.summary, metric, title, result.names, actual, plan)
+    tab.plotly_chart(figure, use_container_width=True, key=f"chart-{metric}")
+
+month = st.select_slider("Month", months, value=months[-1])
+st.subheader(f"Waiting over the target at the end of {month}")
+table = questions.medians(result, month)
+for row in table.itertuples(index=False):
+    st.markdown(f"**{row.scenario}**: median {row.median:g} (10-90%: {row[2]:g} to {row[3]:g})")
+st.dataframe(table, hide_index=True)
+
+st.subheader("Board table")
+st.caption("Median breaches at each month end; reported figures first when uploaded.")
+st.dataframe(result.board_table(space.actuals), hide_index=True)
+
+st.subheader("Chance of meeting a goal")
+with st.form("goal"):
+    cols = st.columns(5)
+    metric = cols[0].selectbox("Measure", questions.goal_metrics(result))
+    words = cols[1].selectbox("is", list(questions.OPERATORS))
+    threshold = cols[2].number_input("Number", value=0.0, min_value=0.0, format="%g")
+    mode = cols[3].selectbox("When", ["by", "from"], help="by: at the end of the month; from: every month on")
+    goal_month = cols[4].selectbox("Month", months, index=min(20, len(months) - 1))
+    asked = st.form_submit_button("Work out P(goal)")
+if asked:
+    try:
+        goal = questions.read_goal(questions.goal_text(metric, words, threshold, mode, goal_month))
+        st.write(f"Goal: {goal.describe()}.")
+        st.dataframe(questions.goal_probabilities(result, goal), hide_index=True)
+    except ConfigError as error:
+        show_problems(error)

@@ -1,0 +1,103 @@
+"""Service: the baseline (example or uploaded), its assumptions as tables, and the key values."""
+
+import streamlit as st
+
+from sim.engine.scenario import ConfigError, validate
+from sim.web import tables
+from sim.web.fields import label_for
+from sim.web.ui import field_input, show_problems, workspace
+from sim.web.uploads import read_scenario_upload
+from sim.web.workspace import Workspace
+
+st.title("Service")
+space = workspace()
+
+with st.expander("Start from another baseline"):
+    left, right = st.columns(2)
+    if left.button("Use the example service"):
+        st.session_state["workspace"] = space = Workspace.example()
+        st.success("Loaded the example service.")
+    upload = right.file_uploader("Upload a baseline YAML (a whole service)", type=["yaml", "yml"])
+    if upload is not None and st.session_state.get("uploaded") != upload.file_id:
+        try:
+            document = read_scenario_upload(upload.name, upload.getvalue())
+            validate(dict(document), upload.name)
+        except ConfigError as error:
+            show_problems(error)
+        else:
+            st.session_state["workspace"] = space = Workspace(document, upload.name)
+            st.session_state["uploaded"] = upload.file_id
+            st.success(f"Loaded {upload.name}.")
+
+config = space.config()
+st.caption(
+    f"**{config.service.name}** ({space.source}): from {config.service.start_date.day} "
+    f"{config.service.start_date:%B %Y} for "
+    f"{config.service.horizon_months} months; target {config.service.rtt_target_weeks:g} weeks; "
+    f"{config.service.nation.replace('_', ' ').title()} bank holidays."
+)
+
+with st.form("key_values"):
+    st.subheader("Key values")
+    values, groups = {}, {}
+    for group, path, spec in tables.key_values(space.document):
+        groups.setdefault(group, []).append((path, spec))
+    columns = st.columns(len(groups))
+    for column, (group, items) in zip(columns, groups.items(), strict=True):
+        with column:
+            st.markdown(f"**{group}**")
+            for path, spec in items:
+                values[path] = field_input(spec, tables.current(space.document, path, spec), f"kv-{path}")
+    if st.form_submit_button("Apply changes", type="primary"):
+        try:
+            config = space.with_values(values)
+        except ConfigError as error:
+            show_problems(error)
+        else:
+            st.success("Changes applied: the service is valid.")
+
+with st.expander("Every job-plan setting"):
+    role = st.selectbox("Role", list(space.document.get("job_plans", {})))
+    with st.form("job_plan"):
+        chosen = {}
+        for spec in tables.job_plan_specs(key_only=False):
+            path = f"job_plans.{role}.{spec.path}"
+            chosen[path] = field_input(spec, tables.current(space.document, path, spec), f"jp-{path}")
+        if st.form_submit_button("Apply job-plan changes"):
+            try:
+                config = space.with_values(chosen)
+            except ConfigError as error:
+                show_problems(error)
+            else:
+                st.success(f"{role}: job plan updated.")
+
+st.subheader("Assumptions")
+tabs = st.tabs(["Referrals", "Triage", "Pathways", "Job plans", "Staff in post", "Starting list"])
+with tabs[0]:
+    demand = config.demand
+    st.write(
+        f"{demand.monthly_rate:g} referrals a month before seasonality, {demand.annual_trend:+.0%} a year, "
+        f"volume multiplier {demand.multiplier:g}."
+    )
+    st.dataframe(tables.referrals(config), hide_index=True)
+    left, right = st.columns(2)
+    left.dataframe(tables.shares(demand.sources, "source"), hide_index=True)
+    right.dataframe(tables.shares(demand.priorities, "priority"), hide_index=True)
+with tabs[1]:
+    st.write(f"{config.triage.minutes_per_referral:g} clinician minutes to triage a referral.")
+    st.dataframe(tables.shares(config.triage.outcomes, "triage outcome"), hide_index=True)
+with tabs[2]:
+    st.dataframe(tables.pathways(config), hide_index=True)
+    st.dataframe(tables.appointment_types(config), hide_index=True)
+with tabs[3]:
+    table = tables.job_plans(config)
+    table["setting"] = table["setting"].map(label_for)
+    st.dataframe(table, hide_index=True)
+with tabs[4]:
+    st.dataframe(tables.staff(config), hide_index=True)
+with tabs[5]:
+    st.dataframe(tables.starting_list(config), hide_index=True)
+    st.write(
+        f"{config.initial_state.awaiting_triage} awaiting triage; "
+        f"{config.initial_state.followup_caseload} in follow-up."
+    )

@@ -1,0 +1,49 @@
+"""Take it away: each scenario as YAML the CLI re-runs identically, the board table and the report."""
+
+import streamlit as st
+
+from sim.engine.scenario import ConfigError
+from sim.web.downloads import comparison_files
+from sim.web.jobs import STORE
+from sim.web.ui import run_settings, show_problems, workspace
+
+st.title("Take it away")
+space = workspace()
+settings = run_settings()
+st.subheader("Scenario files")
+st.write(
+    f"Each file holds the whole service with the scenario's changes. `dcsim run FILE --reps "
+    f"{settings['reps']} --seed {settings['seed']}` gives the numbers shown here for the same settings."
+)
+for name in space.names():
+    try:
+        text = space.scenario_yaml(name, settings["reps"], settings["seed"])
+    except ConfigError as error:
+        show_problems(error)
+        continue
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+    st.download_button(
+        f"Download {name}.yaml", text, file_name=f"{stem}.yaml", mime="application/x-yaml", key=f"yaml-{name}"
+    )
+
+st.subheader("Board table and report")
+job = STORE.get(st.session_state.get("compare_key", ""))
+if job is None or job.running or job.result is None:
+    st.info("Run a comparison on the Run and compare page first.")
+    st.stop()
+files = st.session_state.get("files")
+if files is None or files[0] != job.key:
+    with st.spinner("Writing the board table and report..."):
+        files = (job.key, comparison_files(job.result, space.actuals))
+    st.session_state["files"] = files
+content = files[1]
+st.download_button(
+    "Download board_table.xlsx",
+    content["board_table.xlsx"],
+    file_name="board_table.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+st.download_button(
+    "Download board_table.csv", content["board_table.csv"], file_name="board_table.csv", mime="text/csv"
+)
+st.download_button("Download report.html", content["report.html"], file_name="report.html", mime="text/html")

@@ -1,0 +1,250 @@
+"""The questions the pages ask, started as background jobs over ``sim.questions.compare``/``solve`` and
+``calibration.fit``, and the small tables the pages show from their answers.
+
+Nothing here computes a statistic of its own: medians, bands, paired differences and P(goal)
+come from the comparison, the goal and the solver as the CLI reports them.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim.engine.scenario import ConfigError, validate
+from sim.engine.sweep import Scenario, format_value
+from sim.questions.compare import ComparisonResult, compare, goal_table
+from sim.questions.compare import month_labels as month_labels  # for the pages
+from sim.questions.goals import Goal, parse_goal
+from sim.questions.solve import lever_grid, solve
+from sim.runs.summary import metric_columns
+from sim.web.jobs import STORE, Job, request_key
+from sim.web.workspace import Workspace
+
+TRAJECTORY_METRICS = {
+    "breaches": "Waiting over the target",
+    "waiting": "Waiting list (clock running)",
+    "followup_waiting": "Follow-up backlog",
+}
+OPERATORS = {"at most": "<=", "fewer than": "<", "at least": ">=", "more than": ">"}
+
+
+# --- run and compare -------------------------------------------------------------------------
+def start_comparison(scenarios: list[Scenario], reps: int, seed: int, workers: int | None = None) -> Job:
+    """Compare scenarios (the first is the baseline) on common random numbers, in the background."""
+    key = request_key("compare", [(s.name, s.config) for s in scenarios], seed, reps)
+    return STORE.start(
+        key,
+        reps * len(scenarios),
+        lambda job: compare(scenarios, reps, seed, workers, progress=job.advance),
+    )
+
+
+def last_month(result: ComparisonResult) -> str:
+    return str(result.summary["month"].iloc[-1])
+
+
+def medians(result: ComparisonResult, month: str, metric: str = "breaches") -> pd.DataFrame:
+    """Median and 10-90% band of a metric per scenario in one month, with the paired difference."""
+    summary = result.summary[result.summary["month"] == month].set_index("scenario")
+    table = pd.DataFrame(
+        {
+            "median": summary[f"{metric}_p50"],
+            "10th centile": summary[f"{metric}_p10"],
+            "90th centile": summary[f"{metric}_p90"],
+        }
+    )
+    rows = result.comparison[result.comparison["month"] == month].set_index("scenario")
+    if f"{metric}_diff_mean" in rows:
+        table["vs baseline: mean paired difference"] = rows[f"{metric}_diff_mean"]
+        table["paired difference 10th centile"] = rows[f"{metric}_diff_p10"]
+        table["paired difference 90th centile"] = rows[f"{metric}_diff_p90"]
+    table.index.name = "scenario"
+    return table.reindex(result.names).reset_index()
+
+
+def goal_metrics(result: ComparisonResult) -> list[str]:
+    """Measures a goal may name: the usual ones first, then every other monthly metric (new ones too)."""
+    others = [m for m in metric_columns(result.monthly) if m not in TRAJECTORY_METRICS]
+    return [*TRAJECTORY_METRICS, "wait_p92_weeks", *(m for m in others if m != "wait_p92_weeks")]
+
+
+def goal_text(metric: str, words: str, threshold: float, mode: str, month: str) -> str:
+    """A goal from form values in the CLI's syntax, e.g. ``breaches<=0 by 2025-12``."""
+    return f"{metric}{OPERATORS[words]}{threshold:g} {mode} {month}"
+
+
+def goal_probabilities(result: ComparisonResult, goal: Goal) -> pd.DataFrame:
+    """P(goal) per scenario (with its 90% interval and change from the baseline)."""
+    return goal_table(goal, result.monthly, result.baseline)
+
+
+def read_goal(text: str) -> Goal:
+    goal = parse_goal(text)
+    return Goal(goal.metric, goal.op, goal.threshold, goal.mode, goal.month, goal.text, option="goal")
+
+
+# --- capacity needed -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CapacityQuestion:
+    """What WTE of ``role``, in post from ``start`` (after ``lag_weeks``), meets the goal."""
+
+    scenario: str
+    role: str
+    start: dt.date
+    lag_weeks: float
+    goal: str
+    confidence: float
+    low: float
+    high: float
+    step: float
+
+
+def capacity_scenario(workspace: Workspace, question: CapacityQuestion) -> tuple[Scenario, str]:
+    """The scenario with an added post whose WTE is the lever, and the lever's dotted path."""
+    document = copy.deepcopy(workspace.scenario_document(question.scenario))
+    event = {
+        "date": question.start,
+        "label": f"Posts solved for ({question.role})",
+        "add_staff": {
+            "role": question.role,
+            "wte": question.high,
+            "recruitment_lag_weeks": question.lag_weeks,
+        },
+    }
+    document.setdefault("events", []).append(event)
+    lever = f"events.{len(document['events']) - 1}.add_staff.wte"
+    config = validate(document, f"scenario {question.scenario!r}")
+    return Scenario(question.scenario, config, document), lever
+
+
+def solve_runs(question: CapacityQuestion) -> int:
+    return 2 + math.ceil(math.log2(max(2, len(lever_grid(question.low, question.high, question.step)))))
+
+
+def start_capacity(
+    workspace: Workspace, question: CapacityQuestion, reps: int, seed: int, workers: int | None = None
+) -> Job:
+    scenario, lever = capacity_scenario(workspace, question)
+    goal = read_goal(question.goal)
+    key = request_key("solve", [(scenario.name, scenario.config)], seed, reps, question=repr(question))
+    return STORE.start(
+        key,
+        reps * solve_runs(question),
+        lambda job: solve(
+            scenario,
+            lever,
+            goal,
+            question.confidence,
+            question.low,
+            question.high,
+            question.step,
+            reps,
+            seed,
+            workers,
+            job.advance,
+        ),
+    )
+
+
+def capacity_sentence(result: Any, question: CapacityQuestion) -> str:
+    """The solver's answer in one sentence a board paper can use."""
+    goal = result.goal.describe()
+    start = question.start.strftime("%d %B %Y").lstrip("0")
+    lag = f" (in post after {question.lag_weeks:g} weeks' recruitment)" if question.lag_weeks else ""
+    rows = result.evaluations.set_index("value")["probability"]
+    if result.value is None:
+        best = question.high if result.rising else question.low
+        return (
+            f"No number of {question.role} WTE between {format_value(question.low)} and "
+            f"{format_value(question.high)} from {start}{lag} reaches {goal} with "
+            f"{question.confidence:.0%} confidence: at {format_value(best)} WTE the chance is "
+            f"{rows.get(best, float('nan')):.0%}."
+        )
+    return (
+        f"{format_value(result.value)} WTE {question.role} from {start}{lag} reaches {goal} with a "
+        f"{rows[result.value]:.0%} chance (asked for {question.confidence:.0%})."
+    )
+
+
+# --- calibrate -------------------------------------------------------------------------------
+def fit_candidates(workspace: Workspace) -> list[str]:
+    """Settings a planner usually fits: the ones services do not publish."""
+    document = workspace.document
+    paths = [f"job_plans.{role}.non_clinical_share" for role in document.get("job_plans", {})]
+    paths += [f"pathways.{name}.followups.mean" for name in document.get("pathways", {})]
+    paths += ["demand.monthly_rate", "access_policy.validation_removal_rate"]
+    paths += [f"appointment_types.{name}.dna_rate" for name in document.get("appointment_types", {})]
+    return paths
+
+
+def fit_targets(history: pd.DataFrame) -> dict[str, list[str]]:
+    """Model metric -> history columns it may be fitted to (``breaches`` to a published projection too)."""
+    options: dict[str, list[str]] = {}
+    for metric in ("breaches", "waiting", "referrals", "first_contacts"):
+        columns = [c for c in (metric, f"projected_{metric}") if c in history.columns]
+        if columns:
+            options[metric] = columns
+    return options
+
+
+def start_fit(
+    workspace: Workspace,
+    history: pd.DataFrame,
+    params: list[str],
+    targets: dict[str, str],
+    reps: int,
+    seed: int,
+    draws: int,
+    forecast_reps: int,
+    workers: int | None = None,
+) -> Job:
+    from calibration.fit import fit
+
+    if not params:
+        raise ConfigError("fit: pick at least one setting to fit")
+    if not targets:
+        raise ConfigError("fit: pick at least one reported series to fit to")
+    config = workspace.config()
+    key = request_key(
+        "fit",
+        [("baseline", config)],
+        seed,
+        reps,
+        params=params,
+        targets=targets,
+        draws=draws,
+        forecast_reps=forecast_reps,
+        history=history.to_json(),
+    )
+    return STORE.start(
+        key,
+        3,
+        lambda job: fit(
+            config,
+            history,
+            params,
+            reps,
+            seed,
+            targets=targets,
+            draws=draws,
+            forecast_reps=forecast_reps,
+            workers=workers,
+            progress=_steps(job),
+        ),
+    )
+
+
+def _steps(job: Job):
+    """fit() reports 'step k/3: ...'; the bar moves a third per step."""
+
+    def say(message: str) -> None:
+        job.say(message)
+        if str(message).startswith("step "):
+            job.done = int(str(message)[5]) - 1
+
+    return say

@@ -1,0 +1,78 @@
+"""Streamlit helpers shared by the pages: the session's workspace, inputs from ``FieldSpec``s,
+messages in the CLI's words, and a progress bar that polls a background job.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from sim.engine.scenario import ConfigError
+from sim.web.fields import FieldSpec
+from sim.web.jobs import Job
+from sim.web.workspace import Workspace
+
+BASELINE_ENV = "DCSIM_APP_BASELINE"  # set by `dcsim app BASELINE.yaml`
+POLL_SECONDS = 0.5
+
+
+def workspace() -> Workspace:
+    """This browser session's workspace, started from the command line's baseline or the example."""
+    if "workspace" not in st.session_state:
+        path = os.environ.get(BASELINE_ENV)
+        st.session_state["workspace"] = Workspace.from_file(path) if path else Workspace.example()
+    return st.session_state["workspace"]
+
+
+def run_settings() -> dict[str, int]:
+    """Replications and seed chosen on the Run page (shared by every page that runs)."""
+    return st.session_state.setdefault("run_settings", {"reps": 100, "seed": 2024})
+
+
+def show_problems(error: ConfigError) -> None:
+    """A validation failure as the CLI prints it: one ``file: field: message`` per line."""
+    st.error("\n\n".join(f"`{line}`" for line in str(error).splitlines()))
+
+
+def field_input(spec: FieldSpec, value: Any, key: str) -> Any:
+    """A widget for one schema field, showing ``value``."""
+    if spec.kind == "bool":
+        return st.checkbox(spec.label, value=bool(value), help=spec.help or None, key=key)
+    if spec.kind == "choice":
+        options = list(spec.choices)
+        index = options.index(value) if value in options else 0
+        return st.selectbox(spec.label, options, index=index, help=spec.help or None, key=key)
+    if spec.kind == "date":
+        return st.date_input(spec.label, value=value, help=spec.help or None, key=key)
+    if spec.kind == "text":
+        return st.text_input(
+            spec.label, value="" if value is None else str(value), help=spec.help or None, key=key
+        )
+    if spec.kind == "integer":
+        return int(
+            st.number_input(spec.label, value=int(value or 0), step=1, help=spec.help or None, key=key)
+        )
+    return st.number_input(
+        spec.label, value=float(value or 0.0), step=_step(spec), format="%g", help=spec.help or None, key=key
+    )
+
+
+def _step(spec: FieldSpec) -> float:
+    return 0.01 if spec.high is not None and spec.high <= 1 else 0.1
+
+
+def job_progress(job: Job, label: str) -> None:
+    """Show a job's progress; rerun the page when it finishes (only this part reruns meanwhile)."""
+
+    @st.fragment(run_every=POLL_SECONDS if job.running else None)
+    def poll() -> None:
+        if job.running:
+            st.progress(job.fraction, text=f"{label}: {job.done} of {job.total}")
+            if job.messages:
+                st.caption(job.messages[-1])
+        else:
+            st.rerun()  # the whole page, now showing the answer
+
+    poll()

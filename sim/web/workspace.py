@@ -1,0 +1,124 @@
+"""What a browser session is working on: the baseline service and the named scenarios.
+
+Plain data, no Streamlit: the pages keep one ``Workspace`` in the session and call these
+methods. Every change goes through ``sim.engine.scenario.validate``, so the messages are the CLI's.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.engine.config import ServiceConfig
+from sim.engine.scenario import ConfigError, deep_merge, resolve, validate
+from sim.engine.sweep import Scenario, set_field
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "example" / "baseline.yaml"
+BASELINE = "baseline"
+
+
+@dataclass
+class NamedScenario:
+    """A scenario made in the browser: the baseline plus dated changes (event dicts)."""
+
+    name: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Workspace:
+    """The baseline document (edited by the forms), its source name and the scenarios."""
+
+    document: dict[str, Any]
+    source: str
+    scenarios: list[NamedScenario] = field(default_factory=list)
+    actuals: pd.DataFrame | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Workspace:
+        """A baseline given on the command line (the operator's file; ``extends:`` is followed)."""
+        document, _ = resolve(Path(path))
+        document.pop("sweep", None)
+        workspace = cls(document, Path(path).name)
+        workspace.config()  # fail now, with the CLI's message, if the file is invalid
+        return workspace
+
+    @classmethod
+    def example(cls) -> Workspace:
+        return cls.from_file(EXAMPLE)
+
+    def config(self) -> ServiceConfig:
+        return validate(copy.deepcopy(self.document), self.source)
+
+    def with_values(self, values: dict[str, Any]) -> ServiceConfig:
+        """Apply form values (dotted path -> value) if the result is valid; raise ConfigError if not."""
+        document = copy.deepcopy(self.document)
+        for path, value in values.items():
+            set_field(document, path, value)
+        config = validate(document, self.source)
+        self.document = document
+        return config
+
+    # --- scenarios ---------------------------------------------------------------------------
+    def names(self) -> list[str]:
+        return [BASELINE, *(s.name for s in self.scenarios)]
+
+    def scenario(self, name: str) -> NamedScenario:
+        for scenario in self.scenarios:
+            if scenario.name == name:
+                return scenario
+        raise KeyError(name)
+
+    def add_scenario(self, name: str) -> NamedScenario:
+        name = (name or "").strip()
+        if not name:
+            raise ConfigError("scenario name: give the scenario a name")
+        if name in self.names():
+            raise ConfigError(f"scenario name: {name!r} is already used")
+        scenario = NamedScenario(name)
+        self.scenarios.append(scenario)
+        return scenario
+
+    def remove_scenario(self, name: str) -> None:
+        self.scenarios = [s for s in self.scenarios if s.name != name]
+
+    def add_change(self, name: str, event: dict[str, Any]) -> None:
+        """Add a dated change to a scenario if the scenario stays valid (CLI messages if not)."""
+        scenario = self.scenario(name)
+        self.scenario_config(name, [*scenario.events, event])
+        scenario.events.append(event)
+
+    def scenario_document(self, name: str, events: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The whole-service document of a scenario: baseline with its events appended."""
+        if name == BASELINE:
+            return copy.deepcopy(self.document)
+        chosen = self.scenario(name).events if events is None else events
+        return deep_merge(self.document, {"events": copy.deepcopy(chosen)})
+
+    def scenario_config(self, name: str, events: list[dict[str, Any]] | None = None) -> ServiceConfig:
+        return validate(self.scenario_document(name, events), f"scenario {name!r}")
+
+    def run_scenarios(self, names: list[str] | None = None) -> list[Scenario]:
+        """Validated scenarios to run, baseline first (the comparison's reference)."""
+        chosen = names or self.names()
+        ordered = [n for n in self.names() if n in chosen]
+        return [Scenario(n, self.scenario_config(n), self.scenario_document(n)) for n in ordered]
+
+    def scenario_yaml(self, name: str, reps: int = 100, seed: int = 0) -> str:
+        """The scenario as one self-contained YAML file that the CLI runs to the same numbers."""
+        self.scenario_config(name)  # only valid scenarios leave the browser
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+        header = [
+            f"# dcsim scenario {name!r}, exported from the browser explorer on {dt.date.today()}.",
+            f"# Built from {self.source}; the whole service is here (no extends:).",
+            f"# Same numbers as the browser: dcsim run {stem}.yaml --reps {reps} --seed {seed} "
+            f"--out results/{stem}",
+        ]
+        body = yaml.safe_dump(self.scenario_document(name), sort_keys=False, allow_unicode=True)
+        return "\n".join(header) + "\n" + body

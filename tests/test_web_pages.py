@@ -1,0 +1,167 @@
+"""Each page of the explorer driven through Streamlit's own test harness (AppTest).
+
+Pages are run one at a time with a small service in the session; runs are tiny. What the pages
+show is checked against the workspace, the job store and the CLI's messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from services import ROOT, service_document
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from sim.api import run  # noqa: E402
+from sim.web.jobs import STORE  # noqa: E402
+from sim.web.workspace import Workspace  # noqa: E402
+
+PAGES = ROOT / "sim" / "web" / "pages"
+POST = {"date": dt.date(2024, 6, 1), "add_staff": {"role": "band6", "wte": 1.0}}
+
+
+def page(name: str, space: Workspace | None = None, **state) -> AppTest:
+    test = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=120)
+    test.session_state["workspace"] = space or Workspace(service_document(), "small.yaml")
+    for key, value in state.items():
+        test.session_state[key] = value
+    return test.run()
+
+
+def button(test: AppTest, label: str):
+    return next(b for b in test.button if b.label == label)
+
+
+def finish(test: AppTest, state_key: str) -> AppTest:
+    """Wait for the page's background job, then rerun the page to show its answer."""
+    key = test.session_state[state_key]
+    key = key[0] if isinstance(key, tuple) else key
+    assert STORE.get(key).wait(600)
+    return test.run()
+
+
+def errors(test: AppTest) -> str:
+    return "\n".join(str(e.value) for e in test.error)
+
+
+def test_service_page_applies_valid_values_and_refuses_bad_ones_with_cli_messages():
+    test = page("service")
+    assert not test.exception
+    test.number_input(key="kv-workforce.0.wte").set_value(4.5)
+    button(test, "Apply changes").click().run()
+    space = test.session_state["workspace"]
+    assert space.config().workforce[0].wte == 4.5
+    assert "Changes applied" in test.success[0].value
+    test.number_input(key="kv-demand.monthly_rate").set_value(-5.0)
+    button(test, "Apply changes").click().run()
+    assert "small.yaml: demand.monthly_rate: Input should be greater than 0" in errors(test)
+    assert space.document["demand"]["monthly_rate"] == 60
+    labels = [t.label for t in test.tabs]
+    assert labels == ["Referrals", "Triage", "Pathways", "Job plans", "Staff in post", "Starting list"]
+    staff = next(d.value for d in test.dataframe if "role" in d.value.columns)
+    assert staff["WTE"].tolist() == ["4.5", "1.0"]
+
+
+def test_scenarios_page_builds_named_scenarios_from_plain_words():
+    test = page("scenarios")
+    test.text_input[0].input("Extra post")
+    button(test, "Add scenario").click().run()
+    assert test.session_state["workspace"].names() == ["baseline", "Extra post"]
+    test.date_input(key="change_from").set_value(dt.date(2024, 6, 1))
+    test.selectbox(key="change-add_staff-role").set_value("band6")
+    test.number_input(key="change-add_staff-wte").set_value(2.0)
+    button(test, "Add change").click().run()
+    events = test.session_state["workspace"].scenario("Extra post").events
+    assert events == [
+        {
+            "date": dt.date(2024, 6, 1),
+            "add_staff": {"role": "band6", "wte": 2.0, "recruitment_lag_weeks": 0.0},
+        }
+    ]
+    assert any("+2 WTE band6" in m.value for m in test.markdown)
+    test.selectbox(key="change_kind").set_value("Change any setting from a date").run()
+    test.text_input(key="change-set-setting").input("demand.no_such_setting")
+    button(test, "Add change").click().run()
+    assert "scenario 'Extra post': events.0.set" in errors(test) or "no_such_setting" in errors(test)
+    assert len(test.session_state["workspace"].scenario("Extra post").events) == 1
+
+
+def test_run_page_shows_the_medians_sim_api_gives_and_p_goal():
+    space = Workspace(service_document(), "small.yaml")
+    space.add_scenario("plan")
+    space.add_change("plan", POST)
+    test = page("run", space)
+    test.number_input[0].set_value(6)
+    test.number_input[1].set_value(5)
+    button(test, "Run").click().run()
+    test = finish(test, "compare_key")
+    assert not test.exception
+    expected = run(space.scenario_config("plan"), reps=6, seed=5).summary["breaches_p50"].iloc[-1]
+    assert any(m.value.startswith(f"**plan**: median {expected:g} ") for m in test.markdown)
+    button(test, "Work out P(goal)").click().run()
+    table = test.dataframe[-1].value
+    assert list(table["scenario"]) == ["baseline", "plan"] and table["probability"].between(0, 1).all()
+
+
+def test_run_page_reports_a_scenario_that_no_longer_validates():
+    space = Workspace(service_document(), "small.yaml")
+    space.add_scenario("plan")
+    space.scenario("plan").events.append({"date": dt.date(2020, 1, 1), "set": {}})
+    test = page("run", space)
+    button(test, "Run").click().run()
+    assert "events: 2020-01-01 is before the start date" in errors(test)
+
+
+def test_capacity_page_answers_in_a_sentence():
+    test = page("capacity")
+    test.number_input(key="cap-high").set_value(2.0)
+    test.number_input(key="cap-step").set_value(1.0)
+    test.number_input(key="cap-reps").set_value(10)
+    button(test, "Find the capacity needed").click().run()
+    assert not test.error, errors(test)
+    test = finish(test, "capacity_job")
+    assert not test.exception
+    result = STORE.get(test.session_state["capacity_job"][0]).result
+    chance = result.evaluations.set_index("value")["probability"][result.value]
+    assert test.success[0].value == (
+        f"{result.value:g} WTE band4 from 1 April 2024 reaches breaches: none at the end of March 2025 "
+        f"with a {chance:.0%} chance (asked for 90%)."
+    )
+
+
+def test_calibrate_page_fits_uploaded_figures():
+    truth = run(Workspace(service_document(), "s").config(), reps=4, seed=1).summary
+    history = pd.DataFrame({"month": truth["month"][:8], "breaches": truth["breaches_p50"][:8].round()})
+    test = page("calibrate", history=history)
+    test.multiselect[0].set_value(["job_plans.band6.non_clinical_share"])
+    test.number_input[0].set_value(2)
+    test.number_input[1].set_value(20)
+    test.number_input[2].set_value(10)
+    button(test, "Fit").click().run()
+    test = finish(test, "fit_key")
+    assert not test.exception, test.exception
+    fitted = test.dataframe[1].value
+    assert list(fitted["parameter"]) == ["job_plans.band6.non_clinical_share"]
+
+
+def test_take_it_away_offers_yaml_and_the_comparison_files():
+    space = Workspace(service_document(), "small.yaml")
+    test = page("run", space)
+    test.number_input[0].set_value(3)
+    button(test, "Run").click().run()
+    key = test.session_state["compare_key"]
+    finish(test, "compare_key")
+    test = page("takeaway", space, compare_key=key)
+    assert not test.exception
+    files = test.session_state["files"][1]
+    assert files["board_table.xlsx"][:2] == b"PK"
+    assert b"<html" in files["report.html"][:200]
+
+
+def test_the_app_opens_on_the_service_page():
+    test = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
+    assert not test.exception
+    assert test.title[0].value == "Service"
