@@ -22,9 +22,11 @@ from sim.cli.common import (
     app,
     console,
     fail,
+    output_folder,
     progress_bar,
     read_actuals,
     user_errors,
+    writing,
 )
 from sim.engine.scenario import file_hash
 
@@ -69,10 +71,12 @@ def compare(
         observed = read_actuals(actuals)
         loaded = as_scenarios(scenarios)
         parsed = as_goal(goal)
-        with progress_bar(reps * len(loaded), "compare") as advance:
-            result = run_comparison(loaded, reps, seed, workers, parsed, progress=advance)
-        _record_actuals(result.manifest, actuals)
-        write(result, out, observed)
+        with output_folder(out):
+            with progress_bar(reps * len(loaded), "compare") as advance:
+                result = run_comparison(loaded, reps, seed, workers, parsed, progress=advance)
+            _record_actuals(result.manifest, actuals)
+            with writing(out):
+                write(result, out, observed)
     month = parsed.month if parsed else result.comparison["month"].iloc[-1]
     rows = result.comparison[result.comparison["month"] == month].set_index("scenario")
     probabilities = result.goals.set_index("scenario")["probability"] if result.goals is not None else None
@@ -121,12 +125,14 @@ def solve(
     with user_errors():
         observed = read_actuals(actuals)
         runs = 2 + math.ceil(math.log2(max(2, len(lever_grid(low, high, step)))))
-        with progress_bar(reps * runs, f"solve {lever}") as advance:
-            result = run_solve(
-                scenario, lever, goal, confidence, low, high, step, reps, seed, workers, advance
-            )
-        _record_actuals(result.manifest, actuals)
-        write(result, out, observed)
+        with output_folder(out):
+            with progress_bar(reps * runs, f"solve {lever}") as advance:
+                result = run_solve(
+                    scenario, lever, goal, confidence, low, high, step, reps, seed, workers, advance
+                )
+            _record_actuals(result.manifest, actuals)
+            with writing(out):
+                write(result, out, observed)
     say(f"{scenario.stem}: {result.message} -> {out}/solve.csv")
     if result.value is None:
         raise typer.Exit(1)
@@ -159,10 +165,11 @@ def sensitivity(
 
     if not vary:
         fail("--vary: give at least one field=low,high")
-    with user_errors():
+    with user_errors(), output_folder(out):
         with progress_bar(reps * (1 + 2 * len(vary)), "sensitivity") as advance:
             result = run_sensitivity(scenario, vary, metric, month, goal, reps, seed, workers, advance)
-        write(result, out)
+        with writing(out):
+            write(result, out)
     say(f"{scenario.stem}: {result.measure}, as given {result.table['result_base'].iloc[0]:.3g}")
     for row in result.table.itertuples(index=False):
         say(
