@@ -19,7 +19,7 @@ import pandas as pd
 from sim.engine.config import Event
 from sim.engine.sweep import Scenario, get_field
 from sim.questions.results import ComparisonResult
-from sim.reports.board import LABEL, month_heading
+from sim.reports.board import LABEL, board_table, month_heading
 from sim.runs.files import write_text
 
 METRICS = {
@@ -267,7 +267,7 @@ def render(result: ComparisonResult, charts: dict[str, Path], actuals: pd.DataFr
         "<h2>Board-paper table</h2>",
         f'<p class="note">Patients waiting over {target} weeks at month end; scenario rows are medians '
         "rounded to whole patients. Also in board_table.xlsx.</p>",
-        board_html(result.board_table(actuals)),
+        board_html(board_table(result.summary, actuals, result.names)),
         "<h2>Comparison with the baseline</h2>",
         '<p class="note">Median; below it, the mean paired difference from the baseline and its 10th to '
         "90th centile. Every month is in comparison.csv.</p>",
