@@ -72,7 +72,7 @@ def output_folder(out: Path) -> Iterator[OutputFolder]:
     Inside it SIGTERM stops the command the way Ctrl-C does, so that a terminated run ends
     its workers and keeps its finished batches instead of vanishing mid-write.
     """
-    from sim.runs.staging import recover
+    from sim.runs.staging import recover, remove_temporaries
 
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if main else None
@@ -80,6 +80,7 @@ def output_folder(out: Path) -> Iterator[OutputFolder]:
         with OutputFolder(out) as folder:
             with writing(out):
                 recover(out)  # finish publishing that a killed command left half done
+                remove_temporaries(out)  # with the lock held, no writer of ours is at work here
             yield folder
     finally:
         if main:
