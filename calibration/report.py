@@ -25,7 +25,7 @@ import yaml  # noqa: E402
 
 from calibration.fit import COMPARABLE, FitResult  # noqa: E402
 from sim.engine.scenario import file_hash  # noqa: E402
-from sim.reports.plots import LABELS  # noqa: E402
+from sim.reports.plots import LABELS, plain_text  # noqa: E402
 from sim.runs.files import write_figure, write_manifest, write_table, write_text  # noqa: E402
 from sim.runs.manifest import manifest  # noqa: E402
 from sim.runs.summary import metric_band  # noqa: E402
@@ -45,6 +45,7 @@ MARKERS = {
 # ----- charts --------------------------------------------------------------------------------------
 
 
+@plain_text
 def history_chart(
     summary: pd.DataFrame,
     metric: str,
@@ -96,6 +97,7 @@ def history_chart(
     plt.close(fig)
 
 
+@plain_text
 def posterior_chart(result: FitResult, path: Path) -> None:
     """Accepted draws of each pair of parameters (identifiability at a glance), weights as size."""
     sns.set_theme(style="whitegrid", context="notebook")

@@ -29,6 +29,7 @@ from sim.reports.run_outputs import write_run
 from sim.runs import result as running
 from sim.runs.planned_run import Observed
 from sim.runs.result import RunResult
+from sim.runs.staging import staged
 
 __all__ = [
     "ComparisonResult",
@@ -65,16 +66,32 @@ def board_table(result: ComparisonResult, actuals: pd.DataFrame | str | Path | N
     return comparison_board(result, as_actuals(actuals))
 
 
-def write(result: Result, out: str | Path, actuals: pd.DataFrame | str | Path | None = None) -> list[Path]:
-    """Write a result's files into ``out``; ``actuals`` is a table or the path of its CSV."""
-    if isinstance(result, SensitivityResult):
-        return write_sensitivity(result, out)
-    observed = as_actuals(actuals, result.manifest)
-    if isinstance(result, ComparisonResult):
-        return write_comparison(result, out, observed)
-    if isinstance(result, SolveResult):
-        return write_solve(result, out, observed)
-    return write_run(result, out, observed)
+def write(
+    result: Result,
+    out: str | Path,
+    actuals: pd.DataFrame | str | Path | None = None,
+    *,
+    adopt: dict[str, Path] | None = None,
+) -> list[Path]:
+    """Write a result's files into ``out``; ``actuals`` is a table or the path of its CSV.
+
+    The files are written into a hidden folder inside ``out`` and moved into place together
+    once all are written (``sim.runs.staging``): a failure part way (a full disk) leaves the
+    previous outputs as they were, never some old files beside some new ones. ``adopt`` maps
+    names to files or folders made earlier (a run's traces) to publish with them.
+    """
+    observed = None if isinstance(result, SensitivityResult) else as_actuals(actuals, result.manifest)
+    with staged(out, adopt) as folder:
+        if isinstance(result, SensitivityResult):
+            written = write_sensitivity(result, folder)
+        elif isinstance(result, ComparisonResult):
+            written = write_comparison(result, folder, observed)
+        elif isinstance(result, SolveResult):
+            written = write_solve(result, folder, observed)
+        else:
+            written = write_run(result, folder, observed)
+    adopted = [Path(out) / name for name in adopt or {} if (Path(out) / name).exists()]
+    return [Path(out) / path.name for path in written] + adopted
 
 
 def read_observed(path: str | Path) -> Observed:

@@ -107,6 +107,8 @@ def test_a_fresh_run_discards_batches_left_by_another(small_config, tmp_path):
 def test_resume_with_other_inputs_is_refused(small_config, tmp_path):
     key = run_key(small_config, seed=1, reps=20, first_replication=0, batch_size=2, trace=False)
     Checkpoint(tmp_path, key)
+    assert not list(tmp_path.iterdir())  # nothing is written until the run starts
+    Checkpoint(tmp_path, key).start()
     other = run_key(small_config, seed=2, reps=30, first_replication=0, batch_size=2, trace=False)
     with pytest.raises(ResumeError, match="seed 1 now 2; replications 20 now 30"):
         Checkpoint(tmp_path, other, resume=True)
@@ -132,7 +134,7 @@ def test_cli_refuses_to_resume_another_run(tmp_path):
     assert result.exit_code == 2
     message = " ".join(result.output.split())
     assert "cannot resume: the saved batches are from another run (seed 1 now 2)" in message
-    assert "without --resume" in message and "Traceback" not in result.output
+    assert "--fresh instead of --resume" in message and "Traceback" not in result.output
 
 
 def test_resume_with_nothing_saved_runs_everything(small_config, tmp_path):

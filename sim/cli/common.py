@@ -6,7 +6,9 @@ error with exit code 2 and no traceback.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from sim.engine.scenario import ConfigError
+from sim.runs.outfolder import OutputFolder
 
 app = typer.Typer(
     add_completion=False,
@@ -64,10 +67,10 @@ NoDraws = Annotated[
 ]
 
 
-def fail(message: str) -> None:
-    """Print a user error and exit 2."""
+def fail(message: str, code: int = 2) -> None:
+    """Print an error and exit ``code`` (2: bad input; 1: the run failed, e.g. a full disk)."""
     console.print(f"[red]error[/red]: {escape(message)}", markup=True, highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 @contextmanager
@@ -79,6 +82,46 @@ def user_errors() -> Iterator[None]:
         fail(str(error))
     except FileNotFoundError as error:
         fail(f"{error.filename}: file not found")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: the command stops as on Ctrl-C (workers ended, finished batches kept)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def output_folder(out: Path) -> Iterator[OutputFolder]:
+    """The checked and locked ``--out`` folder (enter once the inputs are known good).
+
+    Inside it SIGTERM stops the command the way Ctrl-C does, so that a terminated run ends
+    its workers and keeps its finished batches instead of vanishing mid-write.
+    """
+    from sim.runs.staging import recover, remove_temporaries
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main else None
+    try:
+        with OutputFolder(out) as folder:
+            with writing(out):
+                recover(out)  # finish publishing that a killed command left half done
+                remove_temporaries(out)  # with the lock held, no writer of ours is at work here
+            yield folder
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def writing(out: Path, note: str = "") -> Iterator[None]:
+    """An I/O failure while writing into ``--out`` (a full disk, say): one line, exit 1."""
+    try:
+        yield
+    except OSError as error:
+        where = error.filename or out
+        fail(f"--out: {where}: {error.strerror or error}{note}", code=1)
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import Out, Seed, Workers, app, console, fail, user_errors
+from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, writing
 
 Data = Annotated[
     Path, typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...).")
@@ -94,13 +94,14 @@ def calibrate(
     """Fit fields of CONFIG to a monthly history; write the fitted scenario YAML and a fit report."""
     from calibration.fit import fit as fit_service
 
-    with user_errors():
+    with user_errors(), output_folder(out):
         result = fit_service(
             config, data, parameter_list(fit), reps, seed, parse_bounds(bounds),
             targets=parse_targets(target), draws=draws, forecast_reps=forecast_reps, workers=workers,
             progress=console.print,
         )  # fmt: skip
-        written = result.write(out, config, yaml_out)
+        with writing(out):
+            written = result.write(out, config, yaml_out)
     console.print(
         f"fitted scenario: {written[0]}; report: {out / 'fit_report.html'} ({result.info['seconds']} s)"
     )
@@ -131,13 +132,14 @@ def backtest(
     """Fit on the first K months of the history, forecast the rest; report MAE, bias and coverage."""
     from calibration.backtest import backtest as run_backtest
 
-    with user_errors():
+    with user_errors(), output_folder(out):
         result = run_backtest(
             config, data, parameter_list(fit), train_months, reps, seed, parse_bounds(bounds),
             targets=parse_targets(target), draws=draws, forecast_reps=forecast_reps, workers=workers,
             progress=console.print,
         )  # fmt: skip
-        result.write(out, config)
+        with writing(out):
+            result.write(out, config)
     console.print(
         f"backtest: fitted on {len(result.train_months)} months, "
         f"tested on {len(result.test_months)} -> {out}/"

@@ -18,16 +18,19 @@ from sim.cli.common import (
     Out,
     Reps,
     Seed,
+    Terminated,
     Workers,
     app,
     conditioning_settings,
     console,
     fail,
+    output_folder,
     overdue_words,
     progress_bar,
     read_actuals,
     shown_warnings,
     user_errors,
+    writing,
 )
 from sim.engine.scenario import ConfigError, load_config
 
@@ -78,6 +81,9 @@ def run(
     resume: Annotated[
         bool, typer.Option("--resume", help="Reuse the batches an interrupted run saved in OUT/.batches.")
     ] = False,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Discard the batches an interrupted run saved; start again.")
+    ] = False,
     trace: Annotated[
         bool, typer.Option("--trace", help="Also write per-patient event logs to OUT/trace/ (large).")
     ] = False,
@@ -86,13 +92,24 @@ def run(
     candidates: Candidates = None,
     no_parameter_draws: NoDraws = False,
 ) -> None:
-    """Run one scenario; write monthly.csv, summary.csv, manifest.json and charts to OUT."""
-    from sim.runs.checkpoint import FOLDER, discard
-    from sim.runs.runner import RunInterrupted
+    """Run one scenario; write monthly.csv, summary.csv, manifest.json and charts to OUT.
 
-    options = {"backend": backend, "scheduler": scheduler, "resume": resume, "checkpoint": out / FOLDER}
-    options["trace"] = out / "trace" if trace else None
+    The outputs appear together when the run is complete. An interrupted run keeps its finished
+    batches in OUT/.batches: --resume goes on from them, --fresh discards them.
+    """
+    from sim.runs.backends import make_backend
+    from sim.runs.checkpoint import FOLDER, TRACE_FOLDER, describe_saved, discard
+    from sim.runs.runner import RunInterrupted
+    from sim.runs.staging import remove_temporaries
+
+    if resume and fresh:
+        fail("--resume, --fresh: choose one (go on from the saved batches, or discard them)")
+    batches = out / FOLDER
+    traces = batches / TRACE_FOLDER  # published to OUT/trace with the other outputs
+    options = {"backend": backend, "scheduler": scheduler, "resume": resume, "checkpoint": batches}
+    options["trace"] = traces if trace else None
     options["parameter_draws"] = not no_parameter_draws
+    kept = f"; finished batches are kept in {batches}: rerun with --resume to go on"
     with user_errors(), shown_warnings():
         shown = read_actuals(actuals or observed)  # observed months are drawn as points too
         load_config(scenario)
@@ -100,15 +117,25 @@ def run(
         if observed is not None:
             options.update(observed=observed, conditioning=settings)
         total = settings.candidate_count(reps) if observed is not None else reps
-        try:
-            with progress_bar(total, scenario.stem) as advance:
-                result = run_scenario(scenario, reps, seed, workers, progress=advance, **options)
-        except (KeyboardInterrupt, RunInterrupted) as error:
-            reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
-            console.print(f"{reason}; finished batches are in {out / FOLDER}: rerun with --resume to go on")
-            raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
-        write(result, out, shown)
-        discard(out / FOLDER)
+        make_backend(backend, workers, scheduler)  # a bad name is refused before anything is written
+        with output_folder(out):
+            saved = describe_saved(batches)
+            if saved and not (resume or fresh):  # never delete finished work unasked
+                fail(
+                    f"--out: {out}: holds an unfinished run ({saved}); add --resume to finish it, "
+                    "or --fresh to discard it and start again, or choose another --out"
+                )
+            try:
+                with writing(out, kept), progress_bar(total, scenario.stem) as advance:
+                    result = run_scenario(scenario, reps, seed, workers, progress=advance, **options)
+            except (KeyboardInterrupt, RunInterrupted) as error:
+                raise typer.Exit(stopped(error, out, kept)) from None
+            if trace:
+                result.manifest["trace"] = str(out / TRACE_FOLDER)
+            with writing(out, kept):
+                write(result, out, shown, adopt={TRACE_FOLDER: traces} if trace else None)
+                discard(batches)
+                remove_temporaries(out)
     last = result.summary.iloc[-1]
     console.print(
         f"{scenario.stem}: {reps} replications -> {out}/ ; breaches in {last['month']}: "
@@ -116,3 +143,14 @@ def run(
         f"{overdue_words(last)}"
     )
 
+
+def stopped(error: BaseException, out: Path, kept: str) -> int:
+    """Say why a run stopped and what is kept; the exit code (130 Ctrl-C, 143 SIGTERM, 1 lost worker)."""
+    from sim.runs.staging import published
+
+    reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+    older = "; the outputs beside them are still the last complete run's" if published(out) else ""
+    console.print(f"{reason}{kept}{older}", markup=False, highlight=False)
+    if isinstance(error, Terminated):
+        return 143
+    return 130 if isinstance(error, KeyboardInterrupt) else 1

@@ -27,11 +27,13 @@ from sim.cli.common import (
     conditioning_settings,
     console,
     fail,
+    output_folder,
     overdue_words,
     progress_bar,
     read_actuals,
     shown_warnings,
     user_errors,
+    writing,
 )
 from sim.engine.scenario import file_hash
 
@@ -83,14 +85,16 @@ def compare(
         parsed = as_goal(goal)
         settings = conditioning_settings(dispersion, candidates)
         total = (settings.candidate_count(reps) if observed is not None else reps) * len(loaded)
-        with progress_bar(total, "compare") as advance:
-            result = run_comparison(
-                loaded, reps, seed, workers, parsed, progress=advance,
-                observed=read_observed(observed) if observed is not None else None,
-                conditioning=settings, parameter_draws=not no_parameter_draws,
-            )
-        _record_actuals(result.manifest, actuals)
-        write(result, out, shown)
+        with output_folder(out):
+            with progress_bar(total, "compare") as advance:
+                result = run_comparison(
+                    loaded, reps, seed, workers, parsed, progress=advance,
+                    observed=read_observed(observed) if observed is not None else None,
+                    conditioning=settings, parameter_draws=not no_parameter_draws,
+                )
+            _record_actuals(result.manifest, actuals)
+            with writing(out):
+                write(result, out, shown)
     month = parsed.month if parsed else result.comparison["month"].iloc[-1]
     rows = result.comparison[result.comparison["month"] == month].set_index("scenario")
     overdue = result.summary[result.summary["month"] == month].set_index("scenario")
@@ -141,13 +145,15 @@ def solve(
     with user_errors():
         observed = read_actuals(actuals)
         runs = 2 + math.ceil(math.log2(max(2, len(lever_grid(low, high, step)))))
-        with progress_bar(reps * runs, f"solve {lever}") as advance:
-            result = run_solve(
-                scenario, lever, goal, confidence, low, high, step, reps, seed, workers, advance,
-                parameter_draws=not no_parameter_draws,
-            )
-        _record_actuals(result.manifest, actuals)
-        write(result, out, observed)
+        with output_folder(out):
+            with progress_bar(reps * runs, f"solve {lever}") as advance:
+                result = run_solve(
+                    scenario, lever, goal, confidence, low, high, step, reps, seed, workers, advance,
+                    parameter_draws=not no_parameter_draws,
+                )
+            _record_actuals(result.manifest, actuals)
+            with writing(out):
+                write(result, out, observed)
     say(f"{scenario.stem}: {result.message} -> {out}/solve.csv")
     if result.value is None:
         raise typer.Exit(1)
@@ -181,13 +187,14 @@ def sensitivity(
 
     if not vary:
         fail("--vary: give at least one field=low,high")
-    with user_errors():
+    with user_errors(), output_folder(out):
         with progress_bar(reps * (1 + 2 * len(vary)), "sensitivity") as advance:
             result = run_sensitivity(
                 scenario, vary, metric, month, goal, reps, seed, workers, advance,
                 parameter_draws=not no_parameter_draws,
             )
-        write(result, out)
+        with writing(out):
+            write(result, out)
     say(f"{scenario.stem}: {result.measure}, as given {result.table['result_base'].iloc[0]:.3g}")
     for row in result.table.itertuples(index=False):
         say(

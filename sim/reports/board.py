@@ -4,7 +4,8 @@ Months run across as columns, as in improvement-plan papers ("Actual breaches" o
 "Projected breaches without the plan"). The same table is written as CSV and as a formatted
 .xlsx (styled header, whole-number format, sized columns, frozen labels) that pastes cleanly
 into a Word or PowerPoint board paper. The xlsx also carries the full comparison table and
-notes on how the numbers were made.
+notes on how the numbers were made. Every text cell goes through ``spreadsheet_text``, so a
+scenario named ``=HYPERLINK(...)`` is shown, never run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sim.runs.files import atomic_path
+from sim.runs.files import atomic_path, spreadsheet_text
 
 LABEL = "series"
 ACTUAL_ROW = "Actual breaches"
@@ -79,12 +80,12 @@ def _style_header(cells) -> None:
 
 def _write_board_sheet(sheet: Worksheet, board: pd.DataFrame, notes: list[str], target: str) -> None:
     months = [c for c in board.columns if c != LABEL]
-    sheet.append([target, *(month_heading(m) for m in months)])
+    sheet.append([spreadsheet_text(target), *(month_heading(m) for m in months)])
     _style_header(sheet[1])
     sheet["A1"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
     for values in board.itertuples(index=False):
         label, *numbers = values
-        sheet.append([label, *(None if pd.isna(v) else int(v) for v in numbers)])
+        sheet.append([spreadsheet_text(label), *(None if pd.isna(v) else int(v) for v in numbers)])
         row = sheet[sheet.max_row]
         actual = label in (ACTUAL_ROW, PUBLISHED_ROW)
         for cell in row:
@@ -97,7 +98,7 @@ def _write_board_sheet(sheet: Worksheet, board: pd.DataFrame, notes: list[str], 
         row[0].font = Font(bold=True, italic=actual)
     sheet.append([])
     for note in notes:
-        sheet.append([note])
+        sheet.append([spreadsheet_text(note)])
         sheet.cell(sheet.max_row, 1).font = Font(italic=True, size=9, color="425563")
     width = max([len(str(v)) for v in board[LABEL]] + [24])
     sheet.column_dimensions["A"].width = min(width + 2, 60)
@@ -121,10 +122,11 @@ def _comparison_heading(column: str) -> str:
 
 
 def _write_comparison_sheet(sheet: Worksheet, comparison: pd.DataFrame) -> None:
-    sheet.append([_comparison_heading(c) for c in comparison.columns])
+    sheet.append([spreadsheet_text(_comparison_heading(c)) for c in comparison.columns])
     _style_header(sheet[1])
     for values in comparison.itertuples(index=False):
-        sheet.append([None if isinstance(v, float) and math.isnan(v) else v for v in values])
+        cells = (None if isinstance(v, float) and math.isnan(v) else spreadsheet_text(v) for v in values)
+        sheet.append(list(cells))
     for index, column in enumerate(comparison.columns, start=1):
         letter = get_column_letter(index)
         weeks = column.startswith("wait_p92_weeks")
@@ -153,7 +155,7 @@ def write_board_xlsx(
     if notes:
         notes_sheet = book.create_sheet("Notes")
         for note in notes:
-            notes_sheet.append([note])
+            notes_sheet.append([spreadsheet_text(note)])
         notes_sheet.column_dimensions["A"].width = 120
     with atomic_path(path) as temporary:
         book.save(temporary)

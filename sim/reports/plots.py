@@ -5,7 +5,10 @@ Functions take aggregated tables (never the model) and save a PNG; seaborn style
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import matplotlib
 
@@ -17,6 +20,25 @@ import seaborn as sns  # noqa: E402
 
 from sim.engine.sweep import format_value  # noqa: E402
 from sim.runs.summary import metric_band  # noqa: E402
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Scenario names, labels and file names are the users' text, not TeX: "budget_$2m_vs_$3m" must
+# print as written, not fail in matplotlib's mathtext parser.
+PLAIN_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def plain_text(draw: Callable[P, R]) -> Callable[P, R]:
+    """Draw a chart with every text shown literally (no ``$...$`` mathtext)."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        with plt.rc_context(PLAIN_TEXT):
+            return draw(*args, **kwargs)
+
+    return drawn
+
 
 LABELS = {
     "breaches": "Patients waiting over the RTT target",
@@ -31,6 +53,7 @@ def _month_axis(ax, months: list[str]) -> None:
     ax.set_xticklabels(months[::step], rotation=45, ha="right")
 
 
+@plain_text
 def fan_chart(
     summary: pd.DataFrame,
     metric: str,
@@ -66,6 +89,7 @@ def fan_chart(
     plt.close(fig)
 
 
+@plain_text
 def capacity_demand_chart(summary: pd.DataFrame, path: Path, scenario: str | None = None) -> None:
     """Mean clinical hours available, used, and the workload referrals brought, per month."""
     sns.set_theme(style="whitegrid", context="notebook")
@@ -87,6 +111,7 @@ def capacity_demand_chart(summary: pd.DataFrame, path: Path, scenario: str | Non
     plt.close(fig)
 
 
+@plain_text
 def tornado_chart(table: pd.DataFrame, path: Path, measure: str) -> None:
     """Bars from the scenario's result to the result at each field's low and high value."""
     sns.set_theme(style="whitegrid", context="notebook")

@@ -162,20 +162,23 @@ def changed_fields(scenario: Scenario, baseline: Scenario) -> list[tuple[str, st
 
 
 def describe_event(event: Event) -> str:
-    """An event in a board paper's words."""
+    """An event in a board paper's words, as HTML (every name from the scenario file escaped)."""
     if event.add_staff:
         change = event.add_staff
         weeks = change.recruitment_lag_weeks
         lag = f", in post after {weeks:g} weeks' recruitment" if weeks else ""
-        return f"+{change.wte:g} WTE {change.role}{lag}"
+        return f"+{change.wte:g} WTE {esc(change.role)}{lag}"
     if event.remove_staff:
-        return f"&minus;{event.remove_staff.wte:g} WTE {event.remove_staff.role} (posts vacated)"
+        return f"&minus;{event.remove_staff.wte:g} WTE {esc(event.remove_staff.role)} (posts vacated)"
     if event.extra_sessions:
         extra = event.extra_sessions
-        return f"+{extra.hours_per_week:g} clinical hours a week of {extra.activity} work until {event.until}"
+        return (
+            f"+{extra.hours_per_week:g} clinical hours a week of {esc(extra.activity)} work "
+            f"until {esc(event.until)}"
+        )
     if event.validate_list:
         return f"validation exercise removes {event.validate_list.share:.0%} of those waiting"
-    changes = "; ".join(f"{k} = {_show(v)}" for k, v in (event.set or {}).items())
+    changes = "; ".join(f"{esc(k)} = {esc(_show(v))}" for k, v in (event.set or {}).items())
     return f"from this date: {changes}" if changes else "no change"
 
 
@@ -200,7 +203,7 @@ def header_comment(path: Path | None) -> list[str]:
 def event_html(event: Event, baseline: dict[str, Any]) -> str:
     """One event as a list item; a `set` lists each field with its baseline value."""
     label = f" &mdash; <i>{esc(event.label)}</i>" if event.label else ""
-    head = f"<li><b>{event.date}</b>: "
+    head = f"<li><b>{esc(event.date)}</b>: "
     if not event.set:
         return f"{head}{describe_event(event)}{label}</li>"
     fields = "".join(
@@ -245,9 +248,9 @@ def render(result: ComparisonResult, charts: dict[str, Path], actuals: pd.DataFr
     title = f"{service.name}: scenarios compared"
     target = f"{service.rtt_target_weeks:g}"
     intro = (
-        f"<p>{len(result.scenarios)} scenarios, each simulated {info['replications']} times on common "
-        f"random numbers (seed {info['seed']}) from {service.start_date} for {service.horizon_months} "
-        "months. "
+        f"<p>{len(result.scenarios)} scenarios, each simulated {esc(info['replications'])} times on common "
+        f"random numbers (seed {esc(info['seed'])}) from {esc(service.start_date)} for "
+        f"{service.horizon_months} months. "
         f"Baseline: <b>{esc(result.baseline)}</b>. Breaches are patients waiting over {target} weeks "
         "at month end. Bands are the 10th to 90th centiles across replications; differences from the "
         "baseline are paired within each replication (mean, with the 10th to 90th centile).</p>"

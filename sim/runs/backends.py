@@ -10,11 +10,16 @@ seeded by ``(seed, replication)`` alone.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from sim.engine.scenario import ConfigError
@@ -56,11 +61,60 @@ class SerialBackend:
 _shared: tuple = ()
 
 
-def _start_worker(shared: tuple) -> None:
+def _start_worker(shared: tuple, parent: int) -> None:
     # Ctrl-C reaches the whole process group: let the parent alone decide what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The command line turns SIGTERM into a clean stop; a worker just ends (its batch is lost anyway).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
     global _shared
     _shared = shared
+
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_POLL_SECONDS = 1.0
+
+
+def die_with_parent(parent: int) -> None:
+    """End this worker when process ``parent`` dies, even by SIGKILL (which no handler sees).
+
+    On Linux the kernel sends SIGKILL when the parent goes (prctl PR_SET_PDEATHSIG); a daemon
+    thread that checks the parent every second does the same anywhere, and covers a parent
+    that died before this function ran.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no usable libc: the thread below still watches
+            pass
+    spawner = os.getppid()  # the parent itself, or a fork server that ends with it
+    if not _alive(parent):
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent, spawner), daemon=True).start()
+
+
+def _watch_parent(parent: int, spawner: int) -> None:
+    while _alive(parent) and os.getppid() == spawner:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (a killed one not yet reaped, a zombie, is not)."""
+    if os.name == "nt":  # os.kill would end the process there; the getppid watch does the work
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):  # no /proc (not Linux): kill(pid, 0) is all there is
+        return True
+    return state not in ("Z", "X")
 
 
 def _call_with_shared(function: Callable, item: Any) -> Any:
@@ -87,7 +141,9 @@ class ProcessBackend:
 
     def map(self, function: Callable, shared: tuple, items: Iterable) -> Iterator[tuple[Any, Any]]:
         self._stop(interrupted=False)
-        self._pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(shared,))
+        self._pool = ProcessPoolExecutor(
+            self.workers, initializer=_start_worker, initargs=(shared, os.getpid())
+        )
         pending: dict[Future, Any] = {}
         queue = iter(items)
         limit = self.workers * IN_FLIGHT_PER_WORKER

@@ -20,9 +20,11 @@ import pandas as pd
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError
 from sim.runs.files import atomic_path, package_version, write_text
+from sim.runs.staging import remove_temporaries
 
 FOLDER = ".batches"
 KEY_FILE = "run.json"
+TRACE_FOLDER = "trace"
 KEY_NAMES = {
     "seed": "seed",
     "first_replication": "first replication",
@@ -45,10 +47,11 @@ def config_hash(config: ServiceConfig) -> str:
 
 
 def engine_hash() -> str:
-    """SHA-256 of the ``sim`` package's source, so batches from other code are never mixed in."""
+    """SHA-256 of the model's and the runner's source, so batches from other code are never mixed in."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).parents[1]
+    for path in sorted([*(package / "engine").glob("*.py"), *(package / "runs").glob("*.py")]):
+        digest.update(f"{path.parent.name}/{path.name}".encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -96,31 +99,43 @@ def _differences(saved: dict, key: dict) -> str:
 
 
 class Checkpoint:
-    """The finished batches of one run in one folder."""
+    """The finished batches of one run in one folder.
+
+    Creating it only reads (a resume with other inputs is refused here); nothing is written
+    until ``start``, which the runner calls once the backend is up, so that a refused run
+    leaves the folder as it was.
+    """
 
     def __init__(self, folder: str | Path, key: dict, resume: bool = False) -> None:
         self.folder = Path(folder)
         self.key = key
         self.resumed = 0
         key_path = self.folder / KEY_FILE
-        if resume and key_path.exists():
+        self.resuming = resume and key_path.exists()
+        if self.resuming:
             saved = json.loads(key_path.read_text())
             if saved != key:
                 raise ResumeError(
                     f"{self.folder}: cannot resume: the saved batches are from another run "
-                    f"({_differences(saved, key)}); run again without --resume to start afresh"
+                    f"({_differences(saved, key)}); run with --fresh instead of --resume to "
+                    "discard them and start afresh"
                 )
-        else:
-            self.clear()
-            write_text(json.dumps(key, indent=2) + "\n", key_path)
+
+    def start(self) -> None:
+        """Before the first batch is saved: forget an earlier run's batches unless resuming it."""
+        if self.resuming:
+            remove_temporaries(self.folder)
+            return
+        self.clear()
+        write_text(json.dumps(self.key, indent=2) + "\n", self.folder / KEY_FILE)
 
     def path(self, batch: list[int]) -> Path:
         return self.folder / batch_name("batch", batch)
 
     def load(self, batch: list[int]) -> pd.DataFrame | None:
-        """The saved monthly records of a batch, or None if it has not finished."""
+        """The saved monthly records of a batch, or None if it has not finished (or not resuming)."""
         path = self.path(batch)
-        if not path.exists():
+        if not self.resuming or not path.exists():
             return None
         self.resumed += len(batch)
         return read_exact_csv(path)
@@ -133,12 +148,35 @@ class Checkpoint:
         discard(self.folder)
 
 
+def describe_saved(folder: str | Path) -> str | None:
+    """What an unfinished run left in ``folder`` ("seed 7, 12 of 48 replications"), or None."""
+    folder = Path(folder)
+    try:
+        key = json.loads((folder / KEY_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    done = 0
+    for path in folder.glob("batch_*.csv"):
+        first, _, last = path.stem.removeprefix("batch_").partition("-")
+        if first.isdigit() and last.isdigit():
+            done += int(last) - int(first) + 1
+    return f"seed {key.get('seed')}, {done} of {key.get('replications')} replications saved"
+
+
 def discard(folder: str | Path) -> None:
-    """Delete saved batches and the run key, and the folder if nothing else is in it."""
+    """Delete saved batches, the run key and temporaries, and the folder if nothing else is in it."""
     folder = Path(folder)
     if not folder.is_dir():
         return
     for path in [*folder.glob("batch_*.csv"), folder / KEY_FILE]:
         path.unlink(missing_ok=True)
+    remove_temporaries(folder)
+    traces = folder / TRACE_FOLDER  # where the command line keeps an unfinished run's traces
+    if traces.is_dir():
+        for path in traces.glob("trace_*.csv"):
+            path.unlink(missing_ok=True)
+        remove_temporaries(traces)
+        if not any(traces.iterdir()):
+            traces.rmdir()
     if not any(folder.iterdir()):
         folder.rmdir()

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
 
 @contextmanager
@@ -39,13 +42,51 @@ def _umask() -> int:
     return mask
 
 
+# Text a spreadsheet would run as a formula (OWASP, "CSV injection"): = + - @ and tab or CR first.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A cell a spreadsheet shows as text and never runs: OWASP's single quote before a text
+    starting with ``= + - @``, tab or CR. Numbers, and text that is just a number, are left alone.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell and column name made safe by ``spreadsheet_text``.
+
+    Scenario names, labels and role names come from users' files and land in CSV and xlsx
+    outputs that people open in Excel; numeric columns are untouched (negative numbers stay
+    numbers). Returns ``frame`` itself when nothing needs changing.
+    """
+    changed = {}
+    for position, (_, column) in enumerate(frame.items()):
+        if is_numeric_dtype(column) or is_bool_dtype(column) or is_datetime64_any_dtype(column):
+            continue
+        safe = column.map(spreadsheet_text)
+        if not safe.equals(column):
+            changed[position] = safe
+    names = [spreadsheet_text(name) for name in frame.columns]
+    if not changed and names == list(frame.columns):
+        return frame
+    frame = frame.copy()
+    for position, safe in changed.items():
+        frame.isetitem(position, safe)
+    frame.columns = names
+    return frame
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> Path:
-    """CSV (or Parquet, by suffix) written atomically."""
+    """CSV (or Parquet, by suffix) written atomically; CSV text cannot start a spreadsheet formula."""
     with atomic_path(path) as temporary:
         if Path(path).suffix == ".parquet":
-            frame.to_parquet(temporary, index=False)
+            frame.to_parquet(temporary, index=False)  # typed data, not opened in a spreadsheet
         else:
-            frame.to_csv(temporary, index=False, float_format="%.6g")
+            spreadsheet_safe(frame).to_csv(temporary, index=False, float_format="%.6g")
     return Path(path)
 
 

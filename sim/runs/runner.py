@@ -21,6 +21,7 @@ from sim.runs.backends import BackendError, WorkerLost, default_workers, make_ba
 from sim.runs.checkpoint import Checkpoint, batch_name, run_key
 from sim.runs.files import write_table
 from sim.runs.replication_plan import ReplicationPlan, as_plan
+from sim.runs.staging import remove_temporaries
 
 Progress = Callable[[int], None]
 Plan = ServiceConfig | ReplicationPlan  # a plain config: every replication runs it as it is
@@ -101,9 +102,7 @@ def run_replications(
     store = None
     if checkpoint is not None:
         key = run_key(config, seed, reps, first_replication, size, trace is not None)
-        store = Checkpoint(checkpoint, key, resume)
-    if trace is not None and not resume:
-        _clear_traces(Path(trace))
+        store = Checkpoint(checkpoint, key, resume)  # reads only: nothing is written before the backend is up
     frames = {batch[0]: store.load(batch) for batch in plan} if store else {}
     frames = {first: frame for first, frame in frames.items() if frame is not None}
     if progress and store and store.resumed:
@@ -113,17 +112,21 @@ def run_replications(
         if backend is None and len(todo) == 1:
             backend = "serial"  # no pool to start for a single batch
         runner = make_backend(backend, workers, scheduler)
-        frames.update(_run_batches(runner, config, seed, todo, store, trace, progress))
+        frames.update(_run_batches(runner, config, seed, todo, store, trace, resume, progress))
     monthly = pd.concat([frames.pop(first) for first in sorted(frames)], ignore_index=True)
     # Consolidated to one block per dtype, however the batches were read back.
     return monthly.copy()
 
 
-def _run_batches(runner, config, seed, todo, store, trace, progress) -> dict[int, pd.DataFrame]:
+def _run_batches(runner, config, seed, todo, store, trace, resume, progress) -> dict[int, pd.DataFrame]:
     """Run batches on a backend, saving each (and its trace) as it finishes."""
     frames, done = {}, 0
     try:
-        with runner:
+        with runner:  # an unreachable scheduler stops the run here, before anything is written
+            if store:
+                store.start()
+            if trace is not None:
+                _prepare_traces(Path(trace), resume)
             for batch, result in runner.map(run_batch, (config, seed, trace is not None), todo):
                 if trace is not None:
                     write_table(result.trace, Path(trace) / batch_name("trace", batch))
@@ -139,7 +142,9 @@ def _run_batches(runner, config, seed, todo, store, trace, progress) -> dict[int
     return frames
 
 
-def _clear_traces(folder: Path) -> None:
-    """A fresh run starts without the trace files of an earlier one."""
-    for path in folder.glob("trace_*.csv"):
-        path.unlink()
+def _prepare_traces(folder: Path, resume: bool) -> None:
+    """A fresh run starts without the trace files of an earlier one; neither keeps temporaries."""
+    if not resume:
+        for path in folder.glob("trace_*.csv"):
+            path.unlink()
+    remove_temporaries(folder)
