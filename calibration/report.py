@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import os
 from pathlib import Path
+from shlex import quote
 
 import matplotlib
 
@@ -160,8 +161,8 @@ def draws_reference(draws_path: str | None) -> list[str]:
     """The ``parameter_draws`` key, or the same as a comment where this schema has no such key."""
     if draws_path is None:
         return []
-    key = yaml.safe_dump({"parameter_draws": {"file": draws_path, "use": True}}, default_flow_style=True)
-    key = key.strip()
+    flow = yaml.safe_dump({"file": draws_path, "use": True}, default_flow_style=True).strip()
+    key = f"parameter_draws: {flow}"
     if "parameter_draws" in ServiceConfig.model_fields:
         return [key]
     return [
@@ -179,19 +180,26 @@ def fitted_extends(result: FitResult, config_path: str | Path | None, yaml_path:
     return relative_extends(parent, yaml_path) if parent else None
 
 
-def scenario_text(result: FitResult, extends: str | None, draws_path: str | None = None) -> str:
-    """The fitted scenario YAML, its provenance and ranges in comments (no dates: same fit, same file)."""
+def scenario_text(
+    result: FitResult, extends: str | None, draws_path: str | None = None, outputs: str = ""
+) -> str:
+    """The fitted scenario YAML, its provenance and ranges in comments (no dates: same fit, same file).
+
+    ``outputs`` (``--out ... --yaml ...``) completes the command written in the header, so
+    that it can be run again as it stands.
+    """
     info = result.info
     targets = ", ".join(f"{m} <- {c}" for m, c in info["targets"].items())
-    command = [
-        f"dcsim calibrate {info['config']} --data {info['history']} --fit {','.join(info['parameters'])}"
-    ]
+    fitted = quote(",".join(info["parameters"]))
+    command = [f"dcsim calibrate {quote(str(info['config']))} --data {quote(str(info['history']))}"]
+    command += [f"--fit {fitted}"]
     command += [f"--target {m}={c}" for m, c in info["targets"].items()]
-    command += [f"--bounds {p}={low:g},{high:g}" for p, (low, high) in info["bounds"].items()]
+    command += [f"--bounds {quote(f'{p}={low:g},{high:g}')}" for p, (low, high) in info["bounds"].items()]
     command += [f"--reps {info['reps']} --draws {info['draws']} --forecast-reps {info['forecast_reps']}"]
     command[-1] += f" --seed {info['seed']}"
+    command += [outputs] if outputs else []
     lines = [
-        "# Fitted by `dcsim calibrate`: the do-nothing run of this file reproduces the history below.",
+        "# Fitted by `dcsim calibrate`: a run of this file reproduces the history below.",
         f"# History: {Path(info['history']).name}, months {info['months_fitted'][0]} to "
         f"{info['months_fitted'][1]}, fitted series: {targets}.",
         f"# Seed {info['seed']}, {info['reps']} replications per evaluation, {info['draws']} ABC draws.",
@@ -266,7 +274,8 @@ def write_fit(
             write_table(result.parameter_draws(), yaml_path.with_name(f"{yaml_path.stem}_{DRAWS_FILE}"))
         )
     extends = fitted_extends(result, config_path, yaml_path)
-    text = scenario_text(result, extends, relative_extends(draws[-1], yaml_path))
+    outputs = f"--out {quote(str(out))} --yaml {quote(str(yaml_path))}"
+    text = scenario_text(result, extends, relative_extends(draws[-1], yaml_path), outputs)
     written = [write_text(text, yaml_path), *draws]
     written += _fit_tables(result, out)
     charts = []
