@@ -12,6 +12,7 @@ from test_fit import BOUNDS, LOADED, NCS, QUICK, TRUTH, loaded_config, synthetic
 from typer.testing import CliRunner
 
 from calibration.backtest import backtest
+from calibration.coverage_study import study, summary
 from calibration.fit import FitError, score
 from calibration.scoring import interval_score, naive_forecasts, scores
 from sim.cli import app
@@ -152,3 +153,23 @@ def test_cli_backtest_writes_scores_and_chart(tmp_path):
         "train_posterior.csv",
     ):
         assert (out / name).stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_bands_cover_near_nominal_on_synthetic_truth():
+    """Few-trial version of benchmarks/calibration_coverage.py (true parameters from the prior).
+
+    4 trials x 3 held-out months x 2 targets = 24 points, correlated within a trial (about 8
+    independent). Thresholds are loose for that: pooled 80% coverage >= 0.6, 50% coverage
+    within 0.2-0.85, and the median's error below carry-forward's pooled over targets.
+    """
+    points = study(4, reps=3, draws=120, forecast_reps=30, workers=2)
+    model = points[points["method"] == "model"]
+    y = model["observed"]
+    assert len(model) == 4 * 3 * 2
+    assert ((model["p10"] <= y) & (y <= model["p90"])).mean() >= 0.6
+    assert 0.2 <= ((model["p25"] <= y) & (y <= model["p75"])).mean() <= 0.85
+    carry = points[points["method"] == "carry_forward"]
+    assert (model["p50"] - y).abs().mean() < (carry["p50"] - carry["observed"]).abs().mean()
+    table = summary(points)
+    assert set(table["target"]) == {"breaches", "waiting"} and (table["trials"] == 4).all()
