@@ -362,7 +362,7 @@ from calibration.backtest_report import summary_lines, write_backtest
 
 test = backtest(EXAMPLE / "improvement_plan.yaml", EXAMPLE / "actuals.csv", [VALIDATION], k=2, reps=4,
                 seed=SEED, bounds={VALIDATION: (0.0, 0.1)}, targets={"breaches": "breaches"},
-                horizon=2, draws=120, forecast_reps=REPS)
+                horizon=2, draws=100, forecast_reps=REPS)
 print("\\n".join(summary_lines(test)))
 test.scores"""),
     ("code", """\
