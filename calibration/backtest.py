@@ -1,73 +1,88 @@
-"""Backtesting: fit on the first months of a history, forecast the rest, and score the forecast.
+"""Backtesting: fit on the months up to an origin, forecast the next ones, score honestly.
 
-The held-out months are never seen by the fit. The forecast fan carries parameter
-uncertainty (each replication draws its parameters from the fit's posterior) as well as
-chance, and is scored by the mean absolute error and bias of its median and by how often
-the held-out figures fall inside its 10-90% band (nominal coverage 80%).
+Rolling origins: the first fit uses the first ``k`` months of the history, the next one
+month more, and so on while held-out figures remain (or up to ``origins`` fits). Each
+forecast is scored on the next ``horizon`` months of the requested targets only, and the
+same months are forecast by naive methods (``calibration.scoring``), so the model's band
+is judged beside what a guess from the same months would give. The held-out months are
+never seen by the fit. The model's fan carries parameter uncertainty (each replication
+draws its parameters from the fit's posterior) as well as chance.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from calibration.fit import COMPARABLE, FitError, FitResult, Progress, align, fit, score
+from calibration.fit import fit
+from calibration.history import align
+from calibration.parameters import FitError
+from calibration.problem import Progress
+from calibration.results import BacktestResult
+from calibration.scoring import QUANTILES, model_quantiles, naive_forecasts, scores
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import load_config
 
-__all__ = ["BacktestResult", "backtest"]
+__all__ = ["BacktestResult", "backtest", "score_points"]
+MODEL = "model"
 
 
-@dataclass
-class BacktestResult:
-    """A fit on the training months and the scores of its forecast over the held-out months."""
+def _read(history: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
+    if isinstance(history, pd.DataFrame):
+        return history, history.attrs.get("source", "history")
+    from calibration.data import read_monthly
 
-    fit: FitResult
-    train_months: list[str]
-    test_months: list[str]
-    scores: pd.DataFrame  # series, metric, months, mae, bias, coverage_80 over held-out months
-    detail: pd.DataFrame  # series, metric, month, held_out, observed, p10, p50, p90, inside
-
-    def write(self, out: str | Path, config_path: str | Path | None = None) -> list[Path]:
-        from calibration.report import write_backtest
-
-        return write_backtest(self, Path(out), config_path)
+    return read_monthly(history), str(history)
 
 
-def series_pairs(frame: pd.DataFrame, columns: dict[str, str]) -> list[tuple[str, str, bool]]:
-    """(history column, model metric, fitted?) for the fitted targets, then every other comparable series."""
-    pairs = [(column, metric, True) for metric, column in columns.items()]
-    pairs += [
-        (column, metric, False)
-        for column, metric in COMPARABLE.items()
-        if column in frame and frame[column].notna().any() and column not in columns.values()
-    ]
-    return pairs
+def _origins(frame: pd.DataFrame, columns: list[str], k: int, horizon: int, limit: int | None) -> list[int]:
+    """Training lengths (rows) with at least one target figure in the next ``horizon`` rows."""
+    seen = frame[columns].notna().any(axis=1).to_numpy()
+    found = [n for n in range(k, len(frame)) if seen[n : n + horizon].any() and seen[:n].any()]
+    return found[:limit] if limit else found
 
 
-def _detail(summary: pd.DataFrame, frame: pd.DataFrame, pairs: list, test: list[str]) -> pd.DataFrame:
-    band = summary.set_index("month")
+def _points(result, frame: pd.DataFrame, columns: dict[str, str], n: int, horizon: int) -> list[dict]:
+    """Forecast points of the model and the naive methods at one origin (``n`` training rows)."""
+    origin = frame["month"].iloc[n - 1]
     rows = []
-    for column, metric, fitted in pairs:
-        for month, value in frame.set_index("month")[column].dropna().items():
-            p10, p50, p90 = (band.at[month, f"{metric}_{q}"] for q in ("p10", "p50", "p90"))
-            rows.append(
-                {
-                    "series": column,
-                    "metric": metric,
-                    "fitted": fitted,
-                    "month": month,
-                    "held_out": month in test,
-                    "observed": value,
-                    "p10": p10,
-                    "p50": p50,
-                    "p90": p90,
-                    "inside": bool(p10 <= value <= p90),
-                }
-            )
-    return pd.DataFrame(rows)
+    for metric, column in columns.items():
+        train = frame[column].iloc[:n].dropna()
+        ahead = frame.iloc[n : n + horizon]
+        ahead = ahead[ahead[column].notna()]
+        if ahead.empty or train.empty:
+            continue
+        months = list(ahead["month"])
+        position = {label: i for i, label in enumerate(frame["month"])}
+        last = position[frame.loc[train.index[-1], "month"]]  # naive steps count from the last figure
+        steps = np.array([position[m] - last for m in months])
+        forecasts = {MODEL: model_quantiles(result.forecast, metric, months).to_dict("list")}
+        naive = naive_forecasts(train.to_numpy(), steps)
+        forecasts.update({m: {q: list(v) for q, v in f.items()} for m, f in naive.items()})
+        for method, quantiles in forecasts.items():
+            for i, month in enumerate(months):
+                rows.append(
+                    {
+                        "origin": origin, "target": column, "metric": metric, "month": month,
+                        "horizon": int(position[month] - (n - 1)), "method": method,
+                        "observed": float(ahead[column].iloc[i]),
+                        **{q: float(quantiles[q][i]) for q in QUANTILES},
+                    }
+                )  # fmt: skip
+    return rows
+
+
+def score_points(detail: pd.DataFrame) -> pd.DataFrame:
+    """Scores per target and method over every origin and held-out month, model first."""
+    rows = [
+        {"target": target, "metric": points["metric"].iloc[0], "method": method, **scores(points)}
+        for (target, method), points in detail.groupby(["target", "method"], sort=False)
+    ]
+    table = pd.DataFrame(rows)
+    order = {MODEL: 0, "carry_forward": 1, "drift": 2, "seasonal_naive": 3}
+    return table.sort_values(["target", "method"], key=lambda c: c.map(order) if c.name == "method" else c)
 
 
 def backtest(
@@ -80,65 +95,61 @@ def backtest(
     bounds: dict[str, tuple[float, float]] | None = None,
     *,
     targets: dict[str, str] | None = None,
+    horizon: int = 3,
+    origins: int | None = None,
     draws: int = 600,
     accept: float = 0.15,
     forecast_reps: int = 100,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> BacktestResult:
-    """Fit ``params`` on the first ``k`` months of ``history`` and score the forecast of the rest.
+    """Fit ``params`` on the first ``k`` months of ``history`` (then ``k + 1``, ...) and score.
 
-    Arguments are those of ``calibration.fit.fit``; ``k`` counts rows (months) of the
-    history from its first. Raises ``FitError`` when ``k`` leaves no month to fit or to test.
+    Arguments are those of ``calibration.fit.fit``; ``k`` counts rows (months) of the history
+    from its first, ``horizon`` months are forecast from each origin, and at most ``origins``
+    origins are used (default: every one the data allow). Only the ``targets`` (default:
+    each of breaches, waiting, referrals, first_contacts the history gives) are scored.
+    Raises ``FitError`` when ``k`` leaves no month to fit or to test.
     """
+    say = progress or (lambda message: None)
     service = config if isinstance(config, ServiceConfig) else load_config(config)
-    if not isinstance(history, pd.DataFrame):
-        from calibration.data import read_monthly
-
-        history_source, history = str(history), read_monthly(history)
-    else:
-        history_source = history.attrs.get("source", "history")
-    whole = align(service, history, targets, history_source)  # checks every month, fixes the targets
-    months = list(whole.frame["month"])
-    if not 1 <= k < len(months):
+    history, source = _read(history)
+    whole = align(service, history, targets, source)  # checks every month, fixes the targets
+    frame, columns = whole.frame.reset_index(drop=True), whole.columns
+    if not 1 <= k < len(frame):
         raise FitError(
-            f"{history_source}: --train-months {k}: must leave at least one of the {len(months)} months "
+            f"{source}: --train-months {k}: must leave at least one of the {len(frame)} months "
             "to fit and one to test"
         )
-    train, test = months[:k], months[k:]
-    columns = whole.columns
-    held_out = whole.frame[whole.frame["month"].isin(test)]
-    if not held_out[list(columns.values())].notna().any().any():
-        raise FitError(f"{history_source}: --train-months {k}: the held-out months have no figures to test")
-    training = history.iloc[:k].copy()
-    training.attrs["source"] = history_source
-    result = fit(
-        config,
-        training,
-        params,
-        reps,
-        seed,
-        bounds,
-        targets=columns,
-        draws=draws,
-        accept=accept,
-        forecast_reps=forecast_reps,
-        workers=workers,
-        progress=progress,
-    )
-    pairs = series_pairs(whole.frame, columns)
-    by_month = held_out.set_index("month")
-    scores = pd.DataFrame(
-        [
-            {
-                "series": column,
-                "metric": metric,
-                "fitted": fitted,
-                **score(result.summary, by_month[column], metric),
-            }
-            for column, metric, fitted in pairs
-        ]
-    )
-    scores = scores[scores["months"] > 0].reset_index(drop=True)  # drop series with no held-out figure
-    detail = _detail(result.summary, whole.frame, pairs, test)
-    return BacktestResult(result, train, test, scores, detail)
+    if horizon < 1:
+        raise FitError(f"{source}: --horizon {horizon}: must be at least 1 month")
+    lengths = _origins(frame, list(columns.values()), k, horizon, origins)
+    if not lengths:
+        raise FitError(f"{source}: --train-months {k}: the held-out months have no figures to test")
+    months = list(frame["month"])
+    fits, rows = [], []
+    for number, n in enumerate(lengths, start=1):
+        say(f"origin {number}/{len(lengths)}: fit on {months[0]} to {months[n - 1]}")
+        training = history.iloc[:n].copy()
+        training.attrs["source"] = source
+        last = months[min(n + horizon, len(months)) - 1]
+        result = fit(
+            service if isinstance(config, ServiceConfig) else config, training, params, reps, seed, bounds,
+            targets=columns, draws=draws, accept=accept, forecast_reps=forecast_reps,
+            forecast_months=whole_months(service, last), workers=workers, progress=progress,
+        )  # fmt: skip
+        fits.append(result)
+        rows += _points(result, frame, columns, n, horizon)
+    detail = pd.DataFrame(rows)
+    test = sorted(set(detail["month"]))
+    return BacktestResult(
+        fits[0], fits, [months[n - 1] for n in lengths], horizon, months[: lengths[0]], test,
+        score_points(detail).reset_index(drop=True), detail,
+    )  # fmt: skip
+
+
+def whole_months(service: ServiceConfig, last: str) -> int:
+    """Months from the service's start to ``last`` (YYYY-MM), inclusive."""
+    start = service.service.start_date
+    year, month = (int(part) for part in last.split("-"))
+    return (year - start.year) * 12 + month - start.month + 1

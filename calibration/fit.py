@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,12 +33,15 @@ from scipy.optimize import minimize
 from scipy.stats import qmc
 
 from calibration import ranges
+from calibration.addressing import is_event_path
 from calibration.history import COMPARABLE, TARGET_METRICS, History, agreement, align, score
-from calibration.parameters import FitError, Parameter, build, describe, overrides
+from calibration.parameters import FitError, Parameter, build, describe, scenario_document
+from calibration.problem import HORIZON, Problem, Progress, crn_objective, noise_scale
 from calibration.ranges import ABC_REPLICATIONS, abc_distance, weighted_correlation, weighted_quantile
+from calibration.results import FitResult
 from calibration.simulate import Simulator
 from sim.engine.config import ServiceConfig
-from sim.engine.scenario import load_config
+from sim.engine.scenario import load_config, read_yaml
 from sim.runs.summary import summarise
 
 __all__ = [  # the history and ABC helpers are re-exported: analysts meet them through this module
@@ -50,6 +50,7 @@ __all__ = [  # the history and ABC helpers are re-exported: analysts meet them t
     "FitError",
     "FitResult",
     "History",
+    "Progress",
     "abc_distance",
     "agreement",
     "align",
@@ -62,74 +63,8 @@ __all__ = [  # the history and ABC helpers are re-exported: analysts meet them t
     "weighted_quantile",
 ]
 
-HORIZON = "service.horizon_months"
 RANGE = (0.05, 0.95)  # the reported range of each parameter: a 90% posterior interval
-SCALE_REPS = 24  # replications behind each month's noise scale (a variance from fewer is erratic)
 WIDE_RANGE, STRONG_CORRELATION, NEAR_BOUND = 0.6, 0.8, 0.01
-Progress = Callable[[str], None]
-
-
-# ----- simulation and the two discrepancies -----------------------------------------------------
-
-
-def _metric_array(runs: list[list[dict]], metrics: list[str]) -> np.ndarray:
-    """Runs x months x metrics."""
-    return np.array([[[record[m] for m in metrics] for record in run] for run in runs], dtype=float)
-
-
-def noise_scale(runs: np.ndarray) -> np.ndarray:
-    """Between-replication standard deviation by month and metric (plus one count, never zero)."""
-    return np.sqrt(runs.var(axis=0, ddof=1) + 1.0)
-
-
-def crn_objective(runs: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> float:
-    """Mean squared standardised gap between the replications' mean and the history."""
-    seen = ~np.isnan(observed)
-    gap = (runs.mean(axis=0) - observed) / scale
-    return float(np.mean(gap[seen] ** 2))
-
-
-@dataclass
-class Problem:
-    """What every step of a fit shares: the simulator, parameters, history and settings."""
-
-    simulator: Simulator
-    parameters: list[Parameter]
-    history: History
-    reps: int
-    seed: int
-    cache: dict[tuple, np.ndarray] = field(default_factory=dict)
-
-    def values(self, unit: np.ndarray) -> dict[str, float]:
-        return {p.path: p.value(u) for p, u in zip(self.parameters, np.clip(unit, 0, 1), strict=True)}
-
-    def run(self, units: list[np.ndarray], replications: list[list[int]]) -> list[np.ndarray]:
-        """Runs x months x metrics for each parameter point, fitted months only."""
-        window = len(self.history.months)
-        tasks = [
-            ({**self.values(u), HORIZON: window}, r)
-            for u, reps in zip(units, replications, strict=True)
-            for r in reps
-        ]
-        records = self.simulator.records(tasks)
-        arrays, start = [], 0
-        for reps in replications:
-            arrays.append(_metric_array(records[start : start + len(reps)], self.history.metrics))
-            start += len(reps)
-        return arrays
-
-    def crn(self, units: list[np.ndarray]) -> list[np.ndarray]:
-        """Common-random-number replications (the same numbers 0..reps-1) at each point, cached."""
-        keys = [tuple(self.values(u).values()) for u in units]
-        todo = [(k, u) for k, u in dict(zip(keys, units, strict=True)).items() if k not in self.cache]
-        if todo:
-            fresh = self.run([u for _, u in todo], [list(range(self.reps))] * len(todo))
-            self.cache.update({k: a for (k, _), a in zip(todo, fresh, strict=True)})
-        return [self.cache[k] for k in keys]
-
-    def scale(self, unit: np.ndarray) -> np.ndarray:
-        """Between-replication spread at one point, from at least SCALE_REPS replications."""
-        return noise_scale(self.run([unit], [list(range(max(self.reps, SCALE_REPS)))])[0])
 
 
 # ----- step 1: point estimate ----------------------------------------------------------------------
@@ -229,41 +164,6 @@ def diagnose(table: pd.DataFrame, correlation: pd.DataFrame, checks: pd.DataFram
     return warnings
 
 
-@dataclass
-class FitResult:
-    """A fitted service: estimates with ranges, diagnostics, and a forecast that carries both."""
-
-    parameters: list[Parameter]
-    estimate: dict[str, float]  # best-fitting values (rounded to 4 significant figures)
-    config: ServiceConfig  # the service with the estimates
-    table: pd.DataFrame  # parameter, before, estimate, median, low, high, bounds, share_of_bounds
-    posterior: pd.DataFrame  # accepted ABC draws: one column per parameter, weight, distance
-    correlation: pd.DataFrame
-    history: History
-    forecast: pd.DataFrame  # monthly records of replications with parameters drawn from the posterior
-    forecast_draws: pd.DataFrame  # replication -> parameter values it used
-    summary: pd.DataFrame
-    checks: pd.DataFrame  # agreement of the fan with each comparable history series
-    warnings: list[str]
-    trace: pd.DataFrame  # every objective evaluation of step 1
-    info: dict[str, Any]
-
-    def scenario(self, extends: str | None = None) -> dict[str, Any]:
-        """The fitted scenario document: ``extends`` plus nested overrides of the fitted fields."""
-        document = self.config.model_dump(mode="json")
-        values = {p.path: p.cast(self.estimate[p.path]) for p in self.parameters}
-        changes = overrides(document, values)
-        return {"extends": extends, **changes} if extends else changes
-
-    def write(
-        self, out: str | Path, config_path: str | Path | None = None, yaml_path: str | Path | None = None
-    ) -> list[Path]:
-        """Fitted YAML (``extends: config_path``), report, tables and manifest; see ``calibration.report``."""
-        from calibration.report import write_fit
-
-        return write_fit(self, Path(out), config_path, yaml_path)
-
-
 def _round(value: float, integer: bool) -> float:
     return float(round(value)) if integer else float(f"{value:.4g}")
 
@@ -300,6 +200,7 @@ def fit(
     draws: int = 600,
     accept: float = 0.15,
     forecast_reps: int = 100,
+    forecast_months: int | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> FitResult:
@@ -309,7 +210,9 @@ def fit(
     ``targets`` maps model metrics to history columns (default: each of breaches, waiting,
     referrals and first_contacts the history gives). ``reps`` common-random-number
     replications are run per objective evaluation, ``draws`` single replications for the
-    ranges (the nearest ``accept`` share are kept) and ``forecast_reps`` for the fan.
+    ranges (the nearest ``accept`` share are kept) and ``forecast_reps`` for the fan, over
+    ``forecast_months`` months from the start (default: the service's horizon).
+    Fields of dated events are named by the event's label (``calibration.addressing``).
     Raises ``FitError`` (a ``ConfigError``) for a parameter, bound or month that does not fit.
     """
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
@@ -325,6 +228,7 @@ def fit(
     if reps < 2:
         raise FitError(f"{source}: --reps: needs at least 2 replications to measure the noise")
     parameters = describe(service, list(params), bounds, source)
+    own = _own_document(config, parameters, source)
     observed = align(service, history, targets, history_source)
     paths = [p.path for p in parameters]
     document = service.model_dump(mode="python")
@@ -341,9 +245,8 @@ def fit(
         say(f"step 2/3: ranges from {draws} single-replication draws")
         posterior = ranges.posterior(problem, scale, draws, accept)
         say(f"step 3/3: forecast of {forecast_reps} replications with parameters from the posterior")
-        forecast, forecast_draws = _forecast(
-            problem, posterior, forecast_reps, service.service.horizon_months
-        )
+        months = min(forecast_months or service.service.horizon_months, service.service.horizon_months)
+        forecast, forecast_draws = _forecast(problem, posterior, forecast_reps, months)
         replications_run = simulator.replications_run
     fitted = build(document, {p.path: p.cast(estimate[p.path]) for p in parameters})
     summary = summarise(forecast)
@@ -387,4 +290,25 @@ def fit(
         diagnose(table, correlation, checks, ess),
         pd.DataFrame(trace),
         info,
+        own,
     )
+
+
+def _own_document(
+    config: ServiceConfig | str | Path, parameters: list[Parameter], source: str
+) -> dict | None:
+    """The fitted file's own YAML (``extends`` made absolute), needed to write fitted events.
+
+    A fitted event must be defined in that file: a check made now, not after the fit.
+    """
+    if isinstance(config, ServiceConfig) or not any(is_event_path(p.path) for p in parameters):
+        return None
+    own = read_yaml(Path(config))
+    if isinstance(own.get("extends"), str):
+        own["extends"] = str((Path(config).parent / own["extends"]).resolve())
+    resolved = load_config(config).model_dump(mode="json")
+    try:
+        scenario_document(resolved, {p.path: p.cast(p.start) for p in parameters}, own)
+    except FitError as error:
+        raise FitError(f"{source}: {error}") from None
+    return own

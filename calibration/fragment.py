@@ -1,14 +1,45 @@
-"""Writing estimates as a YAML fragment in the ``sim.engine.config`` schema, each CI in a comment."""
+"""What an extract gives (``Estimates``) and its YAML fragment in the ``sim.engine.config`` schema.
+
+Each estimate's 95% confidence interval is written as a comment beside it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from calibration.estimate import MONTH_NAMES, FollowupEstimate, Interval, SnapshotEstimate, plain_number
+from calibration.followups import FollowupEstimate
+from calibration.intervals import MONTH_NAMES, Interval, plain_number
+from calibration.referrals import ReferralRate
+from calibration.snapshot import SnapshotEstimate
 
-if TYPE_CHECKING:
-    from calibration.estimate import Estimates
+
+@dataclass
+class Estimates:
+    """Everything estimated from one extract, ready to write as a baseline YAML fragment."""
+
+    snapshot_date: dt.date
+    referrals_used: int
+    referrals: ReferralRate
+    priorities: dict[str, Interval]  # booking order as given: first is booked first
+    sources: dict[str, Interval] | None
+    triage_outcomes: dict[str, Interval]
+    triage_delay_days: dict[str, Interval]
+    dna_rate: Interval | None
+    followups: dict[str, FollowupEstimate]
+    initial_state: SnapshotEstimate
+    warnings: list[str] = field(default_factory=list)
+
+    def to_yaml_fragment(self, dna_appointment_types: Iterable[str] = ()) -> str:
+        """A YAML fragment in the ``sim.engine.config`` schema, each CI in a comment.
+
+        Sections: service.start_date, demand, triage, pathways.<name>.followups and
+        interval_weeks, initial_state, and ``appointment_types.<type>.dna_rate`` for the
+        types named (the extract cannot tell which appointment types a service has).
+        """
+        return render_fragment(self, list(dna_appointment_types))
 
 
 def render_fragment(found: Estimates, dna_appointment_types: list[str]) -> str:
@@ -89,7 +120,7 @@ def _demand_yaml(found: Estimates) -> list[str]:
     lines.append(_line(1, "annual_trend", plain_number(trend.value) if trend else "0", trend_note))
     if found.sources:
         lines += _shares_yaml(1, "sources", found.sources, "share of referrals by source")
-    lines += _shares_yaml(1, "priorities", found.priorities, "booking order: shortest triage delay first")
+    lines += _shares_yaml(1, "priorities", found.priorities, "booking order as given: first is booked first")
     return lines
 
 

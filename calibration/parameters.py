@@ -3,7 +3,9 @@
 A parameter is named as in a dated ``set`` event (``job_plans.band6.non_clinical_share``,
 ``pathways.specialist.followups.mean``, ``access_policy.validation_removal_rate``), and may
 also reach into the staff list by position or role (``workforce.1.wte``,
-``workforce.band6.wte``). Each value is checked by validating the whole service with it, so
+``workforce.band6.wte``), or into a dated event by its label (``events.<label>.set.<field>``,
+``events.<label>.validate_list.share``, ``events.<label>.date`` in months after the start;
+see ``calibration.addressing``). Each value is checked by validating the whole service with it, so
 the schema's own limits (a share is at most 1) bound the search.
 """
 
@@ -16,14 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from calibration.addressing import FitError, is_event_path, locate, read_value, with_values
+from sim.engine.calendar import calendar_for
 from sim.engine.config import ServiceConfig
-from sim.engine.scenario import ConfigError
+from sim.engine.scenario import deep_merge
+from sim.engine.timeline import PhaseError, build_phases
 
 BISECTIONS = 40  # enough to bring a default bound within 1e-12 of a schema limit
-
-
-class FitError(ConfigError):
-    """A fit cannot be set up as asked; the message names the file or option and the field."""
 
 
 @dataclass(frozen=True)
@@ -48,67 +49,24 @@ class Parameter:
         return (float(value) - self.low) / (self.high - self.low)
 
 
-def _step(node: Any, part: str, path: str) -> Any:
-    """One step down a document: a key of a mapping, or an item of a list by index or role."""
-    if isinstance(node, dict):
-        if part not in node:
-            raise KeyError(part)
-        return node[part]
-    if isinstance(node, list):
-        if part.isdigit():
-            if int(part) >= len(node):
-                raise KeyError(part)
-            return node[int(part)]
-        matches = [item for item in node if isinstance(item, dict) and item.get("role") == part]
-        if len(matches) > 1:
-            raise ValueError(f"several entries have role {part!r}; name one by its position instead")
-        if not matches:
-            raise KeyError(part)
-        return matches[0]
-    raise KeyError(part)
-
-
-def locate(document: dict[str, Any], path: str) -> tuple[Any, str | int]:
-    """The container holding the field at ``path`` and the field's key (or list index) in it."""
-    parts = path.split(".")
-    node: Any = document
-    for depth, part in enumerate(parts[:-1]):
-        try:
-            node = _step(node, part, path)
-        except KeyError:
-            raise FitError(f"{'.'.join(parts[: depth + 1])}: no such field") from None
-        except ValueError as error:
-            raise FitError(f"{'.'.join(parts[: depth + 1])}: {error}") from None
-    last = parts[-1]
-    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
-        return node, int(last)
-    if not isinstance(node, dict) or last not in node:
-        raise FitError(f"{path}: no such field")
-    return node, last
-
-
-def read_value(document: dict[str, Any], path: str) -> Any:
-    container, key = locate(document, path)
-    return container[key]
-
-
-def with_values(document: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
-    """A copy of ``document`` with each dotted path set to its value."""
-    changed = copy.deepcopy(document)
-    for path, value in values.items():
-        container, key = locate(changed, path)
-        container[key] = value
-    return changed
-
-
 def build(document: dict[str, Any], values: dict[str, float]) -> ServiceConfig:
-    """The validated service with ``values`` set; raises ``FitError`` naming the first bad field."""
+    """The validated service with ``values`` set; raises ``FitError`` naming the first bad field.
+
+    Values inside dated ``set`` events are checked as the run would check them (the phases
+    are built), so the schema bounds them too.
+    """
     try:
-        return ServiceConfig.model_validate(with_values(document, values))
+        config = ServiceConfig.model_validate(with_values(document, values))
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise FitError(f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
+    if any(event.set for event in config.events):
+        try:
+            build_phases(config, calendar_for(config.service))
+        except PhaseError as error:
+            raise FitError(str(error)) from None
+    return config
 
 
 def _allowed(document: dict[str, Any], path: str, value: float) -> bool:
@@ -133,7 +91,12 @@ def _widest_allowed(document: dict[str, Any], path: str, inside: float, outside:
 
 
 def default_bounds(document: dict[str, Any], path: str, start: float) -> tuple[float, float]:
-    """Half to twice the current value, narrowed to what the schema allows."""
+    """Half to twice the current value, narrowed to what the schema allows.
+
+    An event's date (months after the start) may move anywhere in the horizon.
+    """
+    if is_event_path(path) and path.endswith(".date"):
+        return 0.0, float(document["service"]["horizon_months"] - 1)
     low = _widest_allowed(document, path, start, start / 2)
     high = _widest_allowed(document, path, start, start * 2)
     return low, high
@@ -161,11 +124,6 @@ def describe(
 def _describe_one(
     document: dict[str, Any], path: str, box: tuple[float, float] | None, source: str
 ) -> Parameter:
-    if path.split(".")[0] == "events":
-        raise FitError(
-            f"{source}: {path}: events cannot be fitted (a scenario's events are appended to its "
-            "baseline's); fit the field the event changes instead"
-        )
     try:
         start = read_value(document, path)
     except FitError as error:
@@ -174,7 +132,7 @@ def _describe_one(
         raise FitError(f"{source}: {path}: is not a number (it is {start!r}), so cannot be fitted")
     integer = isinstance(start, int)
     if box is None:
-        if start <= 0:
+        if start <= 0 and not (is_event_path(path) and path.endswith(".date")):
             raise FitError(f"{source}: {path}: is {start}; give --bounds {path}=LOW,HIGH to search")
         box = default_bounds(document, path, float(start))
     low, high = (float(b) for b in box)
@@ -206,3 +164,35 @@ def overrides(document: dict[str, Any], values: dict[str, float]) -> dict[str, A
                 break
             node, target = child, target.setdefault(part, {})
     return result
+
+
+def scenario_document(
+    resolved: dict[str, Any], values: dict[str, float], own: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The fitted scenario as a document: what to write beside ``extends:``.
+
+    Without fitted events: overrides of the fitted fields, to extend the fitted file itself.
+    A scenario's events are appended to its baseline's, so an override cannot change one;
+    with fitted events the result is instead the fitted file's ``own`` document (keeping
+    its ``extends:``) with the events' fields set and the other fields merged in. A fitted
+    event must then be defined in that file. Without ``own``, the whole fitted document.
+    """
+    plain = {p: v for p, v in values.items() if not is_event_path(p)}
+    dated = {p: v for p, v in values.items() if is_event_path(p)}
+    if not dated:
+        return overrides(resolved, plain)
+    if own is None:
+        return with_values(resolved, values)
+    fitted = with_values(resolved, dated)
+    document = copy.deepcopy(own)
+    for path in dated:
+        container, key = locate(fitted, path)
+        try:
+            target, own_key = locate(document, path)
+        except FitError as error:
+            raise FitError(
+                f"{path}: the event must be defined in the fitted file itself, not in a file it "
+                f"extends ({error})"
+            ) from None
+        target[own_key] = container[key]
+    return deep_merge(document, overrides(resolved, plain)) if plain else document

@@ -10,14 +10,11 @@ prior / pooled proposal density, so the weighted set approximates the ABC poster
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 from scipy.stats import multivariate_normal
 
-if TYPE_CHECKING:
-    from calibration.fit import Problem
+from calibration.problem import Problem
 
 ABC_REPLICATIONS = 1_000_000  # replication numbers of ABC draws: apart from the fit's and forecast's
 PRIOR_SHARE, DEFENSIVE_SHARE, INFLATION = 1 / 3, 0.2, 2.0

@@ -11,7 +11,7 @@ import datetime as dt
 import html
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from shlex import quote
 
 import matplotlib
 
@@ -23,15 +23,15 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 import yaml  # noqa: E402
 
-from calibration.fit import COMPARABLE, FitResult  # noqa: E402
+from calibration.history import COMPARABLE  # noqa: E402
+from calibration.results import FitResult  # noqa: E402
 from sim.engine.scenario import file_hash  # noqa: E402
 from sim.reports.plots import LABELS, plain_text  # noqa: E402
 from sim.runs.files import write_figure, write_manifest, write_table, write_text  # noqa: E402
 from sim.runs.manifest import manifest  # noqa: E402
 from sim.runs.summary import metric_band  # noqa: E402
 
-if TYPE_CHECKING:
-    from calibration.backtest import BacktestResult
+DRAWS_FILE = "parameter_draws.csv"
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em .6em;
@@ -159,19 +159,42 @@ def relative_extends(config_path: str | Path, yaml_path: str | Path) -> str:
     return Path(relative).as_posix()
 
 
-def scenario_text(result: FitResult, extends: str | None) -> str:
-    """The fitted scenario YAML, its provenance and ranges in comments (no dates: same fit, same file)."""
+def draws_reference(draws_path: str | None) -> list[str]:
+    """The ``parameter_draws`` key: runs of the fitted scenario draw one kept parameter set each."""
+    if draws_path is None:
+        return []
+    flow = yaml.safe_dump({"file": draws_path, "use": True}, default_flow_style=True).strip()
+    return [f"parameter_draws: {flow}"]
+
+
+def fitted_extends(result: FitResult, config_path: str | Path | None, yaml_path: Path) -> str | None:
+    """What the fitted scenario extends: the fitted file, or with fitted events the file it extends."""
+    if not result.fits_events:
+        return relative_extends(config_path, yaml_path) if config_path else None
+    parent = (result.source_document or {}).get("extends")
+    return relative_extends(parent, yaml_path) if parent else None
+
+
+def scenario_text(
+    result: FitResult, extends: str | None, draws_path: str | None = None, outputs: str = ""
+) -> str:
+    """The fitted scenario YAML, its provenance and ranges in comments (no dates: same fit, same file).
+
+    ``outputs`` (``--out ... --yaml ...``) completes the command written in the header, so
+    that it can be run again as it stands.
+    """
     info = result.info
     targets = ", ".join(f"{m} <- {c}" for m, c in info["targets"].items())
-    command = [
-        f"dcsim calibrate {info['config']} --data {info['history']} --fit {','.join(info['parameters'])}"
-    ]
+    fitted = quote(",".join(info["parameters"]))
+    command = [f"dcsim calibrate {quote(str(info['config']))} --data {quote(str(info['history']))}"]
+    command += [f"--fit {fitted}"]
     command += [f"--target {m}={c}" for m, c in info["targets"].items()]
-    command += [f"--bounds {p}={low:g},{high:g}" for p, (low, high) in info["bounds"].items()]
+    command += [f"--bounds {quote(f'{p}={low:g},{high:g}')}" for p, (low, high) in info["bounds"].items()]
     command += [f"--reps {info['reps']} --draws {info['draws']} --forecast-reps {info['forecast_reps']}"]
     command[-1] += f" --seed {info['seed']}"
+    command += [outputs] if outputs else []
     lines = [
-        "# Fitted by `dcsim calibrate`: the do-nothing run of this file reproduces the history below.",
+        "# Fitted by `dcsim calibrate`: a run of this file reproduces the history below.",
         f"# History: {Path(info['history']).name}, months {info['months_fitted'][0]} to "
         f"{info['months_fitted'][1]}, fitted series: {targets}.",
         f"# Seed {info['seed']}, {info['reps']} replications per evaluation, {info['draws']} ABC draws.",
@@ -191,7 +214,7 @@ def scenario_text(result: FitResult, extends: str | None) -> str:
     continued = [f"{part} \\" for part in command[:-1]] + command[-1:]
     lines += ["# Made by:", *(f"#   {part}" for part in continued)]
     body = yaml.safe_dump(result.scenario(extends), sort_keys=False, default_flow_style=False)
-    return "\n".join(lines) + "\n" + body
+    return "\n".join(lines) + "\n" + body + "".join(f"{line}\n" for line in draws_reference(draws_path))
 
 
 # ----- HTML ---------------------------------------------------------------------------------------------
@@ -240,8 +263,15 @@ def write_fit(
     """Fitted YAML, report (HTML with charts), parameter/posterior/check tables and a manifest."""
     out = Path(out)
     yaml_path = Path(yaml_path) if yaml_path else out / "calibrated.yaml"
-    extends = relative_extends(config_path, yaml_path) if config_path else None
-    written = [write_text(scenario_text(result, extends), yaml_path)]
+    draws = [write_table(result.parameter_draws(), out / DRAWS_FILE)]
+    if yaml_path.resolve().parent != out.resolve():  # the fitted file travels with its draws
+        draws.append(
+            write_table(result.parameter_draws(), yaml_path.with_name(f"{yaml_path.stem}_{DRAWS_FILE}"))
+        )
+    extends = fitted_extends(result, config_path, yaml_path)
+    outputs = f"--out {quote(str(out))} --yaml {quote(str(yaml_path))}"
+    text = scenario_text(result, extends, relative_extends(draws[-1], yaml_path), outputs)
+    written = [write_text(text, yaml_path), *draws]
     written += _fit_tables(result, out)
     charts = []
     for metric in dict.fromkeys(result.history.columns):
@@ -300,63 +330,3 @@ def _manifest(
         extra["history_sha256"] = file_hash(history)
     info = manifest({"config": config_path}, result.info["seed"], result.info["reps"], started, extra)
     return write_manifest(info, out / name)
-
-
-def write_backtest(result: BacktestResult, out: Path, config_path: str | Path | None = None) -> list[Path]:
-    """Scores, month-by-month detail, charts and an HTML page for a backtest."""
-    out = Path(out)
-    fitted = result.fit
-    written = [
-        write_table(result.scores, out / "backtest_scores.csv"),
-        write_table(result.detail, out / "backtest_detail.csv"),
-        *_fit_tables(fitted, out, prefix="train_"),
-    ]
-    cutoff = result.train_months[-1]
-    months = list(fitted.summary["month"].drop_duplicates())
-    shown_to = months[min(len(months) - 1, months.index(result.test_months[-1]) + 3)]
-    charts = []
-    for metric in dict.fromkeys(result.detail["metric"]):
-        series = []
-        for column in dict.fromkeys(result.detail.loc[result.detail["metric"] == metric, "series"]):
-            rows = result.detail[result.detail["series"] == column]
-            is_fitted = bool(rows["fitted"].iloc[0])
-            series.append(
-                (
-                    f"{column} ({'fitted' if is_fitted else 'not fitted'})",
-                    rows.set_index("month")["observed"],
-                    is_fitted,
-                )
-            )
-        charts.append(
-            write_figure(
-                lambda p, m=metric, s=series: history_chart(
-                    fitted.summary,
-                    m,
-                    s,
-                    p,
-                    f"Backtest: fitted to {cutoff} and earlier, forecast after",
-                    cutoff,
-                    shown_to,
-                ),
-                out / f"backtest_{metric}.png",
-            )
-        )
-    written += charts
-    parts = [
-        f"<p>Fitted on {len(result.train_months)} months ({result.train_months[0]} to {cutoff}); "
-        f"scored on the {len(result.test_months)} held-out months ({result.test_months[0]} to "
-        f"{result.test_months[-1]}). MAE and bias are of the forecast median; coverage_80 is the share "
-        "of held-out figures inside the 10-90% band (nominal 0.8).</p>",
-        "<h2>Scores over held-out months</h2>",
-        _table(result.scores),
-        *[_image(c) for c in charts],
-        "<h2>Parameters fitted on the training months</h2>",
-        _table(fitted.table),
-        "<h2>Diagnostics</h2>",
-        _warnings(fitted.warnings),
-        "<h2>Settings</h2>",
-        _settings(fitted.info),
-    ]
-    written.append(write_text(page("Backtest report", parts), out / "backtest_report.html"))
-    written.append(_manifest(fitted, out, config_path, written))
-    return written

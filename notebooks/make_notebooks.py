@@ -252,131 +252,135 @@ answer.evaluations[["value", "probability", "p_low", "p_high", "meets_confidence
 
 CALIBRATE = [
     ("markdown", """\
-# Calibrate the example to the published breach figures
+# Calibrate the example to the reported breaches
 
-A projection is only as good as the baseline behind it. The example service's referral
-volume, caseload and staffing are not published: they are assumptions. What *is*
-published is the service's own projection of breaches if nothing changed, for April 2024
-to March 2025, and the breaches it actually reported for April to July 2024. This notebook
-checks the baseline against those figures, fits the assumption that cannot be looked up,
-shows how sure we can be of it, and tests the method by hiding months from the fit. It
-takes about a minute."""),
+A projection is only as good as the model behind it. The example service's referral
+volume, caseload and staffing are not published: they are assumptions. What *is* published
+is the breaches the service reported for April to July 2024, what the board paper says the
+improvement plan did (weekly waiting-list validation from May 2024, job planning, two Band 6
+posts from October 2024), and the service's own projection of breaches had nothing changed.
+This notebook fits the size of the plan's validation to the reported breaches, keeps the
+do-nothing projection as a separate check of the baseline, and tests the forecast on months
+hidden from the fit. It takes a minute or two."""),
     ("code", SETUP.format(name="03_calibrate_to_actuals")),
     ("markdown", """\
 ## 1. The published figures
 
-`actuals.csv` holds the reported breaches (`breaches`) and the service's published
-do-nothing projection (`projected_breaches`), from Hywel Dda University Health Board's
-Quality, Safety and Experience Committee paper of 5 December 2024. Blank cells are months
-not reported."""),
+`actuals.csv` holds the reported breaches (`breaches`, April to July 2024) and the service's
+published do-nothing projection (`projected_breaches`), from Hywel Dda University Health
+Board's Quality, Safety and Experience Committee paper of 5 December 2024. Blank cells are
+months not reported."""),
     ("code", """\
 from calibration.data import read_monthly
 
 history = read_monthly(EXAMPLE / "actuals.csv")
 history"""),
     ("markdown", """\
-## 2. Which line should a do-nothing model match?
+## 2. A check first: does the do-nothing baseline follow the do-nothing projection?
 
-The baseline models the service doing nothing new, so it should follow the service's own
-do-nothing projection. The reported breaches fall from May while that projection rises:
-something was already bringing them down (improvement work under way, perhaps). A
-do-nothing model fitted to them would mistake that for the service's usual capacity. So
-the projection is what we fit, and the reported breaches are kept aside as a check.
-
-Here is the baseline as written, against both: the projection as black dots, the reported
-breaches as open red diamonds."""),
+`baseline.yaml` models the service doing nothing new, so it should follow the service's own
+do-nothing projection (black dots). It is not fitted to it: this is a check of the stated
+assumptions. The reported breaches (open red diamonds) fall from May while the projection
+rises: the plan was already working, which the baseline does not contain."""),
     ("code", """\
 from calibration.report import history_chart
 from sim.api import run
 
-before = run(EXAMPLE / "baseline.yaml", reps=REPS, seed=SEED, scenario="baseline as written")
+before = run(EXAMPLE / "baseline.yaml", reps=REPS, seed=SEED, scenario="baseline (do nothing)")
 observed = history.set_index("month")
-series = [("published do-nothing projection", observed["projected_breaches"], True),
+series = [("published do-nothing projection (a check)", observed["projected_breaches"], True),
           ("reported breaches", observed["breaches"], False)]
-history_chart(before.summary, "breaches", series, OUT / "before.png", "Baseline as written",
-              last_month="2025-09")
-display(Image(OUT / "before.png"))"""),
+history_chart(before.summary, "breaches", series, OUT / "baseline_check.png",
+              "Do-nothing baseline against the do-nothing projection", last_month="2025-03")
+display(Image(OUT / "baseline_check.png"))"""),
     ("markdown", """\
-## 3. Fit what cannot be looked up
+## 3. Fit the plan to what was reported
 
-The share of Band 6 time not spent with children (`job_plans.band6.non_clinical_share`,
-0.30 in the baseline) is not published, and it moves breaches directly. `fit` searches it
-between 0.2 and 0.55 for the value that brings the model's breaches closest to the
-projection, then works out the range of values consistent with it. Twelve months of one
-series can fix about one number: fitting a second (say the monthly removal rate) as well
-leaves it unidentified, and the fit says so.
+`improvement_plan.yaml` adds the plan's three events to the baseline, each with a `label`:
+weekly validation from May 2024 (the share of the list removed each month,
+`access_policy.validation_removal_rate`, baseline 0.5%), job planning from June 2024 (Band 6
+non-clinical share 0.25 instead of 0.30, an assumption) and the two Band 6 posts from
+October 2024 (published). How much the weekly validation removes is not published, so it is
+fitted to the four reported months. A field inside an event is named by the event's label:
+`events.<label>.<action>.<field>`.
 
-`reps`, `draws` and `forecast_reps` are kept small so the notebook runs quickly; the
-command line defaults are larger. The table gives the value before, the best fit
-(`estimate`) and the 90% range (`low` to `high`)."""),
+Four months of one series fix about one number: fitting the job-planning share as well
+leaves both unidentified (the fit says so), so job planning stays a stated assumption.
+`reps`, `draws` and `forecast_reps` are kept small so the notebook runs quickly; the command
+line defaults are larger."""),
     ("code", """\
 from calibration.fit import fit
 
-fitted = ["job_plans.band6.non_clinical_share"]
-result = fit(EXAMPLE / "baseline.yaml", EXAMPLE / "actuals.csv", fitted, reps=4, seed=SEED,
-             bounds={"job_plans.band6.non_clinical_share": (0.2, 0.55)},
-             targets={"breaches": "projected_breaches"}, draws=200, forecast_reps=REPS)
+VALIDATION = "events.validation weekly.set.access_policy.validation_removal_rate"
+result = fit(EXAMPLE / "improvement_plan.yaml", EXAMPLE / "actuals.csv", [VALIDATION], reps=4, seed=SEED,
+             bounds={VALIDATION: (0.0, 0.1)}, targets={"breaches": "breaches"}, draws=200,
+             forecast_reps=REPS)
 result.table[["parameter", "before", "estimate", "low", "high", "share_of_bounds"]]"""),
     ("markdown", """\
 ## 4. Can we trust it? The diagnostics
 
 The fit says plainly when the figures cannot pin a parameter down (its range covers most of
 the box searched), when the best value sits at the edge of the box, when two parameters
-trade off against each other, or when too few draws were kept. A parameter the figures
-cannot fix should come from other evidence (a job-plan audit, say), not from the fit."""),
+trade off against each other, or when too few draws were kept."""),
     ("code", """\
 for warning in result.warnings or ["none"]:
     print("-", warning)"""),
     ("markdown", """\
 ## 5. The fit against the figures
 
-The calibrated model (each replication draws its parameter from the range above, so the
-band carries that uncertainty too) against the projection it was fitted to and the reported
-breaches it was not. `checks` scores both: `mae` is the average gap between the median and
-the figures, `bias` its sign (positive = model above), `coverage_80` the share of months
-inside the 10-90% band (about 0.8 is right)."""),
+The calibrated plan (each replication draws the validation share from the range above, so
+the band carries that uncertainty too) against the reported breaches it was fitted to. The
+do-nothing projection is drawn too, as a check only: with the plan in the model the fan
+should sit below it. `checks` scores both series: `mae` is the average gap between the
+median and the figures, `bias` its sign (positive = model above), `coverage_80` the share of
+months inside the 10-90% band."""),
     ("code", """\
-result.write(OUT / "fit", EXAMPLE / "baseline.yaml")
+from calibration.report import write_fit
+
+write_fit(result, OUT / "fit", EXAMPLE / "improvement_plan.yaml")
 display(Image(OUT / "fit" / "fit_breaches.png"))
 result.checks"""),
     ("markdown", """\
-The fit is saved as a scenario file that `extends:` the baseline and changes only the
-fitted field, ready for `dcsim run` or `dcsim compare`, beside a full HTML report
-(`fit_report.html`):"""),
+The fit is saved as a scenario file: the plan's events with the fitted value in place,
+extending the baseline, ready for `dcsim run` or `dcsim compare`, beside a full HTML report
+(`fit_report.html`) and the kept parameter draws (`parameter_draws.csv`, one row per draw,
+one column per fitted field):"""),
     ("code", """\
 print((OUT / "fit" / "calibrated.yaml").read_text())"""),
     ("markdown", """\
 ## 6. Backtest: would it have predicted months it had not seen?
 
-`backtest` fits on the first `k` months only and forecasts the rest, which the fit never
-sees. Here it fits on April to November 2024 of the projection and is scored on December
-2024 to March 2025."""),
+`backtest` fits on the first months only and forecasts the next ones, then rolls on a month
+and does it again. Here it fits on April-May 2024 and forecasts June-July, then fits on
+April-June and forecasts July. Each forecast is scored beside naive forecasts from the same
+months (the last value carried forward and a straight-line drift): a model whose band is
+not narrower or whose median is not closer than these is not adding anything. Three scored
+points are very few: read this as a demonstration of the method, not a verdict."""),
     ("code", """\
 from calibration.backtest import backtest
+from calibration.backtest_report import summary_lines, write_backtest
 
-test = backtest(EXAMPLE / "baseline.yaml", EXAMPLE / "actuals.csv", fitted, k=8, reps=4, seed=SEED,
-                bounds={"job_plans.band6.non_clinical_share": (0.2, 0.55)},
-                targets={"breaches": "projected_breaches"}, draws=200, forecast_reps=REPS)
-print("fitted on", test.train_months[0], "to", test.train_months[-1])
+test = backtest(EXAMPLE / "improvement_plan.yaml", EXAMPLE / "actuals.csv", [VALIDATION], k=2, reps=4,
+                seed=SEED, bounds={VALIDATION: (0.0, 0.1)}, targets={"breaches": "breaches"},
+                horizon=2, draws=100, forecast_reps=REPS)
+print("\\n".join(summary_lines(test)))
 test.scores"""),
     ("code", """\
-test.write(OUT / "backtest", EXAMPLE / "baseline.yaml")
+write_backtest(test, OUT / "backtest", EXAMPLE / "improvement_plan.yaml")
 display(Image(OUT / "backtest" / "backtest_breaches.png"))"""),
     ("markdown", """\
 ## What this tells a planner
 
-- The do-nothing baseline can be made to follow the service's own projection by one
-  unpublished number, and the table above says how precisely the projection fixes it.
-- The reported breaches sit below the calibrated do-nothing median (a positive `bias` for
-  `breaches` in `checks`): whatever brought them down is not in the do-nothing model, and a
-  board paper should say what it was before the projection is used to size the plan.
-- The same steps from the command line write the fitted scenario and an HTML report:
-  `dcsim calibrate scenarios/example/baseline.yaml --data scenarios/example/actuals.csv
-  --target breaches=projected_breaches --fit job_plans.band6.non_clinical_share
-  --bounds job_plans.band6.non_clinical_share=0.2,0.55 --out results/fit`, and
-  `dcsim backtest` with the same options and `--train-months 8`.
+- With the plan's events in the model, one unpublished number (how much of the list the
+  weekly validation removes) brings the model onto the breaches the service reported, and
+  the table above says how precisely four months fix it.
+- The do-nothing baseline follows the service's own do-nothing projection without being
+  fitted to it: the plan, not a different baseline, explains why breaches fell.
+- The shipped `scenarios/example/calibrated.yaml` was made by the `dcsim calibrate` command
+  written in its header (the same fit with larger settings, run from the dcsim folder);
+  `dcsim backtest` takes the same options and `--train-months 2 --horizon 2`.
 - The [calibration guide](../docs/calibration.md) covers estimating a baseline from a
-  patient-level extract, the monthly file format and every option."""),
+  patient-level extract (`dcsim estimate`), the monthly file format and every option."""),
 ]
 
 NOTEBOOKS = {

@@ -236,7 +236,7 @@ PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 @pytest.mark.slow
 def test_calibration_guide_extract_example_runs(tmp_path):
-    from synthetic_extract import SyntheticService, extract_at, true_history, write_extract
+    from calibration.synthetic_extract import SyntheticService, extract_at, true_history, write_extract
 
     service = SyntheticService()  # snapshot 2024-04-01, as in the guide
     write_extract(extract_at(true_history(service, seed=5), service.snapshot), tmp_path / "my_extract.csv")

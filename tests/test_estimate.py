@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from synthetic_extract import SEASONALITY, SyntheticService, extract_at, true_history, write_extract
+from typer.testing import CliRunner
 
 from calibration.data import DataError, read_extract
 from calibration.estimate import (
@@ -21,10 +21,19 @@ from calibration.estimate import (
     negbin_size,
     wilson,
 )
+from calibration.synthetic_extract import (
+    SEASONALITY,
+    SyntheticService,
+    extract_at,
+    true_history,
+    write_extract,
+)
+from sim.cli import app
 from sim.engine.scenario import deep_merge, load_config, validate
 
 SERVICE = SyntheticService()
 PATHWAYS = ["specialist", "group"]
+ORDER = ["urgent", "routine"]  # booking order, as the baseline lists demand.priorities
 BASE_CONFIG = textwrap.dedent("""\
     service: {name: test, start_date: 2024-04-01, horizon_months: 36, rtt_target_weeks: 14, nation: wales}
     demand: {monthly_rate: 80, priorities: {urgent: 0.05, routine: 0.95}}
@@ -86,7 +95,9 @@ def extract(history, tmp_path_factory) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def found(extract):
-    return estimate(extract, SERVICE.snapshot, rtt_target_weeks=14, pathway_names=PATHWAYS)
+    return estimate(
+        extract, SERVICE.snapshot, rtt_target_weeks=14, pathway_names=PATHWAYS, priority_order=ORDER
+    )
 
 
 def near(interval: Interval, truth: float) -> bool:
@@ -135,7 +146,9 @@ def test_extract_estimates_cover_the_truth_across_histories(tmp_path):
     hits = []
     for seed in range(12):
         path = write_extract(extract_at(true_history(service, seed), service.snapshot), tmp_path / "x.csv")
-        found = estimate(read_extract(path)[0], service.snapshot, pathway_names=PATHWAYS)
+        found = estimate(
+            read_extract(path)[0], service.snapshot, pathway_names=PATHWAYS, priority_order=ORDER
+        )
         hits.append(coverage_checks(found, service))
     by_parameter = pd.DataFrame(hits).mean()
     assert by_parameter.min() >= 9 / 12, by_parameter.to_dict()  # 4+ misses of 12: p < 0.003
@@ -164,7 +177,7 @@ def test_referral_intervals_have_nominal_coverage():
 
 def test_short_history_fixes_seasonality_and_says_so(extract):
     recent = extract[extract["referral_date"] >= "2022-10-01"]
-    short = estimate(recent, SERVICE.snapshot, pathway_names=PATHWAYS)
+    short = estimate(recent, SERVICE.snapshot, pathway_names=PATHWAYS, priority_order=ORDER)
     assert short.referrals.seasonality is None
     assert any("seasonality fixed at 1" in w for w in short.warnings)
     fragment = yaml.safe_load(short.to_yaml_fragment())
@@ -173,7 +186,7 @@ def test_short_history_fixes_seasonality_and_says_so(extract):
 
 
 def test_mix_triage_and_attendance_recovered(found):
-    assert list(found.priorities) == ["urgent", "routine"]  # urgent is triaged sooner, so booked first
+    assert list(found.priorities) == ORDER  # the booking order given
     for name, share in SERVICE.priorities.items():
         assert near(found.priorities[name], share)
     for name, share in SERVICE.sources.items():
@@ -197,7 +210,7 @@ def test_followups_recovered(found):
 
 def test_interval_from_episode_length_when_no_followup_dates(extract):
     counts_only = extract.drop(columns="followup_dates")
-    found = estimate(counts_only, SERVICE.snapshot, pathway_names=PATHWAYS)
+    found = estimate(counts_only, SERVICE.snapshot, pathway_names=PATHWAYS, priority_order=ORDER)
     assert abs(found.followups["specialist"].interval_weeks.value - 3.0) < 0.15
     assert near(found.followups["specialist"].mean, 4.0)
 
@@ -247,7 +260,9 @@ def test_single_pathway_service_merges_into_the_briefs_config(tmp_path):
         followups={"specialist": ("negbin", 4.0, 2.0)},
     )
     path = write_extract(extract_at(true_history(service, 3), service.snapshot), tmp_path / "x.csv")
-    found = estimate(read_extract(path)[0], service.snapshot, pathway_names=["specialist"])
+    found = estimate(
+        read_extract(path)[0], service.snapshot, pathway_names=["specialist"], priority_order=ORDER
+    )
     fragment = yaml.safe_load(found.to_yaml_fragment(["assessment", "followup"]))
     config = validate(deep_merge(yaml.safe_load(BRIEF_CONFIG), fragment), "merged")
     assert list(config.triage.outcomes) == ["reject", "signpost", "specialist"]
@@ -256,7 +271,7 @@ def test_single_pathway_service_merges_into_the_briefs_config(tmp_path):
 
 def test_partial_first_month_and_later_referrals_are_reported_not_hidden(extract):
     late_start = extract[extract["referral_date"] >= "2021-04-15"]
-    found = estimate(late_start, "2023-04-01", pathway_names=PATHWAYS)
+    found = estimate(late_start, "2023-04-01", pathway_names=PATHWAYS, priority_order=ORDER)
     assert found.referrals.months[0] == "2021-05" and found.referrals.months[-1] == "2023-03"
     assert any("2021-04 is partial" in w for w in found.warnings)
     assert any("on or after the snapshot date ignored" in w for w in found.warnings)
@@ -264,7 +279,9 @@ def test_partial_first_month_and_later_referrals_are_reported_not_hidden(extract
 
 
 def test_extract_without_dna_counts_leaves_dna_rates_alone(extract):
-    found = estimate(extract.drop(columns="dna_count"), SERVICE.snapshot, pathway_names=PATHWAYS)
+    found = estimate(
+        extract.drop(columns="dna_count"), SERVICE.snapshot, pathway_names=PATHWAYS, priority_order=ORDER
+    )
     assert found.dna_rate is None
     assert "dna" not in found.to_yaml_fragment(["assessment"]).lower()
 
@@ -281,7 +298,7 @@ def test_identifiers_never_reach_the_fragment(found):
 
 def test_unknown_triage_outcome_is_a_named_error(extract):
     with pytest.raises(DataError, match=r"column triage_outcome: 'group' is not reject, signpost or a"):
-        estimate(extract, SERVICE.snapshot, pathway_names=["specialist"])
+        estimate(extract, SERVICE.snapshot, pathway_names=["specialist"], priority_order=ORDER)
 
 
 def test_shares_round_to_exactly_one(found):
@@ -301,3 +318,61 @@ def test_statistical_helpers():
     assert negbin_size(counts).contains(2.0)
     assert band_edges(30, 14) == [0, 4, 8, 12, 14, 16, 20, 24, 28, 32]
     assert band_edges(30, 16) == [0, 4, 8, 12, 16, 20, 24, 28, 32]
+
+
+def test_priority_order_is_given_not_inferred(extract):
+    reversed_order = estimate(extract, SERVICE.snapshot, pathway_names=PATHWAYS, priority_order=ORDER[::-1])
+    assert list(reversed_order.priorities) == ["routine", "urgent"]  # as given, whatever the triage delays
+    with pytest.raises(DataError, match="priority order not given"):
+        estimate(extract, SERVICE.snapshot, pathway_names=PATHWAYS)
+    first_urgent = extract[extract["priority"] == "urgent"].index[0]
+    with pytest.raises(DataError, match=rf"row {first_urgent}, column priority: 'urgent' is not one of"):
+        estimate(extract, SERVICE.snapshot, pathway_names=PATHWAYS, priority_order=["routine"])
+
+
+# ----- the command ---------------------------------------------------------------------------------
+
+
+def test_cli_estimate_writes_a_fragment_the_config_accepts(tmp_path):
+    service = SyntheticService(months=24, base_rate=40)
+    path = write_extract(extract_at(true_history(service, 4), service.snapshot), tmp_path / "x.csv")
+    config = tmp_path / "base.yaml"
+    config.write_text(BASE_CONFIG)
+    out = tmp_path / "fragment.yaml"
+    result = CliRunner().invoke(app, ["estimate", str(path), "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output + result.stderr
+    fragment = yaml.safe_load(out.read_text())
+    assert str(fragment["service"]["start_date"]) == str(service.snapshot)  # month after the last referral
+    assert list(fragment["demand"]["priorities"]) == ["urgent", "routine"]  # from the config
+    assert set(fragment["appointment_types"]) == {"assessment", "followup", "group_session"}
+    validate(deep_merge(yaml.safe_load(BASE_CONFIG), fragment), "merged")
+    flipped = CliRunner().invoke(
+        app, ["estimate", str(path), "--priorities", "routine,urgent", "--out", str(out)]
+    )
+    assert flipped.exit_code == 0, flipped.stderr
+    assert list(yaml.safe_load(out.read_text())["demand"]["priorities"]) == ["routine", "urgent"]
+
+
+def test_cli_estimate_errors_name_the_row_and_column(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "referral_date,priority,triage_date,first_contact_date,discharge_date,triage_outcome,followup_contacts\n"
+        "2024-01-03,routine,2024-01-05,,,specialist,0\n"
+        "2024-01-04,soon,2024-01-05,,,specialist,0\n"
+        "2024-13-04,routine,2024-01-05,,,specialist,0\n"
+    )
+    out = tmp_path / "f.yaml"
+    result = CliRunner().invoke(
+        app, ["estimate", str(path), "--priorities", "urgent,routine", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert f"{path}: row 4, column referral_date: not a date: '2024-13-04'" in result.stderr
+    path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n")
+    result = CliRunner().invoke(
+        app, ["estimate", str(path), "--priorities", "urgent,routine", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert f"{path}: row 3, column priority: 'soon' is not one of the priorities given" in result.stderr
+    assert "Traceback" not in result.output + result.stderr and not out.exists()
+    missing = CliRunner().invoke(app, ["estimate", str(path), "--out", str(out)])
+    assert missing.exit_code == 2 and "--priorities urgent,routine or --config" in missing.stderr

@@ -7,6 +7,7 @@ inside the reported ranges.
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -26,7 +27,7 @@ from calibration.fit import (
     noise_scale,
     weighted_quantile,
 )
-from calibration.parameters import describe, overrides
+from calibration.parameters import build, describe, overrides, scenario_document
 from sim.cli import app
 from sim.engine.model import ServiceModel
 from sim.engine.scenario import deep_merge, load_config, validate
@@ -73,7 +74,7 @@ def test_unknown_parameter_is_named_with_the_file():
 
 def test_fields_that_cannot_be_fitted_say_why():
     config = service_config({"events": [{"date": "2024-06-01", "validate_list": {"share": 0.1}}]})
-    with pytest.raises(FitError, match="events cannot be fitted"):
+    with pytest.raises(FitError, match=r"no event labelled '0'; events are fitted by label .*labels: none"):
         describe(config, ["events.0.validate_list.share"], None, "t.yaml")
     with pytest.raises(FitError, match="service.name: is not a number"):
         describe(config, ["service.name"], None, "t.yaml")
@@ -103,6 +104,56 @@ def test_staff_fields_are_reached_by_role_and_written_as_the_whole_list():
     assert list(change) == ["workforce"]
     refitted = validate(deep_merge(service_document(), change), "t.yaml")
     assert [(g.role, g.wte) for g in refitted.workforce] == [("band6", 4.5), ("band4", 1.0)]
+
+
+EVENTS = [
+    {"date": "2024-05-01", "label": "validation weekly", "set": {REMOVAL: 0.02}},
+    {"date": "2024-07-01", "label": "one-off.check", "validate_list": {"share": 0.1}},
+    {"date": "2024-10-01", "label": "posts", "add_staff": {"role": "band6", "wte": 2}},
+]
+
+
+def test_event_fields_are_reached_by_label():
+    config = service_config({"events": EVENTS})
+    paths = [f"events.validation weekly.set.{REMOVAL}", "events.one-off.check.validate_list.share"]
+    paths += ["events.posts.date", "events.posts.add_staff.wte"]
+    removal, share, date, wte = describe(config, paths, None, "t.yaml")
+    assert (removal.start, share.start, wte.start) == (0.02, 0.1, 2.0)
+    assert (date.start, date.low, date.high, date.integer) == (6, 0, 11, True)  # October = month 6
+    assert removal.high == pytest.approx(0.04) and share.high == pytest.approx(0.2)
+    fitted = build(config.model_dump(mode="python"), {paths[0]: 0.03, paths[2]: 8, paths[3]: 1.5})
+    assert fitted.events[0].set == {REMOVAL: 0.03}
+    assert str(fitted.events[2].date) == "2024-12-01" and fitted.events[2].add_staff.wte == 1.5
+    with pytest.raises(FitError, match=r"events: no event labelled 'validation'; .*'validation weekly', "):
+        describe(config, ["events.validation.set.x"], None, "t.yaml")
+    with pytest.raises(FitError, match=r"events\.validation weekly\.set\.access_policy: no such field"):
+        describe(config, ["events.validation weekly.set.access_policy.renege"], None, "t.yaml")
+    with pytest.raises(FitError, match="names a section or an event"):
+        describe(config, ["events.posts"], None, "t.yaml")
+
+
+def test_values_in_set_events_are_bounded_by_the_schema():
+    config = service_config({"events": EVENTS})
+    (removal,) = describe(config, [f"events.validation weekly.set.{REMOVAL}"], {}, "t.yaml")
+    with pytest.raises(FitError, match=r"high bound 2 is not allowed"):
+        describe(
+            config,
+            [f"events.validation weekly.set.{REMOVAL}"],
+            {f"events.validation weekly.set.{REMOVAL}": (0, 2)},
+            "t.yaml",
+        )
+
+
+def test_fitted_events_are_written_into_the_file_that_defines_them():
+    own = {"extends": "/abs/base.yaml", "events": copy.deepcopy(EVENTS[:1])}
+    resolved = service_config({"events": EVENTS[:1]}).model_dump(mode="json")
+    values = {f"events.validation weekly.set.{REMOVAL}": 0.035, NCS: 0.4}
+    document = scenario_document(resolved, values, own)
+    assert document["extends"] == "/abs/base.yaml"
+    assert document["events"] == [{**EVENTS[0], "set": {REMOVAL: 0.035}}]
+    assert document["job_plans"]["band6"]["non_clinical_share"] == 0.4
+    with pytest.raises(FitError, match="must be defined in the fitted file itself"):
+        scenario_document(resolved, values, {"extends": "/abs/base.yaml"})
 
 
 # ----- history alignment -------------------------------------------------------------------------------
@@ -292,7 +343,14 @@ def test_cli_calibrate_writes_a_scenario_that_extends_the_config(service_files, 
     assert result.exit_code == 0, result.output + result.stderr
     for name in ("fit_report.html", "parameters.csv", "posterior.csv", "fit_breaches.png", "manifest.json"):
         assert (out / name).stat().st_size > 0
-    document = yaml.safe_load((out / "calibrated.yaml").read_text())
+    draws = pd.read_csv(out / "parameter_draws.csv")
+    assert list(draws.columns) == ["draw", NCS, REMOVAL, "weight"]
+    assert draws["weight"].sum() == pytest.approx(1.0, abs=1e-4)
+    posterior = pd.read_csv(out / "posterior.csv")
+    np.testing.assert_allclose(draws[NCS], posterior[NCS], rtol=1e-5)
+    text = (out / "calibrated.yaml").read_text()
+    assert "parameter_draws: {file: parameter_draws.csv, use: true}" in text
+    document = yaml.safe_load(text)
     assert document["extends"] == "../service.yaml"
     assert set(document) == {"extends", "job_plans", "access_policy"}
     table = pd.read_csv(out / "parameters.csv").set_index("parameter")

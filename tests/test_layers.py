@@ -108,16 +108,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return result
 
 
-@pytest.mark.parametrize(
-    "package",
-    [
-        "sim",
-        pytest.param(
-            "calibration",
-            marks=pytest.mark.xfail(strict=True, reason="calibration's circles are cut on their own branch"),
-        ),
-    ],
-)
+@pytest.mark.parametrize("package", PACKAGES)
 def test_no_import_circles(package):
     edges = {name: targets for name, targets in graph().items() if name.split(".")[0] == package}
     assert cycles(edges) == []

@@ -1,4 +1,5 @@
-"""``dcsim calibrate`` and ``dcsim backtest``: fit a service to its history and test the forecast.
+"""``dcsim calibrate``, ``backtest`` and ``estimate``: fit a service to its history, test the
+forecast, and estimate baseline inputs from a patient-level extract.
 
 Registered on the ``dcsim`` app by importing this module. Bad input (a parameter that does not
 exist, bounds the schema forbids, history months outside the simulated horizon, a bad data
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, writing
+from sim.runs.files import write_text
 
 Data = Annotated[
     Path, typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...).")
@@ -93,6 +95,7 @@ def calibrate(
 ) -> None:
     """Fit fields of CONFIG to a monthly history; write the fitted scenario YAML and a fit report."""
     from calibration.fit import fit as fit_service
+    from calibration.report import write_fit
 
     with user_errors(), output_folder(out):
         result = fit_service(
@@ -101,7 +104,7 @@ def calibrate(
             progress=console.print,
         )  # fmt: skip
         with writing(out):
-            written = result.write(out, config, yaml_out)
+            written = write_fit(result, out, config, yaml_out)
     console.print(
         f"fitted scenario: {written[0]}; report: {out / 'fit_report.html'} ({result.info['seconds']} s)"
     )
@@ -128,24 +131,78 @@ def backtest(
     draws: Draws = 600,
     forecast_reps: ForecastReps = 100,
     workers: Workers = None,
+    horizon: Annotated[int, typer.Option("--horizon", min=1, help="Months forecast from each origin.")] = 3,
+    origins: Annotated[
+        int | None,
+        typer.Option(
+            "--origins", min=1, help="At most this many rolling origins (default: all the data allow)."
+        ),
+    ] = None,
 ) -> None:
-    """Fit on the first K months of the history, forecast the rest; report MAE, bias and coverage."""
+    """Fit on the first K months, forecast the next ones, roll on a month; score beside naive forecasts.
+
+    Only the --target series are scored: 50% and 80% coverage, band width, interval score,
+    MAE and bias of the median, for the model and for carry-forward, drift and seasonal naive.
+    """
     from calibration.backtest import backtest as run_backtest
+    from calibration.backtest_report import summary_lines, write_backtest
 
     with user_errors(), output_folder(out):
         result = run_backtest(
             config, data, parameter_list(fit), train_months, reps, seed, parse_bounds(bounds),
-            targets=parse_targets(target), draws=draws, forecast_reps=forecast_reps, workers=workers,
-            progress=console.print,
+            targets=parse_targets(target), horizon=horizon, origins=origins, draws=draws,
+            forecast_reps=forecast_reps, workers=workers, progress=console.print,
         )  # fmt: skip
         with writing(out):
-            result.write(out, config)
-    console.print(
-        f"backtest: fitted on {len(result.train_months)} months, "
-        f"tested on {len(result.test_months)} -> {out}/"
-    )
-    for row in result.scores.itertuples():
-        console.print(
-            f"  {row.series}: {row.months} held-out months, MAE {row.mae:.1f}, bias {row.bias:+.1f}, "
-            f"80% band coverage {row.coverage_80:.0%}"
+            write_backtest(result, out, config)
+    for line in summary_lines(result):
+        console.print(line, highlight=False)
+    console.print(f"scores: {out / 'backtest_scores.csv'}; report: {out / 'backtest_report.html'}")
+
+
+def _listed(text: str | None) -> list[str] | None:
+    return [p.strip().lower() for p in text.split(",") if p.strip()] if text else None
+
+
+@app.command(rich_help_panel="Fit to history")
+def estimate(
+    extract: Annotated[Path, typer.Argument(help="Patient-level extract CSV, one row per referral.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The YAML fragment to write.")],
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Baseline YAML: priority order (demand.priorities, first booked first), pathway names, "
+            "RTT target and appointment types.",
+        ),
+    ] = None,
+    priorities: Annotated[
+        str | None,
+        typer.Option("--priorities", help="Booking order, most urgent first, e.g. urgent,routine."),
+    ] = None,
+    pathways: Annotated[
+        str | None, typer.Option("--pathways", help="Pathway names (default: from --config, else as seen).")
+    ] = None,
+    snapshot: Annotated[
+        str | None,
+        typer.Option(
+            "--snapshot",
+            help="Snapshot date YYYY-MM-DD (default: the 1st of the month after the last referral).",
+        ),
+    ] = None,
+    target_weeks: Annotated[
+        float | None,
+        typer.Option("--target-weeks", help="RTT target in weeks (default: --config's, else 14)."),
+    ] = None,
+) -> None:
+    """Estimate a baseline's inputs from a patient-level extract; write them as a YAML fragment."""
+    from calibration.estimate import estimate_file
+
+    with user_errors():
+        text, report = estimate_file(
+            extract, config, _listed(priorities), _listed(pathways), snapshot, target_weeks
         )
+        write_text(text, out)
+    console.print(report.summary(), highlight=False)
+    console.print(f"fragment: {out}")
