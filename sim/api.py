@@ -23,6 +23,8 @@ from sim.questions.compare import compare
 from sim.questions.results import ComparisonResult, SensitivityResult, SolveResult
 from sim.questions.sensitivity import sensitivity
 from sim.questions.solve import solve
+from sim.questions.trajectory import trajectory_tracking
+from sim.reports.board import trajectory_columns
 from sim.reports.comparison import comparison_board, write_comparison
 from sim.reports.question_outputs import write_sensitivity, write_solve
 from sim.reports.run_outputs import write_run
@@ -57,18 +59,40 @@ def as_actuals(actuals: pd.DataFrame | str | Path | None, info: dict | None = No
     return read_monthly(actuals)
 
 
-def board_table(result: ComparisonResult, actuals: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
-    """The board-paper table of a comparison, with the actuals rows when given."""
-    return comparison_board(result, as_actuals(actuals))
+def board_table(
+    result: ComparisonResult,
+    actuals: pd.DataFrame | str | Path | None = None,
+    months: list[str] | None = None,
+) -> pd.DataFrame:
+    """The board-paper table of a comparison ("median (p10-p90)" cells; default months: quarter
+    ends), with the actuals and trajectory rows when given."""
+    return comparison_board(result, as_actuals(actuals), months)
 
 
-def write(result: Result, out: str | Path, actuals: pd.DataFrame | str | Path | None = None) -> list[Path]:
-    """Write a result's files into ``out``; ``actuals`` is a table or the path of its CSV."""
+def tracking(result: ComparisonResult, actuals: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Actuals against their trajectories and each scenario's band, when actual breaches are given."""
+    if actuals is None or "breaches" not in actuals or not actuals["breaches"].notna().any():
+        return None
+    return trajectory_tracking(result.summary, actuals, trajectory_columns(actuals))
+
+
+def write(
+    result: Result,
+    out: str | Path,
+    actuals: pd.DataFrame | str | Path | None = None,
+    months: list[str] | None = None,
+    every: int | None = None,
+) -> list[Path]:
+    """Write a result's files into ``out``; ``actuals`` is a table or the path of its CSV.
+
+    ``months`` (YYYY-MM list) or ``every`` (every N-th month end) choose the board table's
+    columns of a comparison; by default the quarter ends and the goal's month.
+    """
     if isinstance(result, SensitivityResult):
         return write_sensitivity(result, out)
     observed = as_actuals(actuals, result.manifest)
     if isinstance(result, ComparisonResult):
-        return write_comparison(result, out, observed)
+        return write_comparison(result, out, observed, months, every, tracking(result, observed))
     if isinstance(result, SolveResult):
         return write_solve(result, out, observed)
     return write_run(result, out, observed)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.questions.results import FLOW_WORDS
+
 FLOW_COLUMNS = ("opening", "crossing", "seen", "removed", "other", "closing")
 SOURCE = {
     "opening": "breaches_opening",
@@ -21,14 +23,7 @@ SOURCE = {
     "other": "breach_other",
     "closing": "breaches",
 }
-WORDS = {
-    "opening": "Over the target at the start of the month",
-    "crossing": "Passed the target during the month",
-    "seen": "Seen (clock stopped)",
-    "removed": "Removed from the list",
-    "other": "Discharged, turned away or clock restarted",
-    "closing": "Over the target at the month end",
-}
+WORDS = FLOW_WORDS
 
 
 def breach_flow(monthly: pd.DataFrame) -> pd.DataFrame:
