@@ -184,6 +184,8 @@ def test_cli_compare_reports_bad_input_without_traceback(short_files, tmp_path):
     assert outcome.exit_code == 2
     assert "--goal: 'breaches below 5': expected" in outcome.output
     assert "Traceback" not in outcome.output
+    outcome = runner.invoke(app, [*args, "--months", "2024-06,2030-01"])
+    assert outcome.exit_code == 2 and "--months: 2030-01: not a simulated month" in outcome.output
     broken = scenario_file(tmp_path, "broken", "extends: short.yaml\ndemand: {monthly_rat: 5}\n")
     broken.with_name("short.yaml").write_text(short_files["short"].read_text())
     outcome = runner.invoke(app, ["compare", str(short_files["short"]), str(broken), "--out", str(tmp_path)])

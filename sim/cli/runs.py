@@ -86,8 +86,14 @@ def run(
             raise typer.Exit(130 if isinstance(error, KeyboardInterrupt) else 1) from None
         write(result, out, observed)
         discard(out / FOLDER)
+    from sim.reports.board import count_text, month_heading
+
     last = result.breaches().iloc[-1]
+    config = load_config(scenario)
     console.print(
-        f"{scenario.stem}: {reps} replications -> {out}/ ; breaches in {last['month']}: "
-        f"median {last['breaches_p50']:.0f} (10-90%: {last['breaches_p10']:.0f}-{last['breaches_p90']:.0f})"
+        f"{config.title or scenario.stem}: {reps} replications -> {out}/\n"
+        f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting over "
+        f"{config.service.rtt_target_weeks:g} weeks (median; middle 80% of simulated futures: "
+        f"{count_text(last['breaches_p10'])}-{count_text(last['breaches_p90'])})",
+        markup=False, highlight=False,
     )

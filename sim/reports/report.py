@@ -51,7 +51,7 @@ tr.total td{font-weight:bold}.scroll{overflow-x:auto}.small{font-size:11px;color
 img{max-width:100%;border:1px solid #d8dde0}.note{color:#425563;font-size:13px}
 pre{background:#f0f4f5;padding:10px;font-size:12px;overflow-x:auto}ul{margin-top:4px}
 .scenario{border-left:4px solid #005eb8;padding-left:12px;margin:18px 0}.answer{font-size:15px}
-.tidy td{text-align:left}.pair{display:flex;flex-wrap:wrap;gap:8px}.pair img{width:49%}
+.tidy td{text-align:left}.pair{display:flex;flex-wrap:wrap;gap:8px}.pair img{width:calc(50% - 6px)}
 @page{size:A4 landscape;margin:12mm}
 @media print{body{max-width:none;margin:0;font-size:11px}.scroll{overflow:visible}table{font-size:10px}
 h2{break-before:auto;break-after:avoid}img,table,.scenario{break-inside:avoid}img{max-height:170mm}
