@@ -1,11 +1,13 @@
 # Two set-up commands: `make demo` and `make test`. Both create .venv when missing.
+# `make notebooks` also installs JupyterLab (the `notebooks` extra) and opens notebooks/.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NOTEBOOK_STAMP := $(VENV)/.notebooks
 REPS ?= 200
 
-.PHONY: demo test lint bench app clean
+.PHONY: demo test lint bench app notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +25,13 @@ demo: $(STAMP)
 		--actuals scenarios/example/actuals.csv \
 		--reps $(REPS) --seed 2024 --out results/demo
 	@echo "Report: results/demo/report.html"
+
+$(NOTEBOOK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -e '.[dev,notebooks]'
+	touch $(NOTEBOOK_STAMP)
+
+notebooks: $(NOTEBOOK_STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

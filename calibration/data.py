@@ -30,6 +30,8 @@ MONTHLY_ALIASES = {"actual_breaches": "breaches", "projected_breaches_no_plan": 
 MONTHLY_COUNTS = ("referrals", "waiting", "breaches", "first_contacts")
 MONTHLY_MEASURES = ("wte", "projected_breaches")  # non-negative, may be fractional
 BAND_COLUMN = re.compile(r"band_(\d+(?:\.\d+)?)_(\d+(?:\.\d+)?|plus)")
+# Published series drawn beside the model (a plan's trajectory, a projection): any name so started.
+TRAJECTORY_COLUMN = re.compile(r"(trajectory|projected)(_[a-z0-9_]+)?")
 
 
 def band_columns(frame: pd.DataFrame) -> list[tuple[str, float, float]]:
@@ -52,8 +54,9 @@ def _check_monthly_columns(table: pd.DataFrame, source: str) -> None:
         raise DataError(f"{source}: column month: required (YYYY-MM) but missing")
     known = {"month", *MONTHLY_COUNTS, *MONTHLY_MEASURES}
     for column in table.columns:
-        if column not in known and not BAND_COLUMN.fullmatch(column):
-            expected = ", ".join(sorted(known)) + ", band_<from>_<to>"
+        published = BAND_COLUMN.fullmatch(column) or TRAJECTORY_COLUMN.fullmatch(column)
+        if column not in known and not published:
+            expected = ", ".join(sorted(known)) + ", band_<from>_<to>, trajectory_<name>, projected_<name>"
             raise DataError(f"{source}: column {column}: unknown column (expected {expected})")
     bands = band_columns(table)
     for (name, low, high), (_, next_low, _) in pairwise([*bands, (None, np.inf, None)]):
@@ -130,7 +133,8 @@ def read_monthly(path: str | Path) -> pd.DataFrame:
     frame = pd.DataFrame(index=table.index)
     frame["month"] = months
     for column in table.columns.drop("month"):  # parsed under the file's own names for messages
-        whole = MONTHLY_ALIASES.get(column, column) not in MONTHLY_MEASURES
+        name = MONTHLY_ALIASES.get(column, column)
+        whole = name not in MONTHLY_MEASURES and not TRAJECTORY_COLUMN.fullmatch(name)
         frame[column] = parse_numbers(table, column, problems, whole=whole)
     problems.raise_if_any()
     names = {MONTHLY_ALIASES.get(c, c): c for c in frame.columns}

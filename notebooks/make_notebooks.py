@@ -175,15 +175,16 @@ result.names"""),
     ("markdown", """\
 ## Breaches by month: the board-paper table
 
-One row per scenario (its median across replications), months across, with the reported
-actuals and the projection the service published. The same table is written as
-`board_table.xlsx` by `dcsim compare`."""),
+One row per scenario (labelled by the `title:` in its file), quarter ends across; each cell
+is the median across replications with the 10th to 90th centile in brackets. The reported
+actuals and the projection the service published come first. The same table is written as
+`board_table.xlsx` by `dcsim compare` (every month: `board_table_monthly.csv`)."""),
     ("code", """\
 from calibration.data import read_monthly
 
 actuals = read_monthly(EXAMPLE / "actuals.csv")
 board = board_table(result, actuals)
-board[["series", "2024-04", "2024-07", "2024-10", "2025-03", "2025-09", "2026-03", "2027-03"]]"""),
+board"""),
     ("code", """\
 from sim.reports import plots
 

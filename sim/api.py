@@ -23,6 +23,8 @@ from sim.questions import compare as comparing
 from sim.questions.results import ComparisonResult, SensitivityResult, SolveResult
 from sim.questions.sensitivity import sensitivity
 from sim.questions.solve import solve
+from sim.questions.trajectory import trajectory_tracking
+from sim.reports.board import trajectory_columns
 from sim.reports.comparison import comparison_board, write_comparison
 from sim.reports.question_outputs import write_sensitivity, write_solve
 from sim.reports.run_outputs import write_run
@@ -61,31 +63,47 @@ def as_actuals(actuals: pd.DataFrame | str | Path | None, info: dict | None = No
     return read_monthly(actuals)
 
 
-def board_table(result: ComparisonResult, actuals: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
-    """The board-paper table of a comparison, with the actuals rows when given."""
-    return comparison_board(result, as_actuals(actuals))
+def board_table(
+    result: ComparisonResult,
+    actuals: pd.DataFrame | str | Path | None = None,
+    months: list[str] | None = None,
+) -> pd.DataFrame:
+    """The board-paper table of a comparison ("median (p10-p90)" cells; default months: quarter
+    ends), with the actuals and trajectory rows when given."""
+    return comparison_board(result, as_actuals(actuals), months)
+
+
+def tracking(result: ComparisonResult, actuals: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Actuals against their trajectories and each scenario's band, when actual breaches are given."""
+    if actuals is None or "breaches" not in actuals or not actuals["breaches"].notna().any():
+        return None
+    return trajectory_tracking(result.summary, actuals, trajectory_columns(actuals))
 
 
 def write(
     result: Result,
     out: str | Path,
     actuals: pd.DataFrame | str | Path | None = None,
+    months: list[str] | None = None,
+    every: int | None = None,
     *,
     adopt: dict[str, Path] | None = None,
 ) -> list[Path]:
     """Write a result's files into ``out``; ``actuals`` is a table or the path of its CSV.
 
-    The files are written into a hidden folder inside ``out`` and moved into place together
-    once all are written (``sim.runs.staging``): a failure part way (a full disk) leaves the
-    previous outputs as they were, never some old files beside some new ones. ``adopt`` maps
-    names to files or folders made earlier (a run's traces) to publish with them.
+    ``months`` (YYYY-MM list) or ``every`` (every N-th month end) choose the board table's
+    columns of a comparison; by default the quarter ends and the goal's month. The files are
+    written into a hidden folder inside ``out`` and moved into place together once all are
+    written (``sim.runs.staging``): a failure part way (a full disk) leaves the previous
+    outputs as they were, never some old files beside some new ones. ``adopt`` maps names to
+    files or folders made earlier (a run's traces) to publish with them.
     """
     observed = None if isinstance(result, SensitivityResult) else as_actuals(actuals, result.manifest)
     with staged(out, adopt) as folder:
         if isinstance(result, SensitivityResult):
             written = write_sensitivity(result, folder)
         elif isinstance(result, ComparisonResult):
-            written = write_comparison(result, folder, observed)
+            written = write_comparison(result, folder, observed, months, every, tracking(result, observed))
         elif isinstance(result, SolveResult):
             written = write_solve(result, folder, observed)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +10,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.api import board_table
+from sim.api import board_table, write
 from sim.cli import app
+from sim.engine.scenario import ConfigError
 from sim.questions.compare import compare
 from sim.questions.goals import GoalError, parse_goal
-from sim.reports.board import ACTUAL_ROW, PUBLISHED_ROW
+from sim.reports.board import ACTUAL_ROW, PUBLISHED_ROW, board_months
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 BASELINE = EXAMPLE / "baseline.yaml"
@@ -127,21 +129,51 @@ def test_goal_outside_the_horizon_or_unknown_metric_fails_before_running(short_f
         compare([short_files["short"]], reps=2, seed=1, workers=1, goal="breachs<=0 by 2024-06")
 
 
-def test_board_table_rows_and_rounding(result):
-    actuals = pd.DataFrame(
-        {"month": ["2024-04", "2024-05"], "breaches": [329.0, np.nan], "projected_breaches": [328.0, 335.0]}
-    )
+def whole(value: float) -> int:
+    return int(np.floor(value + 0.5))  # half up: 12.5 -> 13
+
+
+def test_board_table_quarter_ends_rows_and_bands(result):
+    """Changed with issue 14: quarter ends (and the goal month) instead of 12 month columns, and
+    scenario cells "median (p10-p90)" text instead of bare medians, so the table fits a page."""
+    actuals = pd.DataFrame({"month": ["2024-04", "2024-05", "2024-06"], "breaches": [329.0, np.nan, 310.0],
+                            "projected_breaches": [328.0, 335.0, 341.0]})
     board = board_table(result, actuals)
-    months = [f"2024-{m:02d}" for m in range(4, 13)] + ["2025-01", "2025-02", "2025-03"]
+    months = ["2024-06", "2024-09", "2024-12", "2025-01", "2025-03"]  # 2025-01: the goal's month
     assert list(board.columns) == ["series", *months]
+    # "short" extends the titled example baseline: a title is not inherited
     assert list(board["series"]) == [ACTUAL_ROW, PUBLISHED_ROW, "short", "same", "posts"]
     table = board.set_index("series")
-    assert table.loc[ACTUAL_ROW, "2024-04"] == 329
-    assert pd.isna(table.loc[ACTUAL_ROW, "2024-05"]) and pd.isna(table.loc[PUBLISHED_ROW, "2024-06"])
+    assert table.loc[ACTUAL_ROW, "2024-06"] == "310" and table.loc[ACTUAL_ROW, "2024-09"] == ""
+    assert table.loc[PUBLISHED_ROW, "2024-06"] == "341"
     monthly = result.monthly[result.monthly["scenario"] == "posts"]
     for month in months:
-        median = float(np.median(monthly.loc[monthly["month"] == month, "breaches"]))
-        assert table.loc["posts", month] == int(np.floor(median + 0.5))  # half up: 12.5 -> 13
+        at = monthly.loc[monthly["month"] == month, "breaches"].to_numpy(float)
+        low, median, high = (whole(np.quantile(at, q)) for q in (0.1, 0.5, 0.9))
+        assert table.loc["posts", month] == f"{median:,} ({low:,}-{high:,})"
+    chosen = board_table(result, actuals, months=["2024-04", "2024-05"]).set_index("series")
+    assert chosen.loc[ACTUAL_ROW].tolist() == ["329", ""]
+    assert chosen.loc[PUBLISHED_ROW].tolist() == ["328", "335"]
+
+
+def test_board_months_choices():
+    months = [f"2024-{m:02d}" for m in range(4, 13)] + ["2025-01", "2025-02", "2025-03"]
+    assert board_months(months) == ["2024-06", "2024-09", "2024-12", "2025-03"]
+    with_goal = ["2024-06", "2024-09", "2024-11", "2024-12", "2025-03"]
+    assert board_months(months, goal_month="2024-11") == with_goal
+    assert board_months(months, every=4) == ["2024-07", "2024-11", "2025-03"]
+    assert board_months(months, ["2025-03", "2024-04"]) == ["2024-04", "2025-03"]
+    with pytest.raises(ConfigError, match="--months: 2026-01: not a simulated month"):
+        board_months(months, ["2026-01"])
+
+
+def test_report_without_a_goal_has_no_goal_section(short_files, tmp_path):
+    plain = compare([short_files["short"], short_files["posts"]], reps=2, seed=3, workers=1)
+    write(plain, tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert "Probability of meeting the goal" not in html and "P(goal)" not in html
+    negative_zero = re.compile(r"(?:^|[\s>(])(?:-|&minus;|\u2212)0(?:\.0+)?(?![\d.,])")
+    assert not negative_zero.search(re.sub(r"base64,[^\"]+", "", html))
 
 
 def test_cli_compare_reports_bad_input_without_traceback(short_files, tmp_path):
@@ -152,6 +184,8 @@ def test_cli_compare_reports_bad_input_without_traceback(short_files, tmp_path):
     assert outcome.exit_code == 2
     assert "--goal: 'breaches below 5': expected" in outcome.output
     assert "Traceback" not in outcome.output
+    outcome = runner.invoke(app, [*args, "--months", "2024-06,2030-01"])
+    assert outcome.exit_code == 2 and "--months: 2030-01: not a simulated month" in outcome.output
     broken = scenario_file(tmp_path, "broken", "extends: short.yaml\ndemand: {monthly_rat: 5}\n")
     broken.with_name("short.yaml").write_text(short_files["short"].read_text())
     outcome = runner.invoke(app, ["compare", str(short_files["short"]), str(broken), "--out", str(tmp_path)])

@@ -68,6 +68,11 @@ def test_solve_returns_the_smallest_value_meeting_the_goal(posts_file, tmp_path)
     trajectory = pd.read_csv(tmp_path / "monthly.csv")
     assert trajectory["scenario"].unique().tolist() == [f"posts[{lever}={result.value:g}]"]
     assert pd.read_csv(tmp_path / "solve.csv")["value"].is_monotonic_increasing
+    # The answer in words counts the post the file already plans (1 WTE): the total is the value.
+    assert result.sentence.startswith(f"{result.value:g} WTE Band 6 in total: the 1 already planned ")
+    assert "from June 2024" in result.sentence
+    assert result.sentence in (tmp_path / "solve.html").read_text().replace("&#x27;", "'")
+    assert (tmp_path / "goal_probability.png").stat().st_size > 0
 
 
 def test_solve_a_lever_that_helps_as_it_falls(posts_file):

@@ -136,11 +136,17 @@ def run(
                 write(result, out, shown, adopt={TRACE_FOLDER: traces} if trace else None)
                 discard(batches)
                 remove_temporaries(out)
+    from sim.reports.board import count_text, month_heading
+
     last = result.summary.iloc[-1]
+    config = load_config(scenario)
     console.print(
-        f"{scenario.stem}: {reps} replications -> {out}/ ; breaches in {last['month']}: "
-        f"median {last['breaches_p50']:.0f} (10-90%: {last['breaches_p10']:.0f}-{last['breaches_p90']:.0f}); "
-        f"{overdue_words(last)}"
+        f"{config.title or scenario.stem}: {reps} replications -> {out}/\n"
+        f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting over "
+        f"{config.service.rtt_target_weeks:g} weeks (median; middle 80% of simulated futures: "
+        f"{count_text(last['breaches_p10'])}-{count_text(last['breaches_p90'])}); "
+        f"{overdue_words(last)}",
+        markup=False, highlight=False,
     )
 
 

@@ -68,21 +68,37 @@ def compare(
     dispersion: Dispersion = "auto",
     candidates: Candidates = None,
     no_parameter_draws: NoDraws = False,
+    months: Annotated[
+        str | None,
+        typer.Option("--months", help="Board table columns: month ends YYYY-MM, comma-separated "
+                     "(default: quarter ends and the goal's month)."),
+    ] = None,
+    every: Annotated[
+        int | None, typer.Option("--every", min=1, help="Board table columns: every N-th month end instead.")
+    ] = None,
 ) -> None:
     """Compare scenarios with the first (the baseline) on common random numbers.
 
     Writes monthly/summary/comparison tables, overlay fan charts, the board-paper table (CSV and
-    xlsx), goals.csv (with --goal), manifest.json and a self-contained report.html to OUT.
+    xlsx, quarter ends by default; every month in board_table_monthly.csv), trajectory tracking
+    (with --actuals), the breach flow, goals.csv (with --goal), manifest.json and a
+    self-contained report.html to OUT.
     """
     from sim.api import read_observed
     from sim.engine.sweep import as_scenarios
     from sim.questions.compare import compare as run_comparison
+    from sim.questions.compare import month_labels
     from sim.questions.goals import as_goal
+    from sim.reports.board import board_months
 
+    chosen = [m.strip() for m in months.split(",") if m.strip()] if months else None
+    if chosen and every:
+        fail("--months, --every: give one of them")
     with user_errors(), shown_warnings():
         shown = read_actuals(actuals or observed)  # observed months are drawn as points too
         loaded = as_scenarios(scenarios)
         parsed = as_goal(goal)
+        board_months(month_labels(loaded[0].config), chosen, every)  # a bad month fails before the run
         settings = conditioning_settings(dispersion, candidates)
         total = (settings.candidate_count(reps) if observed is not None else reps) * len(loaded)
         with output_folder(out):
@@ -94,23 +110,36 @@ def compare(
                 )
             _record_actuals(result.manifest, actuals)
             with writing(out):
-                write(result, out, shown)
-    month = parsed.month if parsed else result.comparison["month"].iloc[-1]
+                write(result, out, shown, chosen, every)
+    say(f"{len(loaded)} scenarios x {reps} replications -> {out}/report.html")
+    for line in comparison_lines(result):
+        say(line)
+
+
+def comparison_lines(result) -> list[str]:
+    """The answer in words: each scenario at the goal month (or the last), as report.html opens."""
+    from sim.reports.board import count_text, month_heading
+    from sim.reports.labels import scenario_labels, versus_baseline
+
+    labels = scenario_labels(result.scenarios)
+    month = result.goal.month if result.goal else result.comparison["month"].iloc[-1]
+    target = result.scenarios[0].config.service.rtt_target_weeks
     rows = result.comparison[result.comparison["month"] == month].set_index("scenario")
     overdue = result.summary[result.summary["month"] == month].set_index("scenario")
-    probabilities = result.goals.set_index("scenario")["probability"] if result.goals is not None else None
-    say(f"{len(loaded)} scenarios x {reps} replications -> {out}/report.html; breaches in {month}:")
+    goals = result.goals.set_index("scenario") if result.goals is not None else None
+    lines = [f"At the end of {month_heading(month)}, patients waiting over {target:g} weeks "
+             "(median, and the middle 80% of simulated futures):"]
     for name in result.names:
         row = rows.loc[name]
-        line = (
-            f"  {name}: median {row['breaches_p50']:.0f} "
-            f"(10-90%: {row['breaches_p10']:.0f}-{row['breaches_p90']:.0f})"
-        )
+        line = (f"  {labels[name]}: {count_text(row['breaches_p50'])} "
+                f"({count_text(row['breaches_p10'])}-{count_text(row['breaches_p90'])})")
         if name != result.baseline:
-            line += f", vs baseline {row['breaches_diff_mean']:+.0f}"
-        if probabilities is not None:
-            line += f", P(goal) {probabilities[name]:.0%}"
-        say(f"{line}; {overdue_words(overdue.loc[name])}")
+            line += f", {versus_baseline(row['breaches_diff_mean'])}"
+        if goals is not None:
+            line += (f"; meets the goal in {int(goals.at[name, 'met'])} of "
+                     f"{int(goals.at[name, 'replications'])} simulated futures")
+        lines.append(f"{line}; {overdue_words(overdue.loc[name])}")
+    return lines
 
 
 @app.command(rich_help_panel="Ask questions of scenarios")
@@ -154,7 +183,7 @@ def solve(
             _record_actuals(result.manifest, actuals)
             with writing(out):
                 write(result, out, observed)
-    say(f"{scenario.stem}: {result.message} -> {out}/solve.csv")
+    say(f"{result.sentence}\n-> {out}/solve.html, {out}/solve.csv")
     if result.value is None:
         raise typer.Exit(1)
 

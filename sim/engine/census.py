@@ -31,6 +31,14 @@ class MonthFlows:
     available_minutes: float = 0.0
     used_minutes: float = 0.0
     demand_minutes: float = 0.0
+    # Breach flow (why breaches move). Leavers are counted as they leave the breach stock;
+    # crossings of those still waiting are counted at the census, independently of the stock.
+    breaches_opening: int = 0
+    breach_since_day: float = -1.0  # day of the previous census (-1: the snapshot)
+    breach_crossed_and_left: int = 0
+    breach_seen: int = 0
+    breach_removed: int = 0
+    breach_other: int = 0
 
 
 class CensusView(Protocol):
@@ -44,6 +52,30 @@ class CensusView(Protocol):
     open_clocks: dict
     state_count: Any
     target_days: float
+
+
+BREACH_EXITS = ("seen", "removed", "other")
+
+
+def note_breach_exit(flows: MonthFlows, clock_start: float, day: int, target_days: float, why: str) -> None:
+    """Count a running clock leaving the breach stock on ``day`` (stopped, removed or restarted).
+
+    ``why``: seen (clock stopped at a contact), removed (validation, reneging, DNA removal) or
+    other (discharged or turned away with the clock running, clock restarted after a DNA).
+    A clock that passed the target since the previous census was a crossing this month too.
+    """
+    limit = target_days / 7  # in weeks, as the census compares waits
+    if (day - clock_start) / 7 <= limit:
+        return
+    setattr(flows, f"breach_{why}", getattr(flows, f"breach_{why}") + 1)
+    if (flows.breach_since_day - clock_start) / 7 <= limit:
+        flows.breach_crossed_and_left += 1
+
+
+def count_breaching(clock_starts: Any, day: float, target_days: float) -> int:
+    """Running clocks over the target on ``day`` (the census rule)."""
+    starts = np.fromiter(clock_starts, float)
+    return int(np.sum((day - starts) / 7 > target_days / 7))
 
 
 def _followup_backlog(model: CensusView, day: int) -> tuple[int, np.ndarray]:
@@ -86,6 +118,11 @@ def census(model: CensusView, month: int, day: int) -> dict:
     used = record.pop("used_minutes")
     demand = record.pop("demand_minutes")
     stopped_wait = record.pop("clock_stop_wait_days")
+    since = record.pop("breach_since_day")
+    starts = np.fromiter(model.open_clocks.values(), float, len(model.open_clocks))
+    limit = model.target_days / 7  # compared in weeks, exactly as `breaches` below
+    still_waiting = int(np.sum(((since - starts) / 7 <= limit) & (waits > limit)))
+    record["breach_crossings"] = record.pop("breach_crossed_and_left") + still_waiting
     record.update(
         month=model.calendar.month_labels[month],
         waiting=int(waits.size),
@@ -93,6 +130,7 @@ def census(model: CensusView, month: int, day: int) -> dict:
         wait_p50_weeks=float(np.percentile(waits, 50)) if waits.size else 0.0,
         wait_p92_weeks=float(np.percentile(waits, 92)) if waits.size else 0.0,
         max_wait_weeks=float(waits.max()) if waits.size else 0.0,
+        wait_mean_weeks=float(waits.mean()) if waits.size else 0.0,
         clock_stop_wait_mean_weeks=stopped_wait / flows.clock_stops / 7
         if flows.clock_stops
         else float("nan"),

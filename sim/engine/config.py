@@ -477,6 +477,14 @@ class ParameterDraws(Strict):
 class ServiceConfig(Strict):
     """A whole service: demand, triage, pathways, capacity, policies and the starting snapshot."""
 
+    title: str | None = Field(
+        None,
+        min_length=1,
+        max_length=80,
+        description="Short label for this scenario in board tables, charts and reports "
+        "(e.g. 'Three funded Band 6 posts'); not passed on to files that extend this one. "
+        "Default: the file name.",
+    )
     service: Service
     demand: Demand
     triage: Triage

@@ -17,7 +17,7 @@ import simpy
 
 from sim.engine.calendar import calendar_for
 from sim.engine.capacity import clinical_minutes, flexible_scope
-from sim.engine.census import MonthFlows, census
+from sim.engine.census import MonthFlows, census, count_breaching, note_breach_exit
 from sim.engine.config import ACTIVITIES, ServiceConfig
 from sim.engine.demand import draw_phase_arrivals, expected_daily_referrals, source_names
 from sim.engine.patients import State, make_referral, seed_initial_state
@@ -66,6 +66,7 @@ class ServiceModel:
         self.removals_rng = stream(seed, replication, "removals")
         self._draw_referrals()
         seed_initial_state(self, stream(seed, replication, "initial_state"))
+        self.flows.breaches_opening = count_breaching(self.open_clocks.values(), -1, self.target_days)
 
     # ----- set-up -----------------------------------------------------------------------
     def _draw_referrals(self) -> None:
@@ -94,8 +95,9 @@ class ServiceModel:
         patient.state = state
         patient.version += 1
 
-    def stop_clock(self, patient) -> None:
+    def stop_clock(self, patient, why: str = "other") -> None:
         if patient.clock_running:
+            note_breach_exit(self.flows, patient.clock_start, int(self.env.now), self.target_days, why)
             patient.clock_running = False
             del self.open_clocks[patient.id]
 
@@ -131,6 +133,7 @@ class ServiceModel:
     def run(self) -> list[dict]:
         """Simulate the horizon and return one record per month."""
         env = simpy.Environment()
+        self.env = env  # the day a clock stops on, for the breach flow
         for process in (self._phase_changes, self._receipts, self._clinics, self._validations, self._census):
             env.process(process(env))
         env.run(until=self.calendar.n_days)
@@ -174,7 +177,7 @@ class ServiceModel:
             yield env.timeout(day + CENSUS_AT - env.now)
             self._remove_share(self.rules.monthly_removal)
             self.records.append(census(self, month, day))
-            self.flows = MonthFlows()
+            self.flows = MonthFlows(breaches_opening=self.records[-1]["breaches"], breach_since_day=day)
 
     # ----- a clinic day -----------------------------------------------------------------------
     def _clinic_day(self, day: int) -> None:
@@ -318,7 +321,7 @@ class ServiceModel:
         rules, flows = self.rules, self.flows
         patient.contacts += 1
         if patient.clock_running and patient.contacts >= rules.clock_stop_contact:
-            self.stop_clock(patient)
+            self.stop_clock(patient, "seen")
             flows.clock_stops += 1
             flows.clock_stop_wait_days += day - patient.clock_start
             patient.clock_stop_day = day
@@ -348,6 +351,7 @@ class ServiceModel:
         patient.version += 1
         if patient.state == State.WAITING_FIRST:
             if self.rules.dna_reset and patient.clock_running:
+                note_breach_exit(self.flows, patient.clock_start, day, self.target_days, "other")
                 patient.clock_start = day
                 self.open_clocks[patient.id] = day
             self.rebook_next_day.append(patient.id)
@@ -360,7 +364,7 @@ class ServiceModel:
         self.flows.discharged += 1
 
     def _remove(self, patient) -> None:
-        self.stop_clock(patient)
+        self.stop_clock(patient, "removed")
         self.move(patient, State.REMOVED)
         self.flows.removed += 1
 

@@ -3,7 +3,7 @@
 A baseline file describes a whole service. A scenario file names ``extends: <path>``
 (relative to itself) and changes it: mappings merge key by key, scalars and lists replace,
 except ``events``, which are appended to the baseline's events so that a scenario adds
-dated changes to those the service already has.
+dated changes to those the service already has, and ``title``, which is not inherited.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], li
     if not isinstance(parent, str):
         raise ConfigError(f"{path}: extends: must be a file path")
     base, files = resolve(path.parent / parent, (*seen, path))
+    base.pop("title", None)  # a title labels its own file's scenario, not the ones extending it
     return deep_merge(base, document), [*files, path]
 
 

@@ -19,8 +19,10 @@ from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import validate
 from sim.engine.sweep import as_scenarios
+from sim.questions.breach_flow import breach_flow
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import ComparisonResult
+from sim.questions.waiting_list_theory import theory_table
 from sim.runs.conditioning import Settings
 from sim.runs.manifest import manifest
 from sim.runs.parameter_draws import refuse_drawn
@@ -129,8 +131,10 @@ def compare(
         **run_records(runs),
     }
     info = manifest({s.name: s.path for s in scenarios}, seed, reps, started, extra)
+    target = scenarios[0].config.service.rtt_target_weeks
     return ComparisonResult(
-        scenarios, monthly, summary, differences, comparison_table(summary, differences), goals, goal, info
+        scenarios, monthly, summary, differences, comparison_table(summary, differences), goals, goal, info,
+        breach_flow(monthly), theory_table(monthly, target, goal.month if goal else None),
     )
 
 

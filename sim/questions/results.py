@@ -27,6 +27,8 @@ class ComparisonResult:
     goals: pd.DataFrame | None
     goal: Goal | None
     manifest: dict
+    breach_flow: pd.DataFrame | None = None  # why breaches move (questions.breach_flow)
+    theory: pd.DataFrame | None = None  # Fong & Walton beside the simulation (questions.waiting_list_theory)
 
     @property
     def baseline(self) -> str:
@@ -35,6 +37,21 @@ class ComparisonResult:
     @property
     def names(self) -> list[str]:
         return [s.name for s in self.scenarios]
+
+
+# Words for the parts of the breach flow (``questions.breach_flow``), shared with reports.
+FLOW_WORDS = {
+    "opening": "Over the target at the start of the month",
+    "crossing": "Passed the target during the month",
+    "seen": "Seen (clock stopped)",
+    "removed": "Removed from the list",
+    "other": "Discharged, turned away or clock restarted",
+    "closing": "Over the target at the month end",
+}
+# Statuses of trajectory tracking (``questions.trajectory`` defines them).
+OUTSIDE = "outside the model's 80% band"
+INSIDE = "inside the model's 80% band"
+ON_TRACK, BEHIND = "on track", "behind"
 
 
 @dataclass
@@ -51,6 +68,7 @@ class SolveResult:
     run: RunResult
     message: str
     manifest: dict = field(default_factory=dict)
+    sentence: str = ""  # the answer in words, counting what the scenario already holds
 
 
 @dataclass

@@ -24,6 +24,7 @@ from sim.engine.sweep import Scenario, as_scenarios, format_value
 from sim.questions.compare import check_goal, run_records
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import SolveResult
+from sim.questions.solve_sentence import solve_sentence
 from sim.runs.manifest import manifest
 from sim.runs.parameter_draws import refuse_drawn
 from sim.runs.result import RunResult, run
@@ -138,8 +139,13 @@ def solve(
     }
     extra.update(run_records([evaluate.runs[grid[answer]]]))
     info = manifest({base.name: base.path}, seed, reps, started, extra)
+    sentence = message
+    if value is not None:
+        best = evaluations[evaluations["solution"]].iloc[0]
+        met, replications = int(best["met"]), int(best["replications"])
+        sentence = solve_sentence(base, lever, value, goal, met, replications, confidence)
     return SolveResult(base, lever, goal, confidence, value, rising, evaluations,
-                       evaluate.runs[grid[answer]], message, info)
+                       evaluate.runs[grid[answer]], message, info, sentence)
 
 
 def _message(lever, goal, confidence, grid, value, rising, evaluate, answer) -> str:

@@ -2,43 +2,108 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from sim.questions.results import ComparisonResult
 from sim.reports import plots
-from sim.reports.board import board_table, write_board_xlsx
-from sim.reports.report import write_report
+from sim.reports.board import (
+    board_months,
+    board_table,
+    monthly_board,
+    observed_labels,
+    series_label,
+    trajectory_columns,
+)
+from sim.reports.board_xlsx import write_board_xlsx
+from sim.reports.labels import safe_name, scenario_labels
+from sim.reports.report import ReportParts, write_report
 from sim.runs.files import write_figure, write_manifest, write_table
 
 
-def comparison_board(result: ComparisonResult, actuals: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The board-paper table: months as columns, actuals then each scenario's median breaches."""
-    return board_table(result.summary, actuals, result.names)
+@dataclass
+class BoardChoice:
+    """Which month ends the board table shows: a list, every N-th, or (default) quarter ends."""
+
+    months: Sequence[str] | None = None
+    every: int | None = None
+
+    def pick(self, result: ComparisonResult) -> list[str]:
+        simulated = list(dict.fromkeys(result.summary["month"]))
+        goal = result.goal.month if result.goal is not None else None
+        return board_months(simulated, self.months, self.every, goal)
+
+
+def comparison_board(
+    result: ComparisonResult, actuals: pd.DataFrame | None = None, months: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The board-paper table: chosen month ends, actuals and trajectories, then each scenario's band."""
+    chosen = list(months) if months else BoardChoice().pick(result)
+    return board_table(result.summary, actuals, result.names, chosen, scenario_labels(result.scenarios))
+
+
+def report_parts(
+    result: ComparisonResult, actuals: pd.DataFrame | None, months: list[str], tracking: pd.DataFrame | None
+) -> ReportParts:
+    """Everything the report shows beyond the result itself, computed once."""
+    labels = scenario_labels(result.scenarios)
+    return ReportParts(
+        labels=labels,
+        board=board_table(result.summary, actuals, result.names, months, labels),
+        observed=observed_labels(actuals),
+        tracking=tracking,
+        flow=result.breach_flow,
+        theory=result.theory,
+    )
 
 
 def write_comparison(
-    result: ComparisonResult, out: str | Path, actuals: pd.DataFrame | None = None
+    result: ComparisonResult,
+    out: str | Path,
+    actuals: pd.DataFrame | None = None,
+    months: Sequence[str] | None = None,
+    every: int | None = None,
+    tracking: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """Write tables, charts, the board table (CSV and xlsx) and report.html into ``out``."""
+    """Write tables, charts, the board table (CSV and xlsx), tracking, breach flow and report.html.
+
+    ``tracking``: the actuals against trajectories and the model (questions.trajectory), when given.
+    """
     out = Path(out)
-    board = comparison_board(result, actuals)
+    parts = report_parts(result, actuals, BoardChoice(months, every).pick(result), tracking)
+    monthly_table = monthly_board(result.summary, actuals, result.names, parts.labels)
     heading = f"Waiting over {result.scenarios[0].config.service.rtt_target_weeks:g} weeks"
+    notes = board_notes(result, actuals)
     written = [
         write_table(result.monthly, out / "monthly.csv"),
         write_table(result.summary, out / "summary.csv"),
         write_manifest(result.manifest, out / "manifest.json"),
         write_table(result.comparison, out / "comparison.csv"),
-        write_table(board, out / "board_table.csv"),
+        write_table(parts.board, out / "board_table.csv"),
+        write_table(monthly_table, out / "board_table_monthly.csv"),
         write_board_xlsx(
-            board, out / "board_table.xlsx", result.comparison, board_notes(result, actuals), heading
+            parts.board,
+            out / "board_table.xlsx",
+            monthly_table,
+            result.comparison,
+            notes,
+            heading,
+            parts.observed,
         ),
     ]
+    if parts.flow is not None:
+        written.append(write_table(parts.flow, out / "breach_flow.csv"))
+    if parts.theory is not None:
+        written.append(write_table(parts.theory, out / "waiting_list_theory.csv"))
+    if parts.tracking is not None:
+        written.append(write_table(parts.tracking, out / "trajectory_tracking.csv"))
     if result.goals is not None:
         written.append(write_table(result.goals, out / "goals.csv"))
-    written += write_comparison_charts(result, out, actuals)
-    written.append(write_report(result, out, actuals))
+    written += write_comparison_charts(result, out, actuals, parts)
+    written.append(write_report(result, out, parts, actuals))
     return written
 
 
@@ -47,43 +112,48 @@ def board_notes(result: ComparisonResult, actuals: pd.DataFrame | None) -> list[
     target = result.scenarios[0].config.service.rtt_target_weeks
     info = result.manifest
     notes = [
-        f"Patients waiting over {target:g} weeks at month end. Scenario rows: median of "
-        f"{info['replications']} simulated replications (seed {info['seed']}), rounded to whole patients.",
-        f"Simulated with dcsim {info['version']} on {info['finished'][:10]}.",
+        f"Patients waiting over {target:g} weeks at month end. Scenario rows: median (10th-90th centile) "
+        f"of {info['replications']} simulated futures (seed {info['seed']}), rounded to whole patients.",
+        f"Simulated with dcsim {info['version']} on {info['finished'][:10]}. Every month: sheet 'Monthly'.",
     ]
     if actuals is not None:
-        notes.append("Actual breaches as reported; blank where not yet reported.")
+        notes.append("Actual breaches and published figures as reported; blank where not given.")
     return notes
 
 
 def write_comparison_charts(
-    result: ComparisonResult, out: Path, actuals: pd.DataFrame | None = None
+    result: ComparisonResult, out: Path, actuals: pd.DataFrame | None = None, parts: ReportParts | None = None
 ) -> list[Path]:
-    """Overlay fan charts of breaches and waiting list (actuals as points), capacity per scenario."""
+    """Fan charts (actuals as points, trajectories dashed), follow-ups, breach flow, capacity per scenario."""
+    labels = parts.labels if parts else scenario_labels(result.scenarios)
     observed = actuals.set_index("month") if actuals is not None else None
     goal = result.goal
     paths = []
-    for metric in ("breaches", "waiting"):
+    for metric in ("breaches", "waiting", "followup_overdue"):
+        if f"{metric}_p50" not in result.summary:
+            continue
         series = observed[metric] if observed is not None and metric in observed else None
+        lines = {}
+        if metric == "breaches" and observed is not None:
+            lines = {series_label(c): observed[c] for c in trajectory_columns(actuals)}
         line = goal.threshold if goal is not None and goal.metric == metric else None
         paths.append(
             write_figure(
-                lambda p, m=metric, s=series, t=line: plots.fan_chart(
-                    result.summary, m, p, actuals=s, target_line=t
+                lambda p, m=metric, s=series, t=line, tr=lines: plots.fan_chart(
+                    result.summary, m, p, actuals=s, target_line=t, trajectories=tr, labels=labels
                 ),
                 out / f"{metric}_fan.png",
             )
         )
+    if result.breach_flow is not None:
+        flow = result.breach_flow
+        chart = out / "breach_flow.png"
+        paths.append(write_figure(lambda p: plots.breach_flow_chart(flow, p, labels), chart))
     for name in result.names:
         paths.append(
             write_figure(
-                lambda p, n=name: plots.capacity_demand_chart(result.summary, p, n),
+                lambda p, n=name: plots.capacity_demand_chart(result.summary, p, n, labels[n]),
                 out / f"capacity_demand_{safe_name(name)}.png",
             )
         )
     return paths
-
-
-def safe_name(name: str) -> str:
-    """A scenario name usable in a file name."""
-    return "".join(c if c.isalnum() or c in "-_.=[]" else "_" for c in name)

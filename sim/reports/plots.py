@@ -19,7 +19,22 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from sim.engine.sweep import format_value  # noqa: E402
+from sim.reports.board import month_heading  # noqa: E402
 from sim.runs.summary import metric_band  # noqa: E402
+
+# Okabe-Ito: told apart with any colour vision; each scenario also has its own line style,
+# so two scenarios that coincide stay visible (one dashed over the other).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+STYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1))]
+TRAJECTORY_COLOURS = ["#333333", "#7F7F7F", "#8C564B"]
+
+LABELS = {
+    "breaches": "Patients waiting over the RTT target",
+    "waiting": "Patients waiting (RTT clock running)",
+    "wait_p92_weeks": "92nd percentile wait (weeks)",
+    "followup_overdue": "Follow-ups overdue",
+}
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,17 +55,10 @@ def plain_text(draw: Callable[P, R]) -> Callable[P, R]:
     return drawn
 
 
-LABELS = {
-    "breaches": "Patients waiting over the RTT target",
-    "waiting": "Patients waiting (RTT clock running)",
-    "wait_p92_weeks": "92nd percentile wait (weeks)",
-}
-
-
 def _month_axis(ax, months: list[str]) -> None:
     step = max(1, len(months) // 12)
     ax.set_xticks(range(0, len(months), step))
-    ax.set_xticklabels(months[::step], rotation=45, ha="right")
+    ax.set_xticklabels([month_heading(m) for m in months[::step]], rotation=45, ha="right")
 
 
 @plain_text
@@ -61,36 +69,49 @@ def fan_chart(
     actuals: pd.Series | None = None,
     target_line: float | None = None,
     title: str | None = None,
+    trajectories: dict[str, pd.Series] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> None:
-    """Median and 10th-90th percentile band of ``metric`` for each scenario, actuals as points."""
+    """Median and 10th-90th percentile band of ``metric`` for each scenario, actuals as points,
+    published trajectories (label -> values by month) as dashed lines."""
     sns.set_theme(style="whitegrid", context="notebook")
     band = metric_band(summary, metric)
     months = list(dict.fromkeys(band["month"]))
     position = {m: i for i, m in enumerate(months)}
     fig, ax = plt.subplots(figsize=(10, 5.5))
-    palette = sns.color_palette("colorblind", band["scenario"].nunique())
-    for colour, (name, rows) in zip(palette, band.groupby("scenario", sort=False), strict=False):
+    for index, (name, rows) in enumerate(band.groupby("scenario", sort=False)):
+        colour, style = PALETTE[index % len(PALETTE)], STYLES[index % len(STYLES)]
         x = rows["month"].map(position)
-        ax.fill_between(x, rows["p10"], rows["p90"], color=colour, alpha=0.18, linewidth=0)
-        ax.plot(x, rows["p50"], color=colour, linewidth=2, label=f"{name} (median, 10-90% band)")
+        ax.fill_between(x, rows["p10"], rows["p90"], color=colour, alpha=0.15, linewidth=0)
+        label = (labels or {}).get(name, name)
+        ax.plot(x, rows["p50"], color=colour, linestyle=style, linewidth=2.2, label=f"{label} (median)")
+    for index, (label, values) in enumerate((trajectories or {}).items()):
+        shown = values.dropna()
+        shown = shown[shown.index.isin(position)]
+        if not shown.empty:
+            ax.plot(shown.index.map(position), shown.values, color=TRAJECTORY_COLOURS[index % 3],
+                    linestyle="--", linewidth=1.4, marker="x", markersize=4, label=label)
     if actuals is not None and not actuals.dropna().empty:
         shown = actuals.dropna()
         shown = shown[shown.index.isin(position)]
-        ax.plot(shown.index.map(position), shown.values, "ko", markersize=6, label="Actual")
+        ax.plot(shown.index.map(position), shown.values, "ko", markersize=6, label="Actual", zorder=5)
     if target_line is not None:
         ax.axhline(target_line, color="grey", linestyle="--", linewidth=1)
     _month_axis(ax, months)
     ax.set_ylabel(LABELS.get(metric, metric.replace("_", " ")))
     ax.set_ylim(bottom=0)
     ax.set_title(title or LABELS.get(metric, metric))
-    ax.legend(loc="upper left", fontsize=9, frameon=True)
+    ax.legend(loc="upper left", fontsize=8.5, frameon=True, title="Shaded: middle 80% of simulated futures",
+              title_fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
 
 
 @plain_text
-def capacity_demand_chart(summary: pd.DataFrame, path: Path, scenario: str | None = None) -> None:
+def capacity_demand_chart(
+    summary: pd.DataFrame, path: Path, scenario: str | None = None, label: str | None = None
+) -> None:
     """Mean clinical hours available, used, and the workload referrals brought, per month."""
     sns.set_theme(style="whitegrid", context="notebook")
     rows = summary if scenario is None else summary[summary["scenario"] == scenario]
@@ -98,13 +119,15 @@ def capacity_demand_chart(summary: pd.DataFrame, path: Path, scenario: str | Non
     months = list(rows["month"])
     fig, ax = plt.subplots(figsize=(10, 5))
     x = range(len(months))
-    ax.plot(x, rows["clinical_hours_mean"], linewidth=2, label="Clinical hours available")
-    ax.plot(x, rows["used_hours_mean"], linewidth=2, label="Clinical hours used")
-    ax.plot(x, rows["demand_hours_mean"], linewidth=2, linestyle="--", label="Workload referred (hours)")
+    ax.plot(x, rows["clinical_hours_mean"], color=PALETTE[0], linewidth=2, label="Clinical hours available")
+    ax.plot(x, rows["used_hours_mean"], color=PALETTE[1], linestyle="-.", linewidth=2,
+            label="Clinical hours used")
+    ax.plot(x, rows["demand_hours_mean"], color=PALETTE[5], linewidth=2, linestyle="--",
+            label="Workload referred (hours)")
     _month_axis(ax, months)
     ax.set_ylabel("Hours per month")
     ax.set_ylim(bottom=0)
-    ax.set_title(f"Capacity and demand: {rows['scenario'].iloc[0]}")
+    ax.set_title(f"Capacity and demand: {label or rows['scenario'].iloc[0]}")
     ax.legend(loc="lower left", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
@@ -136,4 +159,60 @@ def tornado_chart(table: pd.DataFrame, path: Path, measure: str) -> None:
     ax.margins(x=0.15)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+@plain_text
+def breach_flow_chart(flow: pd.DataFrame, path: Path, labels: dict[str, str] | None = None) -> None:
+    """Per scenario: patients passing the target each month (up) and breaching patients leaving (down)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    names = list(dict.fromkeys(flow["scenario"]))
+    fig, axes = plt.subplots(len(names), 1, figsize=(10, 2.6 * len(names) + 0.6), sharex=True, squeeze=False)
+    parts = (("seen", "Seen (clock stopped)", PALETTE[0]), ("removed", "Removed from the list", PALETTE[1]),
+             ("other", "Discharged, turned away or clock restarted", PALETTE[3]))
+    for ax, name in zip(axes[:, 0], names, strict=True):
+        rows = flow[flow["scenario"] == name]
+        x = range(len(rows))
+        ax.bar(x, rows["crossing"], color=PALETTE[5], label="Passed the target")
+        bottom = pd.Series(0.0, index=rows.index)
+        for column, text, colour in parts:
+            ax.bar(x, -rows[column], bottom=-bottom, color=colour, label=text)
+            bottom = bottom + rows[column]
+        net = rows["crossing"] - rows[["seen", "removed", "other"]].sum(axis=1)
+        ax.plot(x, net, color="black", linewidth=1.5, marker=".", label="Net change in breaches")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title((labels or {}).get(name, name), fontsize=10, loc="left")
+        ax.set_ylabel("Patients a month")
+    months = list(dict.fromkeys(flow["month"]))
+    _month_axis(axes[-1, 0], months)
+    handles, names_ = axes[0, 0].get_legend_handles_labels()
+    fig.suptitle("Why breaches move: patients passing the target (up) and breaching patients leaving (down)",
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.06 if len(names) > 1 else 0.1, 1, 1))
+    fig.legend(handles, names_, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.savefig(path, dpi=100, format="png")
+    plt.close(fig)
+
+
+@plain_text
+def goal_probability_chart(evaluations: pd.DataFrame, path: Path, lever: str, confidence: float) -> None:
+    """P(goal) at each lever value tried, with its 90% interval and the confidence asked for."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    rows = evaluations.sort_values("value")
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    spread = [(rows["probability"] - rows["p_low"]) * 100, (rows["p_high"] - rows["probability"]) * 100]
+    ax.errorbar(rows["value"], rows["probability"] * 100, yerr=spread,
+                color=PALETTE[0], marker="o", capsize=3, linewidth=1.5, label="P(goal), with 90% interval")
+    ax.axhline(confidence * 100, color=PALETTE[5], linestyle="--",
+               label=f"confidence asked for ({confidence:.0%})")
+    chosen = rows[rows["solution"]]
+    if not chosen.empty:
+        ax.plot(chosen["value"], chosen["probability"] * 100, "s", color=PALETTE[5], markersize=10,
+                label="answer")
+    ax.set_xlabel(lever)
+    ax.set_ylabel("Simulated futures meeting the goal (%)")
+    ax.set_ylim(-3, 103)
+    ax.legend(loc="lower right", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100, format="png")
     plt.close(fig)

@@ -286,6 +286,11 @@ def top_level(schema: type[BaseModel] = ServiceConfig) -> str:
         required = "**required**" if field.is_required() else default(field)
         kind = type_name(field.annotation)
         path, target = _child_path("", name, field.annotation)
+        if not _is_model(target):  # a plain top-level value (the scenario's title)
+            description = field.description or ""
+            cells = (f"`{name}`", description, kind, unit(name, field), default(field), allowed(field))
+            rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+            continue
         meaning = _doc(target)
         if kind == "map of sections":
             meaning = f"One section per {path.split('.')[-1]}. {meaning}"
@@ -367,6 +372,8 @@ def reference_markdown(schema: type[BaseModel] = ServiceConfig) -> str:
     head = "| Field | Meaning | Type | Unit | Default | Allowed |\n|---|---|---|---|---|---|"
     for name, field in schema.model_fields.items():
         path, target = _child_path("", name, field.annotation)
+        if not _is_model(target):
+            continue  # described in the top-level table
         section = [f"## `{name}`\n"]
         for block in [b for b in blocks(schema) if b.path == path or b.path.startswith(f"{path}.")]:
             level = "###" if block.path != path else ""

@@ -1,25 +1,36 @@
-"""A self-contained HTML report of a comparison: one file a director can open or email.
+"""A self-contained HTML report of a comparison: one file a director can open, email or print.
 
-Charts are embedded as base64 PNG, so the file needs nothing beside it. Sections: the
-run, P(goal), the fan charts, the board-paper table, the comparison with the baseline at
-half-year points, what each scenario assumes (its file's header comment, what it changes
-from the baseline, its dated events with their labels) and the run manifest.
+Charts are embedded as base64 PNG, so the file needs nothing beside it. Sections, each only
+when it has something to show: the answer in words, P(goal) (with a goal), breaches with
+trajectories, the board-paper table, trajectory tracking (with actuals), why breaches move,
+the waiting list, follow-ups, capacity and demand, queueing theory beside the simulation,
+paired differences from the baseline, each scenario's assumptions and the run manifest.
+Prints on A4 landscape.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from sim.engine.config import Event
-from sim.engine.sweep import Scenario, get_field
-from sim.questions.results import ComparisonResult
-from sim.reports.board import LABEL, board_table, month_heading
+from sim.questions.results import BEHIND, INSIDE, ON_TRACK, OUTSIDE, ComparisonResult
+from sim.reports.board import LABEL, count_text, month_heading
+from sim.reports.labels import points, safe_name, versus_baseline
+from sim.reports.report_sections import (
+    assumptions_html,
+    board_html,
+    esc,
+    flow_html,
+    followup_html,
+    image_html,
+    table_html,
+    theory_html,
+    tracking_html,
+)
 from sim.runs.files import write_text
 
 METRICS = {
@@ -33,88 +44,89 @@ body{font-family:Arial,Helvetica,sans-serif;color:#212b32;max-width:1150px;margi
 h1{color:#005eb8;font-size:26px}h2{color:#005eb8;border-bottom:2px solid #005eb8;padding-bottom:4px;
 margin-top:36px}h3{margin-bottom:4px}table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border:1px solid #aeb7bd;padding:4px 6px;text-align:right;vertical-align:top}
-th{background:#005eb8;color:#fff;font-weight:bold;text-align:center;white-space:nowrap}td.label{text-align:left;font-weight:bold}
-tr.actual td{background:#e8edee;font-style:italic}.scroll{overflow-x:auto}.small{font-size:11px;color:#425563}
+th{background:#005eb8;color:#fff;font-weight:bold;text-align:center}td.label{text-align:left;font-weight:bold}
+tr.actual td{background:#e8edee;font-style:italic}tr.changed td{background:#fff4c2}
+tr.warn td{background:#fde2e1}
+tr.total td{font-weight:bold}.scroll{overflow-x:auto}.small{font-size:11px;color:#425563}
 img{max-width:100%;border:1px solid #d8dde0}.note{color:#425563;font-size:13px}
 pre{background:#f0f4f5;padding:10px;font-size:12px;overflow-x:auto}ul{margin-top:4px}
-.scenario{border-left:4px solid #005eb8;padding-left:12px;margin:18px 0}
-.comment{color:#425563;margin:6px 0}
+.scenario{border-left:4px solid #005eb8;padding-left:12px;margin:18px 0}.answer{font-size:15px}
+.tidy td{text-align:left}.pair{display:flex;flex-wrap:wrap;gap:8px}.pair img{width:calc(50% - 6px)}
+@page{size:A4 landscape;margin:12mm}
+@media print{body{max-width:none;margin:0;font-size:11px}.scroll{overflow:visible}table{font-size:10px}
+h2{break-before:auto;break-after:avoid}img,table,.scenario{break-inside:avoid}img{max-height:170mm}
+pre{white-space:pre-wrap}}
 """
 
 
-def esc(value: Any) -> str:
-    return html.escape(str(value))
+@dataclass
+class ReportParts:
+    """Tables computed for the report (and written beside it) so they are made once."""
+
+    labels: dict[str, str]
+    board: pd.DataFrame
+    observed: set[str]
+    tracking: pd.DataFrame | None
+    flow: pd.DataFrame | None
+    theory: pd.DataFrame | None
 
 
-def table_html(header: list[str], rows: list[tuple[list[str], str]], label_first: bool = True) -> str:
-    """An HTML table from already formatted (and escaped) cells; each row carries a CSS class."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = []
-    for cells, css in rows:
-        tds = [
-            f'<td class="label">{c}</td>' if i == 0 and label_first else f"<td>{c}</td>"
-            for i, c in enumerate(cells)
-        ]
-        body.append(f'<tr class="{css}">{"".join(tds)}</tr>')
-    return f'<div class="scroll"><table><tr>{head}</tr>{"".join(body)}</table></div>'
+def answer_html(result: ComparisonResult, labels: dict[str, str], target: float) -> str:
+    """Each scenario's answer at the goal month (or the last month), in one sentence each."""
+    month = result.goal.month if result.goal else result.comparison["month"].iloc[-1]
+    rows = result.comparison[result.comparison["month"] == month].set_index("scenario")
+    goals = result.goals.set_index("scenario") if result.goals is not None else None
+    items = []
+    for name in result.names:
+        row = rows.loc[name]
+        text = (
+            f"<b>{esc(labels[name])}</b>: {count_text(row['breaches_p50'])} waiting over {target:g} weeks "
+            f"(middle 80% of simulated futures: {count_text(row['breaches_p10'])} to "
+            f"{count_text(row['breaches_p90'])})"
+        )
+        if name != result.baseline:
+            text += f", {versus_baseline(row['breaches_diff_mean'])}"
+        if goals is not None:
+            met, reps = int(goals.at[name, "met"]), int(goals.at[name, "replications"])
+            text += f"; meets the goal in {met} of {reps} simulated futures"
+        items.append(f"<li>{text}.</li>")
+    return (
+        f'<p class="answer">At the end of {month_heading(month)}:</p><ul class="answer">{"".join(items)}</ul>'
+    )
 
 
-def image_html(path: Path, alt: str) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return f'<img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
-
-
-def board_html(board: pd.DataFrame) -> str:
-    months = [c for c in board.columns if c != LABEL]
-    rows = []
-    for values in board.itertuples(index=False):
-        label, *numbers = values
-        cells = [esc(label), *("" if pd.isna(v) else f"{int(v):,}" for v in numbers)]
-        rows.append((cells, "actual" if str(label).startswith(("Actual", "Projected")) else ""))
-    return table_html(["Breaches", *(month_heading(m) for m in months)], rows)
-
-
-def goals_html(result: ComparisonResult) -> str:
-    if result.goals is None:
-        return '<p class="note">No goal was given (use <code>--goal "breaches&lt;=0 by 2025-03"</code>).</p>'
+def goals_html(result: ComparisonResult, labels: dict[str, str]) -> str:
     rows = []
     for row in result.goals.itertuples(index=False):
-        change = "" if row.scenario == result.baseline else f"{row.change_from_baseline:+.0%}"
+        change = "" if row.scenario == result.baseline else points(row.change_from_baseline)
         cells = [
-            esc(row.scenario),
+            esc(labels[row.scenario]),
             f"{row.probability:.0%}",
             f"{row.p_low:.0%} to {row.p_high:.0%}",
             f"{row.met} of {row.replications}",
             change,
         ]
         rows.append((cells, ""))
-    header = ["Scenario", "P(goal)", "90% interval", "Replications meeting it", "vs baseline"]
+    header = ["Scenario", "P(goal)", "90% interval", "Simulated futures meeting it", "vs baseline"]
     goal = result.goal
-    words = esc(goal.describe()) if goal else ""
-    return f"<p>Goal: <b>{esc(goal)}</b> ({words}).</p>" + table_html(header, rows)
-
-
-def report_months(months: list[str], goal_month: str | None) -> list[str]:
-    """Half-year points (September and March month ends), the goal month and the last month."""
-    chosen = {m for m in months if m.endswith(("-03", "-09"))} | {months[-1]}
-    if goal_month in months:
-        chosen.add(goal_month)
-    return [m for m in months if m in chosen]
+    return f"<p>Goal: <b>{esc(goal)}</b> ({esc(goal.describe())}).</p>" + table_html(header, rows)
 
 
 def number(form: str, value: float) -> str:
-    """A formatted number with a true minus sign (a hyphen reads as a dash in tables)."""
-    return form.format(value).replace("-", "&minus;")
+    """A formatted number with a true minus sign and no negative zero."""
+    text = form.format(value)
+    if text.lstrip("-").replace("0", "").strip(".,") == "":
+        text = text.lstrip("-")
+    return text.replace("-", "&minus;")
 
 
-def comparison_html(result: ComparisonResult) -> str:
+def comparison_html(result: ComparisonResult, months: list[str], labels: dict[str, str]) -> str:
     table = result.comparison.set_index(["scenario", "month"])
-    months = report_months(list(dict.fromkeys(result.comparison["month"])), result.goal and result.goal.month)
     parts = []
     for metric, (title, form) in METRICS.items():
         rows = []
         for name in result.names:
-            cells = [esc(name)]
+            cells = [esc(labels[name])]
             for month in months:
                 row = table.loc[(name, month)]
                 text = number(form, row[f"{metric}_p50"])
@@ -127,153 +139,97 @@ def comparison_html(result: ComparisonResult) -> str:
     return "".join(parts)
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Dotted paths to values; lists of sections (workforce, waiting list) by position."""
-    items: Any = ()
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        items = enumerate(value)
-    if not items:
-        return {prefix[:-1]: value}
-    flat: dict[str, Any] = {}
-    for key, item in items:
-        flat.update(_flatten(item, f"{prefix}{key}."))
-    return flat
+STATUS_NOTE = (
+    f"<b>{ON_TRACK}</b>: the actual is at or below the trajectory; <b>{BEHIND}</b>: above it; "
+    f"<b>{OUTSIDE}</b>: the actual is below the 10th or above the 90th centile of the simulated "
+    f"futures for that month (whatever the trajectory says: the model does not explain that month); "
+    f"<b>{INSIDE}</b>: no trajectory value that month. Every scenario: trajectory_tracking.csv."
+)
+THEORY_NOTE = (
+    "The closed forms of Fong and Walton (as in the NHS-R NHSRwaitinglist package), applied to each "
+    "scenario's simulated demand (referrals) and capacity (clocks stopped: patients seen, removed "
+    "or turned away at triage), weekly means over the last 12 months. Target queue = demand x target/4; "
+    "relief capacity = demand + (queue - target queue) / weeks to the goal month (or six months); "
+    "pressure = 2 x mean wait of those waiting / target (above 1: the target will most likely be missed). "
+    "Where they differ from the simulation, it is because the formulas assume steady rates and removals as "
+    "variable as referrals, while fixed daily slots vary less; follow-ups competing for the same "
+    "clinicians, annual leave, sickness, recruitment and seasonality are outside them; and the list starts "
+    "from a real backlog with urgent patients booked first."
+)
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_show(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return json.dumps(value)
-    return str(value)
-
-
-def changed_fields(scenario: Scenario, baseline: Scenario) -> list[tuple[str, str, str]]:
-    """(field, baseline value, scenario value) for every field the scenario changes, events aside."""
-    mine = _flatten(scenario.config.model_dump(mode="json", exclude={"events"}))
-    theirs = _flatten(baseline.config.model_dump(mode="json", exclude={"events"}))
-    fields = list(dict.fromkeys([*theirs, *mine]))
-    changed = [f for f in fields if mine.get(f) != theirs.get(f)]
-    return [(f, _show(theirs.get(f, "")), _show(mine.get(f, ""))) for f in changed]
-
-
-def describe_event(event: Event) -> str:
-    """An event in a board paper's words, as HTML (every name from the scenario file escaped)."""
-    if event.add_staff:
-        change = event.add_staff
-        weeks = change.recruitment_lag_weeks
-        lag = f", in post after {weeks:g} weeks' recruitment" if weeks else ""
-        return f"+{change.wte:g} WTE {esc(change.role)}{lag}"
-    if event.remove_staff:
-        return f"&minus;{event.remove_staff.wte:g} WTE {esc(event.remove_staff.role)} (posts vacated)"
-    if event.extra_sessions:
-        extra = event.extra_sessions
-        return (
-            f"+{extra.hours_per_week:g} clinical hours a week of {esc(extra.activity)} work "
-            f"until {esc(event.until)}"
-        )
-    if event.validate_list:
-        return f"validation exercise removes {event.validate_list.share:.0%} of those waiting"
-    changes = "; ".join(f"{esc(k)} = {esc(_show(v))}" for k, v in (event.set or {}).items())
-    return f"from this date: {changes}" if changes else "no change"
-
-
-def header_comment(path: Path | None) -> list[str]:
-    """Paragraphs of the comment block at the top of a scenario file: what decision it models."""
-    if path is None or not Path(path).exists():
-        return []
-    paragraphs: list[list[str]] = [[]]
-    for line in Path(path).read_text().splitlines():
-        if not line.startswith("#"):
-            if line.strip() or any(paragraphs):
-                break
-            continue
-        text = line.lstrip("#").strip()
-        if text:
-            paragraphs[-1].append(text)
-        elif paragraphs[-1]:
-            paragraphs.append([])
-    return [" ".join(p) for p in paragraphs if p]
-
-
-def event_html(event: Event, baseline: dict[str, Any]) -> str:
-    """One event as a list item; a `set` lists each field with its baseline value."""
-    label = f" &mdash; <i>{esc(event.label)}</i>" if event.label else ""
-    head = f"<li><b>{esc(event.date)}</b>: "
-    if not event.set:
-        return f"{head}{describe_event(event)}{label}</li>"
-    fields = "".join(
-        f"<li>{esc(path)}: {esc(_show(get_field(baseline, path)))} &rarr; {esc(_show(value))}</li>"
-        for path, value in event.set.items()
-    )
-    return f"{head}from this date{label}<ul>{fields}</ul></li>"
-
-
-def assumptions_html(scenario: Scenario, baseline: Scenario) -> str:
-    parts = [f'<div class="scenario"><h3>{esc(scenario.name)}</h3>']
-    if scenario.path:
-        chain = " &rarr; ".join(esc(p.name) for p in scenario.files) or esc(scenario.path)
-        parts.append(f'<p class="small">File: {esc(scenario.path)} (built from {chain})</p>')
-    parts += [f'<p class="comment">{esc(text)}</p>' for text in header_comment(scenario.path)]
-    if scenario.changes:
-        swept = ", ".join(f"{esc(k)} = {esc(_show(v))}" for k, v in scenario.changes.items())
-        parts.append(f"<p>Value for this run: <b>{swept}</b></p>")
-    if scenario is baseline:
-        parts.append("<p>The baseline: the service as described, doing nothing new.</p>")
-    else:
-        changes = changed_fields(scenario, baseline)
-        if changes:
-            rows = [([esc(f), esc(old), esc(new)], "") for f, old, new in changes]
-            header = ["Field", "Baseline", "This scenario"]
-            parts.append("<p>Changes from the baseline:</p>" + table_html(header, rows))
-    own = [e for e in scenario.config.events if scenario is baseline or e not in baseline.config.events]
-    if own:
-        reference = baseline.config.model_dump(mode="json")
-        items = "".join(event_html(e, reference) for e in own)
-        parts.append(f"<p>Dated events:</p><ul>{items}</ul>")
-    elif scenario is not baseline and not changed_fields(scenario, baseline):
-        parts.append("<p>No changes from the baseline.</p>")
-    return "".join(parts) + "</div>"
-
-
-def render(result: ComparisonResult, charts: dict[str, Path], actuals: pd.DataFrame | None = None) -> str:
+def render(
+    result: ComparisonResult, charts: dict[str, Path], parts: ReportParts, actuals: pd.DataFrame | None = None
+) -> str:
     """The report as one HTML string."""
     info = result.manifest
     base = result.scenarios[0]
     service = base.config.service
+    target = service.rtt_target_weeks
+    labels = parts.labels
+    months = [c for c in parts.board.columns if c != LABEL]
     title = f"{service.name}: scenarios compared"
-    target = f"{service.rtt_target_weeks:g}"
     intro = (
-        f"<p>{len(result.scenarios)} scenarios, each simulated {esc(info['replications'])} times on common "
-        f"random numbers (seed {esc(info['seed'])}) from {esc(service.start_date)} for "
-        f"{service.horizon_months} months. "
-        f"Baseline: <b>{esc(result.baseline)}</b>. Breaches are patients waiting over {target} weeks "
-        "at month end. Bands are the 10th to 90th centiles across replications; differences from the "
-        "baseline are paired within each replication (mean, with the 10th to 90th centile).</p>"
+        f"<p>{len(result.scenarios)} scenarios, each simulated {info['replications']} times on common "
+        f"random numbers (seed {info['seed']}) from {month_heading(str(service.start_date)[:7])} for "
+        f"{service.horizon_months} months. Baseline: <b>{esc(labels[result.baseline])}</b>. Breaches are "
+        f"patients waiting over {target:g} weeks at month end. Bands are the 10th to 90th centiles across "
+        "simulated futures; differences from the baseline are paired within each future.</p>"
     )
-    sections = [
-        f"<h1>{esc(title)}</h1>",
-        intro,
-        "<h2>Probability of meeting the goal</h2>",
-        goals_html(result),
+    sections = [f"<h1>{esc(title)}</h1>", intro, answer_html(result, labels, target)]
+    if result.goals is not None:
+        sections += ["<h2>Probability of meeting the goal</h2>", goals_html(result, labels)]
+    sections += [
         "<h2>Patients waiting over the target</h2>",
         image_html(charts["breaches"], "Breaches fan chart"),
+        "<h2>Board-paper table</h2>",
+        f'<p class="note">Patients waiting over {target:g} weeks at month end: scenario rows give the median '
+        "and, below it, the 10th to 90th centile across simulated futures. Also in board_table.xlsx (every "
+        "month: sheet Monthly and board_table_monthly.csv).</p>",
+        board_html(parts.board, parts.observed, f"Waiting over {target:g} weeks"),
+    ]
+    if parts.tracking is not None and not parts.tracking.empty:
+        sections += [
+            "<h2>Actuals against the trajectory and the model</h2>",
+            tracking_html(parts.tracking, result.baseline, labels[result.baseline]),
+            f'<p class="note">{STATUS_NOTE}</p>',
+        ]
+    if parts.flow is not None:
+        sections += [
+            "<h2>Why breaches move</h2>",
+            '<p class="note">Mean over simulated futures: breaches at the start of each period, patients '
+            "whose wait passed the target, and breaching patients who left the count. "
+            "Every month: breach_flow.csv.</p>",
+            image_html(charts["breach_flow"], "Breach flow chart"),
+            flow_html(parts.flow, months, labels),
+        ]
+    sections += [
         "<h2>Waiting list</h2>",
         image_html(charts["waiting"], "Waiting list fan chart"),
-        "<h2>Board-paper table</h2>",
-        f'<p class="note">Patients waiting over {target} weeks at month end; scenario rows are medians '
-        "rounded to whole patients. Also in board_table.xlsx.</p>",
-        board_html(board_table(result.summary, actuals, result.names)),
+    ]
+    if "followup_overdue" in charts:
+        sections += [
+            "<h2>Follow-ups overdue</h2>",
+            image_html(charts["followup_overdue"], "Follow-ups overdue"),
+            followup_html(result.summary, result.names, months, labels),
+        ]
+    sections.append("<h2>Capacity and demand</h2>")
+    sections += [
+        image_html(charts[f"capacity:{n}"], f"Capacity and demand: {labels[n]}") for n in result.names
+    ]
+    if parts.theory is not None:
+        sections += [
+            "<h2>Queueing theory beside the simulation</h2>",
+            f'<p class="note">{THEORY_NOTE}</p>',
+            theory_html(parts.theory, labels, target),
+        ]
+    sections += [
         "<h2>Comparison with the baseline</h2>",
         '<p class="note">Median; below it, the mean paired difference from the baseline and its 10th to '
         "90th centile. Every month is in comparison.csv.</p>",
-        comparison_html(result),
+        comparison_html(result, months, labels),
         "<h2>What each scenario assumes</h2>",
-        *(assumptions_html(s, base) for s in result.scenarios),
+        *(assumptions_html(s, base, labels[s.name]) for s in result.scenarios),
         "<h2>Run manifest</h2>",
         f"<pre>{html.escape(json.dumps(info, indent=2, default=str), quote=False)}</pre>",
     ]
@@ -284,7 +240,13 @@ def render(result: ComparisonResult, charts: dict[str, Path], actuals: pd.DataFr
     )
 
 
-def write_report(result: ComparisonResult, out: Path, actuals: pd.DataFrame | None = None) -> Path:
-    """Write ``report.html`` into ``out`` (the fan charts must already be there)."""
-    charts = {metric: Path(out) / f"{metric}_fan.png" for metric in ("breaches", "waiting")}
-    return write_text(render(result, charts, actuals), Path(out) / "report.html")
+def write_report(
+    result: ComparisonResult, out: Path, parts: ReportParts, actuals: pd.DataFrame | None = None
+) -> Path:
+    """Write ``report.html`` into ``out`` (the charts must already be there)."""
+    out = Path(out)
+    charts = {m: out / f"{m}_fan.png" for m in ("breaches", "waiting", "followup_overdue")}
+    charts = {k: v for k, v in charts.items() if v.exists()}
+    charts["breach_flow"] = out / "breach_flow.png"
+    charts.update({f"capacity:{n}": out / f"capacity_demand_{safe_name(n)}.png" for n in result.names})
+    return write_text(render(result, charts, parts, actuals), out / "report.html")

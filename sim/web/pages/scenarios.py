@@ -6,7 +6,7 @@ import streamlit as st
 
 from sim.engine.config import Event
 from sim.engine.scenario import ConfigError
-from sim.reports.report import describe_event
+from sim.reports.report_sections import describe_event
 from sim.web.changes import menu
 from sim.web.ui import field_input, show_problems, workspace
 
