@@ -81,7 +81,7 @@ def test_scenarios_page_builds_named_scenarios_from_plain_words():
             "add_staff": {"role": "band6", "wte": 2.0, "recruitment_lag_weeks": 0.0},
         }
     ]
-    assert any("+2 WTE band6" in m.value for m in test.markdown)
+    assert any("+2 WTE Band 6" in m.value for m in test.markdown)
     test.selectbox(key="change_kind").set_value("Change any setting from a date").run()
     test.text_input(key="change-set-setting").input("demand.no_such_setting")
     button(test, "Add change").click().run()

@@ -10,6 +10,7 @@ plan's ``cover_share`` of sickness and vacancy days is worked by bank or agency 
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,8 @@ class Post:
     end: int
     new_starter: bool
     key: tuple[int, ...]
+
+GOLDEN = (5**0.5 - 1) / 2  # successive multiples mod 1 stay evenly spread for any team size
 
 
 def _split_posts(role: str, wte: float, start: int, end: int, new: bool, key: tuple) -> list[Post]:
@@ -164,15 +167,14 @@ def capacity_roles(config: ServiceConfig) -> list[str]:
 
 def _leave_rotas(posts: list[Post], seed: int, replication: int) -> list[float]:
     """Each post's place in its role's leave rota: a random start for the team, then posts
-    evenly out of step (post i of n starts i/n of a leave cycle later), as a manager keeping
-    cover even would arrange it."""
+    out of step by the golden ratio (as even as a rota a manager would keep, and a post added
+    later never moves the others' leave: scenarios that add posts keep common random numbers)."""
     rotas = [0.0] * len(posts)
-    roles = sorted({p.role for p in posts})
-    for number, role in enumerate(roles):
+    for role in sorted({p.role for p in posts}):
         mine = [i for i, p in enumerate(posts) if p.role == role]
-        team = stream(seed, replication, "staff_absence", 1_000_000, number).random()
+        team = stream(seed, replication, "staff_absence", 1_000_000, zlib.crc32(role.encode())).random()
         for place, index in enumerate(mine):
-            rotas[index] = (team + place / len(mine)) % 1.0
+            rotas[index] = (team + place * GOLDEN) % 1.0
     return rotas
 
 

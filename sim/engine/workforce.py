@@ -57,7 +57,8 @@ class RolePlans:
             begin = max(start, first)
             rate = plan.turnover_rate / DAYS_PER_YEAR
             if rate > 0 and spent + rate * (after - begin) >= draw:
-                return min(end, start + math.ceil(begin - start + (draw - spent) / rate))
+                offset = begin - start + (draw - spent) / rate  # may be huge (or inf) for a tiny rate
+                return end if offset >= end - start else start + math.ceil(offset)
             spent += rate * (after - begin)
         return end
 

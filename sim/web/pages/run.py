@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from sim.api import board_table
 from sim.engine.scenario import ConfigError
 from sim.web import charts, questions
 from sim.web.jobs import STORE
@@ -87,7 +88,7 @@ st.dataframe(table, hide_index=True)
 
 st.subheader("Board table")
 st.caption("Median breaches at each month end; reported figures first when uploaded.")
-st.dataframe(result.board_table(space.actuals), hide_index=True)
+st.dataframe(board_table(result, space.actuals), hide_index=True)
 
 st.subheader("Chance of meeting a goal")
 with st.form("goal"):
