@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from sim.engine.calendar import calendar_for
-from sim.engine.config import ServiceConfig
-from sim.engine.timeline import PhaseError, build_phases
+from sim.engine.calendar import Calendar, calendar_for
+from sim.engine.config import MAX_PATIENTS, ServiceConfig
+from sim.engine.demand import expected_daily_referrals
+from sim.engine.input_files import ConfigError, read_yaml_file
+from sim.engine.timeline import PhaseError, build_phases, phase_of_day
 
 APPENDED_LISTS = ("events",)
-
-
-class ConfigError(Exception):
-    """A scenario or data file is invalid; the message names the file and the field."""
+MAX_EXTENDS = 20  # files in one chain; real chains have two or three
+EXTENDS_ROOT_VARIABLE = "DCSIM_EXTENDS_ROOT"
 
 
 def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
@@ -41,17 +41,8 @@ def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse one YAML mapping with ``safe_load``, reporting syntax errors against the file."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f"line {where.line + 1}: " if where else ""
-        raise ConfigError(f"{path}: {line}not valid YAML: {getattr(error, 'problem', error)}") from None
+    """Parse one YAML mapping safely (bounded size, depth and aliases; no duplicate keys)."""
+    document = read_yaml_file(path)
     if document is None:
         return {}
     if not isinstance(document, dict):
@@ -59,18 +50,46 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return document
 
 
-def resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
+def extends_roots(top: Path) -> list[Path]:
+    """Folders ``extends:`` may reach: the top file's, the working folder, and any configured.
+
+    ``DCSIM_EXTENDS_ROOT`` adds folders (separated by the system path separator), so that a
+    scenario handed to you cannot read arbitrary files on the machine through ``extends:``.
+    """
+    extra = [Path(p) for p in os.environ.get(EXTENDS_ROOT_VARIABLE, "").split(os.pathsep) if p]
+    return [folder.resolve() for folder in (top.parent, Path.cwd(), *extra)]
+
+
+def _parent_file(path: Path, parent: Any, roots: list[Path]) -> Path:
+    """The file an ``extends:`` names, checked to exist and to lie inside the allowed folders."""
+    if not isinstance(parent, str) or not parent.strip():
+        raise ConfigError(f"{path}: extends: must be a file path")
+    target = (path.parent / parent).resolve()
+    if not any(target.is_relative_to(root) for root in roots):
+        raise ConfigError(
+            f"{path}: extends: {parent}: outside the scenario's folder {roots[0]} and the working "
+            f"folder; set {EXTENDS_ROOT_VARIABLE} to a folder holding it to allow this"
+        )
+    if not target.is_file():
+        raise ConfigError(f"{path}: extends: {parent}: file not found")
+    return target
+
+
+def resolve(
+    path: Path, seen: tuple[Path, ...] = (), roots: list[Path] | None = None
+) -> tuple[dict[str, Any], list[Path]]:
     """Follow ``extends:`` chains; return the merged raw document and the files it came from."""
     path = path.resolve()
+    roots = extends_roots(path) if roots is None else roots
     if path in seen:
-        raise ConfigError(f"{path}: extends: circular chain of scenario files")
+        raise ConfigError(f"{seen[-1]}: extends: circular chain of scenario files")
+    if len(seen) >= MAX_EXTENDS:
+        raise ConfigError(f"{seen[-1]}: extends: a chain of more than {MAX_EXTENDS} files")
     document = read_yaml(path)
     parent = document.pop("extends", None)
     if parent is None:
         return document, [path]
-    if not isinstance(parent, str):
-        raise ConfigError(f"{path}: extends: must be a file path")
-    base, files = resolve(path.parent / parent, (*seen, path))
+    base, files = resolve(_parent_file(path, parent, roots), (*seen, path), roots)
     return deep_merge(base, document), [*files, path]
 
 
@@ -92,11 +111,25 @@ def validate(document: dict[str, Any], source: str) -> ServiceConfig:
         config = ServiceConfig.model_validate(document)
     except ValidationError as error:
         raise ConfigError(format_validation_error(source, error)) from None
+    calendar = calendar_for(config.service)
     try:
-        build_phases(config, calendar_for(config.service))
+        phases = build_phases(config, calendar)
     except PhaseError as error:
         raise ConfigError(f"{source}: {error}") from None
+    _check_size(config, phases, calendar, source)
     return config
+
+
+def _check_size(config: ServiceConfig, phases: list, calendar: Calendar, source: str) -> None:
+    """Refuse a service too large to simulate (demand x multipliers x growth over the horizon)."""
+    expected = expected_daily_referrals(phases, calendar, phase_of_day(phases, calendar.n_days)).sum()
+    total = expected + config.initial_state.patients
+    if not total <= MAX_PATIENTS:
+        raise ConfigError(
+            f"{source}: demand: about {total:,.0f} referrals and patients over the horizon; at most "
+            f"{MAX_PATIENTS:,} can be simulated in one replication (check monthly_rate, multiplier, "
+            "seasonality, annual_trend and horizon_months)"
+        )
 
 
 def load_config(path: str | Path) -> ServiceConfig:
