@@ -23,6 +23,7 @@ from sim.cli.common import (
     user_errors,
 )
 from sim.engine.scenario import ConfigError, load_config
+from sim.runs.backends import BACKENDS
 
 
 @app.command(rich_help_panel="Run scenarios")
@@ -47,6 +48,12 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML
         fail("\n".join(problems))
 
 
+def known_backend(name: str | None) -> str | None:
+    if name is not None and name not in BACKENDS:
+        raise typer.BadParameter(f"{name!r}: unknown backend; choose one of {', '.join(BACKENDS)}")
+    return name
+
+
 @app.command(rich_help_panel="Run scenarios")
 def run(
     scenario: Annotated[Path, typer.Argument(help="Baseline or scenario YAML.")],
@@ -56,7 +63,11 @@ def run(
     workers: Workers = None,
     actuals: Actuals = None,
     backend: Annotated[
-        str | None, typer.Option(help="serial, processes (default) or dask (see --scheduler).")
+        str | None,
+        typer.Option(
+            help="serial, processes (default) or dask (see --scheduler).",
+            callback=known_backend,  # refused before anything runs or is written
+        ),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler tcp://host:port, or 'local' for a local cluster.")
