@@ -7,7 +7,7 @@ error with exit code 2 and no traceback.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError
 
 app = typer.Typer(
@@ -63,9 +64,14 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
         yield lambda done: bar.advance(task, done)
 
 
-def read_actuals(path: Path | None):
+def read_actuals(path: Path | None, configs: Iterable[ServiceConfig] = ()):
+    """The actuals table, refused early when none of its months is simulated by ``configs``."""
     if path is None:
         return None
     from calibration.data import read_monthly
+    from sim.api import check_actuals
+    from sim.engine.calendar import calendar_for
 
-    return read_monthly(path)
+    table = read_monthly(path)
+    check_actuals(table, {m for c in configs for m in calendar_for(c.service).month_labels}, str(path))
+    return table

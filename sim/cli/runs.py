@@ -86,8 +86,7 @@ def run(
     options = {"backend": backend, "scheduler": scheduler, "resume": resume, "checkpoint": out / FOLDER}
     options["trace"] = out / "trace" if trace else None
     with user_errors():
-        observed = read_actuals(actuals)
-        load_config(scenario)
+        observed = read_actuals(actuals, [load_config(scenario)])
         try:
             with progress_bar(reps, scenario.stem) as advance:
                 result = run_scenario(scenario, reps, seed, workers, progress=advance, **options)

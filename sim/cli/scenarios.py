@@ -66,8 +66,8 @@ def compare(
     from sim.questions.goals import as_goal
 
     with user_errors():
-        observed = read_actuals(actuals)
         loaded = as_scenarios(scenarios)
+        observed = read_actuals(actuals, [s.config for s in loaded])
         parsed = as_goal(goal)
         with progress_bar(reps * len(loaded), "compare") as advance:
             result = run_comparison(loaded, reps, seed, workers, parsed, progress=advance)
@@ -115,11 +115,12 @@ def solve(
     solve.csv (every value tried, P(goal)) and the trajectory at the answer to OUT; exit 1 if no
     value on the grid meets the goal.
     """
+    from sim.engine.sweep import as_scenarios
     from sim.questions.solve import lever_grid
     from sim.questions.solve import solve as run_solve
 
     with user_errors():
-        observed = read_actuals(actuals)
+        observed = read_actuals(actuals, [s.config for s in as_scenarios([scenario])] if actuals else [])
         runs = 2 + math.ceil(math.log2(max(2, len(lever_grid(low, high, step)))))
         with progress_bar(reps * runs, f"solve {lever}") as advance:
             result = run_solve(

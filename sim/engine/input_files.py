@@ -184,3 +184,28 @@ def read_yaml_file(path: Path) -> Any:
         raise ConfigError(f"{path}: {line}not valid YAML: {getattr(error, 'problem', error)}") from None
     except RecursionError:  # a safety net: the depth limit should stop it first
         raise ConfigError(f"{path}: values nested too deep") from None
+
+
+def _cell_place(data: bytes, position: int) -> str:
+    """``row N, column C`` of a byte in CSV data (the header is row 1; C named by the header)."""
+    row = data.count(b"\n", 0, position) + 1
+    start = data.rfind(b"\n", 0, position) + 1
+    index = data.count(b",", start, position)  # quoting ignored: good enough to point at a cell
+    header = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff").split(",")
+    name = header[index].strip().lower() if row > 1 and index < len(header) else ""
+    return f"row {row}, column {name or index + 1}"
+
+
+def decode_table_text(data: bytes, source: str) -> str:
+    """The text of a CSV file, or an error naming the row and column of the first bad byte."""
+    if data.startswith(UTF16_BOMS):
+        raise ConfigError(f"{source}: UTF-16/32 text; save the file as CSV UTF-8")
+    bad = data.find(b"\x00")
+    problem = "a binary file, not CSV text (or UTF-16: save it as CSV UTF-8)"
+    if bad < 0:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            bad = error.start
+            problem = f"not UTF-8 text (byte 0x{data[bad]:02x}; Latin-1 or Windows text? save as CSV UTF-8)"
+    raise ConfigError(f"{source}: {_cell_place(data, bad)}: {problem}")
