@@ -27,11 +27,15 @@ app = typer.Typer(
 )
 console = Console(stderr=True, soft_wrap=True)
 
-Reps = Annotated[int, typer.Option("--reps", "-n", min=1, help="Replications (more = tighter bands).")]
+MAX_REPS = 10_000  # each replication keeps a row per month in memory
+Reps = Annotated[
+    int, typer.Option("--reps", "-n", min=1, max=MAX_REPS, help="Replications (more = tighter bands).")
+]
 Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed: same seed, same numbers.")]
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs (created if missing).")]
 Workers = Annotated[
-    int | None, typer.Option("--workers", "-w", min=1, help="Parallel processes (default: one per core).")
+    int | None,
+    typer.Option("--workers", "-w", min=1, max=256, help="Parallel processes (default: one per core)."),
 ]
 Actuals = Annotated[
     Path | None, typer.Option("--actuals", help="CSV of reported figures (month, breaches, ...) to overlay.")

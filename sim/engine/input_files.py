@@ -142,8 +142,10 @@ def check_expansion(root: Node) -> None:
             depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
             on_path.discard(key)
             if size[key] > MAX_YAML_NODES or depth[key] > MAX_YAML_DEPTH:
-                what = f"more than {MAX_YAML_NODES:,} values" if size[key] > MAX_YAML_NODES else (
-                    f"values nested more than {MAX_YAML_DEPTH} deep"
+                what = (
+                    f"more than {MAX_YAML_NODES:,} values"
+                    if size[key] > MAX_YAML_NODES
+                    else (f"values nested more than {MAX_YAML_DEPTH} deep")
                 )
                 raise Refused(problem=f"aliases expand to {what}", problem_mark=node.start_mark)
             continue
