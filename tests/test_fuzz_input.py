@@ -52,6 +52,9 @@ values = st.one_of(
     st.lists(st.floats(0, 3), max_size=13),
     st.dictionaries(st.text(max_size=8), st.floats(0, 1), max_size=3),
 )
+cells = st.sampled_from(
+    ["", "inf", "nan", "-1", "1e400", "9" * 400, "2024-13", "x,y", '"', "1.5", "2024-02-30", "01/02/2024"]
+) | st.text(max_size=12)
 raw_text = st.sampled_from(
     [
         "a: &a [1, *a]\n",
@@ -198,8 +201,7 @@ def fuzz_data(data) -> None:
             row = data.draw(st.integers(0, len(rows) - 1))
             column = data.draw(st.integers(0, len(rows[row]) - 1))
             if data.draw(st.booleans()):
-                rows[row][column] = data.draw(st.sampled_from(["", "inf", "nan", "-1", "1e400", "9" * 400,
-                                                                "2024-13", "x,y", '"', "1.5", "2024-02-30"]) | st.text())  # fmt: skip
+                rows[row][column] = data.draw(cells)
                 text = "\n".join(",".join(cells) for cells in rows) + "\n"
             else:
                 text = mutate_text(data, text)

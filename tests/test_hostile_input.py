@@ -434,3 +434,13 @@ def test_the_example_files_still_load():
         assert load_scenarios(path)
     with pytest.raises(ConfigError):
         load_config(Path("/nonexistent/file.yaml"))
+
+
+def test_the_reference_states_the_limits_the_code_applies():
+    from sim.cli.common import MAX_REPS
+    from sim.reports.reference import reference_markdown
+
+    text = " ".join(reference_markdown().split())
+    for phrase in (f"`--reps` at most {MAX_REPS:,}", f"at most {MAX_PATIENTS:,} referrals and patients",
+                   f"at most {MAX_YAML_BYTES:,} bytes", "DCSIM_EXTENDS_ROOT"):  # fmt: skip
+        assert phrase in text, phrase
