@@ -438,9 +438,11 @@ def test_the_example_files_still_load():
 
 def test_the_reference_states_the_limits_the_code_applies():
     from sim.cli.common import MAX_REPS
+    from sim.questions.solve import MAX_GRID
     from sim.reports.reference import reference_markdown
 
     text = " ".join(reference_markdown().split())
-    for phrase in (f"`--reps` at most {MAX_REPS:,}", f"at most {MAX_PATIENTS:,} referrals and patients",
-                   f"at most {MAX_YAML_BYTES:,} bytes", "DCSIM_EXTENDS_ROOT"):  # fmt: skip
+    phrases = [f"`--reps` at most {MAX_REPS:,}", f"at most {MAX_GRID:,} grid values", "DCSIM_EXTENDS_ROOT"]
+    phrases += [f"at most {MAX_PATIENTS:,} referrals and patients", f"at most {MAX_YAML_BYTES:,} bytes"]
+    for phrase in phrases:
         assert phrase in text, phrase

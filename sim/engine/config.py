@@ -9,12 +9,12 @@ what a valid service is.
 from __future__ import annotations
 
 import datetime as dt
-import types
-import typing
 from itertools import pairwise
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from sim.engine.strict import Strict
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 PROB_TOLERANCE = 1e-6
@@ -29,41 +29,6 @@ MAX_MONTHLY_RATE = 20_000
 MAX_PATIENTS = 1_000_000  # referrals expected over the horizon plus the starting snapshot
 MAX_ENTRIES = 1_000  # staff groups, waiting-list bands, events
 LAST_DATE = dt.date(9999, 12, 31)
-
-
-def _numeric(annotation: Any) -> bool:
-    """Whether a field holds numbers (or lists or maps of numbers)."""
-    origin = typing.get_origin(annotation)
-    if origin is Annotated:
-        return _numeric(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        return any(_numeric(a) for a in typing.get_args(annotation) if a is not type(None))
-    if origin in (list, dict):
-        return _numeric(typing.get_args(annotation)[-1])
-    return annotation in (int, float)
-
-
-def _has_boolean(value: Any) -> bool:
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
-    return any(isinstance(item, bool) for item in items)
-
-
-class Strict(BaseModel):
-    """Base for every config block: unknown keys are errors, values are checked on assignment.
-
-    Numbers must be finite (``.inf``/``.nan`` would run as silently wrong answers), and
-    true/false is not accepted where a number belongs (pydantic would read it as 1 or 0).
-    """
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        field = cls.model_fields.get(info.field_name or "")
-        if field is not None and _numeric(field.annotation) and _has_boolean(value):
-            raise ValueError("expected a number, not true/false")
-        return value
 
 
 def horizon_end(start: dt.date, months: int) -> dt.date | None:
@@ -447,13 +412,9 @@ class ServiceConfig(Strict):
         for role in roles:
             if role not in self.job_plans:
                 raise ValueError(f"workforce: role {role!r} has no job plan")
-        end = horizon_end(self.service.start_date, self.service.horizon_months) or LAST_DATE
-        for number, event in enumerate(self.events):
+        for event in self.events:
             if not self.service.start_date <= event.date:
                 raise ValueError(f"events: {event.date} is before the start date")
-            if event.date >= end:  # refused: it would do nothing without a word
-                last = end - dt.timedelta(days=1)
-                raise ValueError(f"events.{number}: {event.date} is after the horizon, which ends {last}")
         if self.initial_state.patients > MAX_PATIENTS:
             raise ValueError(
                 f"initial_state: {self.initial_state.patients:,} patients; at most {MAX_PATIENTS:,} "

@@ -9,6 +9,7 @@ dated changes to those the service already has.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.engine.calendar import Calendar, calendar_for
-from sim.engine.config import MAX_PATIENTS, ServiceConfig
+from sim.engine.config import MAX_PATIENTS, ServiceConfig, horizon_end
 from sim.engine.demand import expected_daily_referrals
 from sim.engine.input_files import ConfigError, read_yaml_file
 from sim.engine.timeline import PhaseError, build_phases, phase_of_day
@@ -117,7 +118,23 @@ def validate(document: dict[str, Any], source: str) -> ServiceConfig:
     except PhaseError as error:
         raise ConfigError(f"{source}: {error}") from None
     _check_size(config, phases, calendar, source)
+    _check_events_in_horizon(config, source)
     return config
+
+
+def _check_events_in_horizon(config: ServiceConfig, source: str) -> None:
+    """Refuse an event dated after the horizon: it would change nothing, without a word.
+
+    Checked on files (and sweeps, levers), not in the schema: fitting and goal checks
+    simulate shortened horizons of a valid service on purpose.
+    """
+    end = horizon_end(config.service.start_date, config.service.horizon_months)
+    for number, event in enumerate(config.events):
+        if end is not None and event.date >= end:
+            last = end - dt.timedelta(days=1)
+            raise ConfigError(
+                f"{source}: events.{number}: {event.date} is after the horizon, which ends {last}"
+            )
 
 
 def _check_size(config: ServiceConfig, phases: list, calendar: Calendar, source: str) -> None:

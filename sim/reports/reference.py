@@ -26,7 +26,6 @@ from sim.engine.config import MAX_ENTRIES, MAX_MONTHLY_RATE, MAX_PATIENTS, Servi
 from sim.engine.scenario import EXTENDS_ROOT_VARIABLE, MAX_EXTENDS
 from sim.engine.sweep import MAX_SWEEP_VALUES, SWEEP_KEYS
 from sim.engine.timeline import FROZEN_SECTIONS
-from sim.questions.solve import MAX_GRID
 
 COMMAND = "python -m sim.reports.reference docs/yaml-reference.md"
 PLACEHOLDERS = {  # what the keys of a map stand for, by the map's field name
@@ -385,7 +384,7 @@ Files are checked before anything is simulated; anything beyond these limits is 
   events dated after the horizon are refused (they would change nothing); actuals none of whose
   months are simulated are refused.
 - **Command options**: `--reps` at most 10,000, `--workers` at most 256; `dcsim solve` needs finite
-  `--low`, `--high` and `--step` making at most {MAX_GRID:,} grid values, and `--confidence` above 0 and
+  `--low`, `--high` and `--step` making at most 10,000 grid values, and `--confidence` above 0 and
   at most 1.
 """
 
