@@ -49,8 +49,9 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML
 
 
 def known_backend(name: str | None) -> str | None:
+    """Checked while options are read, so a bad name stops the command before it writes anything."""
     if name is not None and name not in BACKENDS:
-        raise typer.BadParameter(f"{name!r}: unknown backend; choose one of {', '.join(BACKENDS)}")
+        fail(f"--backend {name}: unknown backend; choose one of {', '.join(BACKENDS)}")
     return name
 
 
