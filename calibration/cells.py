@@ -8,14 +8,18 @@ like a bad scenario file (exit 2, no traceback).
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.engine.input_files import decode_table_text, read_bytes
 from sim.engine.scenario import ConfigError
 
 MAX_PROBLEMS = 20
+MAX_DATA_BYTES = 200_000_000  # about a million patient rows
+MAX_VALUE = 1e9  # no count or measure of one service comes near this
 DATE_FORMATS = (  # NHS extracts come with ISO or UK day-first dates, sometimes with a time
     (r"^(\d{4}-\d{2}-\d{2})(?:[ T][\d:.]*)?$", "%Y-%m-%d"),
     (r"^(\d{1,2}/\d{1,2}/\d{4})(?: [\d:.]*)?$", "%d/%m/%Y"),
@@ -49,19 +53,20 @@ class Problems:
 def read_table(path: str | Path) -> pd.DataFrame:
     """A CSV as strings, indexed by line number, with lower-case column names; blank lines skipped."""
     source = str(path)
+    try:  # bounded, regular files only, UTF-8 (a BOM, as Excel writes, allowed)
+        text = decode_table_text(read_bytes(Path(path), MAX_DATA_BYTES, "data file"), source)
+    except ConfigError as error:
+        raise DataError(str(error)) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, lines = [], []
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: Excel writes a BOM
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows, lines = [], []
-            for cells in reader:
-                if any(c.strip() for c in cells):
-                    rows.append(cells)
-                    lines.append(reader.line_num)
-    except OSError as error:
-        raise DataError(f"{source}: cannot read: {error.strerror}") from None
-    except (csv.Error, UnicodeDecodeError) as error:
-        raise DataError(f"{source}: not a readable CSV file: {error}") from None
+        header = next(reader, None)
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append(cells)
+                lines.append(reader.line_num)
+    except csv.Error as error:
+        raise DataError(f"{source}: row {reader.line_num}: not readable as CSV: {error}") from None
     if not header:
         raise DataError(f"{source}: the file is empty (a header row is needed)")
     columns = [c.strip().lower() for c in header]
@@ -100,6 +105,8 @@ def parse_numbers(table: pd.DataFrame, column: str, problems: Problems, whole: b
         problems.add(row, column, f"not a number: {table.at[row, column]!r}")
     for row in values.index[values < 0]:
         problems.add(row, column, f"negative {'count' if whole else 'value'} {plain(values[row])}")
+    for row in values.index[np.isfinite(values) & (values > MAX_VALUE)]:
+        problems.add(row, column, f"{table.at[row, column]} is larger than {MAX_VALUE:,.0f}")
     if whole:
         fractional = (values >= 0) & np.isfinite(values) & (values != np.floor(values))
         for row in values.index[fractional]:

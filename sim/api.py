@@ -13,6 +13,7 @@ them into the files of the output contract.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +42,7 @@ __all__ = [
     "SolveResult",
     "as_actuals",
     "board_table",
+    "check_actuals",
     "compare",
     "load_config",
     "read_observed",
@@ -58,9 +60,29 @@ def as_actuals(actuals: pd.DataFrame | str | Path | None, info: dict | None = No
     """Actuals as a table; a path is read (and recorded in the manifest ``info`` with its hash)."""
     if actuals is None or isinstance(actuals, pd.DataFrame):
         return actuals
+    table = read_monthly(actuals)  # first: it refuses devices and oversized files before hashing
     if info is not None:
         info["actuals"] = {"path": str(Path(actuals).resolve()), "sha256": file_hash(Path(actuals))}
-    return read_monthly(actuals)
+    return table
+
+
+def check_actuals(actuals: pd.DataFrame | None, months: Iterable[str], source: str = "actuals") -> None:
+    """Refuse actuals none of whose months are simulated: they would vanish from every output."""
+    if actuals is None or actuals.empty:
+        return
+    horizon = sorted(set(map(str, months)))
+    given = actuals["month"].astype(str)
+    if horizon and not given.isin(horizon).any():
+        raise ConfigError(
+            f"{source}: column month: {given.min()} to {given.max()} lie wholly outside the simulated "
+            f"months {horizon[0]} to {horizon[-1]}, so none of them could be shown"
+        )
+
+
+def result_months(result: Result) -> list[str]:
+    """The months a result simulated."""
+    monthly = result.run.monthly if isinstance(result, SolveResult) else result.monthly
+    return list(monthly["month"].unique())
 
 
 def board_table(
@@ -99,6 +121,9 @@ def write(
     files or folders made earlier (a run's traces) to publish with them.
     """
     observed = None if isinstance(result, SensitivityResult) else as_actuals(actuals, result.manifest)
+    if observed is not None:
+        source = str(actuals) if isinstance(actuals, str | Path) else "actuals"
+        check_actuals(observed, result_months(result), source)
     with staged(out, adopt) as folder:
         if isinstance(result, SensitivityResult):
             written = write_sensitivity(result, folder)

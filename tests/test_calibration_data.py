@@ -116,7 +116,7 @@ def test_monthly_file_shape_errors(tmp_path, text, expected):
 
 
 def test_missing_file_is_a_data_error(tmp_path):
-    with pytest.raises(DataError, match="cannot read"):
+    with pytest.raises(DataError, match="nope.csv: file not found"):
         read_monthly(tmp_path / "nope.csv")
 
 

@@ -334,8 +334,9 @@ def test_cli_bad_bounds_are_a_named_error(service_files, tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_calibrate_writes_a_scenario_that_extends_the_config(service_files, tmp_path):
+def test_cli_calibrate_writes_a_scenario_that_extends_the_config(service_files, tmp_path, monkeypatch):
     config, history = service_files
+    monkeypatch.setenv("DCSIM_EXTENDS_ROOT", str(tmp_path))  # calibrated.yaml reaches up to the config
     out = tmp_path / "fit"
     args = ["calibrate", str(config), "--data", str(history), "--fit", f"{NCS},{REMOVAL}", "--out", str(out)]
     args += ["--bounds", f"{REMOVAL}=0,0.05", "--reps", "3", "--draws", "60", "--forecast-reps", "10"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError
 from sim.runs.outfolder import OutputFolder
 
@@ -29,11 +30,15 @@ app = typer.Typer(
 )
 console = Console(stderr=True, soft_wrap=True)
 
-Reps = Annotated[int, typer.Option("--reps", "-n", min=1, help="Replications (more = tighter bands).")]
+MAX_REPS = 10_000  # each replication keeps a row per month in memory
+Reps = Annotated[
+    int, typer.Option("--reps", "-n", min=1, max=MAX_REPS, help="Replications (more = tighter bands).")
+]
 Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed: same seed, same numbers.")]
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs (created if missing).")]
 Workers = Annotated[
-    int | None, typer.Option("--workers", "-w", min=1, help="Parallel processes (default: one per core).")
+    int | None,
+    typer.Option("--workers", "-w", min=1, max=256, help="Parallel processes (default: one per core)."),
 ]
 Actuals = Annotated[
     Path | None, typer.Option("--actuals", help="CSV of reported figures (month, breaches, ...) to overlay.")
@@ -166,12 +171,17 @@ def shown_warnings() -> Iterator[None]:
             warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
-def read_actuals(path: Path | None):
+def read_actuals(path: Path | None, configs: Iterable[ServiceConfig] = ()):
+    """The actuals table, refused early when none of its months is simulated by ``configs``."""
     if path is None:
         return None
     from calibration.data import read_monthly
+    from sim.api import check_actuals
+    from sim.engine.calendar import calendar_for
 
-    return read_monthly(path)
+    table = read_monthly(path)
+    check_actuals(table, {m for c in configs for m in calendar_for(c.service).month_labels}, str(path))
+    return table
 
 
 def overdue_words(row) -> str:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from sim.api import run as run_scenario
 from sim.api import write
 from sim.cli.common import (
     Actuals,
@@ -33,6 +32,8 @@ from sim.cli.common import (
     writing,
 )
 from sim.engine.scenario import ConfigError, load_config
+from sim.runs.backends import BACKENDS
+from sim.runs.result import run as run_scenario
 
 
 @app.command(rich_help_panel="Run scenarios")
@@ -64,6 +65,13 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML
         fail("\n".join(problems))
 
 
+def known_backend(name: str | None) -> str | None:
+    """Checked while options are read, so a bad name stops the command before it writes anything."""
+    if name is not None and name not in BACKENDS:
+        fail(f"--backend {name}: unknown backend; choose one of {', '.join(BACKENDS)}")
+    return name
+
+
 @app.command(rich_help_panel="Run scenarios")
 def run(
     scenario: Annotated[Path, typer.Argument(help="Baseline or scenario YAML.")],
@@ -73,7 +81,11 @@ def run(
     workers: Workers = None,
     actuals: Actuals = None,
     backend: Annotated[
-        str | None, typer.Option(help="serial, processes (default) or dask (see --scheduler).")
+        str | None,
+        typer.Option(
+            help="serial, processes (default) or dask (see --scheduler).",
+            callback=known_backend,  # refused before anything runs or is written
+        ),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler tcp://host:port, or 'local' for a local cluster.")
@@ -111,8 +123,7 @@ def run(
     options["parameter_draws"] = not no_parameter_draws
     kept = f"; finished batches are kept in {batches}: rerun with --resume to go on"
     with user_errors(), shown_warnings():
-        shown = read_actuals(actuals or observed)  # observed months are drawn as points too
-        load_config(scenario)
+        shown = read_actuals(actuals or observed, [load_config(scenario)])  # observed drawn as points too
         settings = conditioning_settings(dispersion, candidates)
         if observed is not None:
             options.update(observed=observed, conditioning=settings)

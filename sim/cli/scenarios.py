@@ -95,8 +95,8 @@ def compare(
     if chosen and every:
         fail("--months, --every: give one of them")
     with user_errors(), shown_warnings():
-        shown = read_actuals(actuals or observed)  # observed months are drawn as points too
         loaded = as_scenarios(scenarios)
+        shown = read_actuals(actuals or observed, [s.config for s in loaded])  # observed drawn as points too
         parsed = as_goal(goal)
         board_months(month_labels(loaded[0].config), chosen, every)  # a bad month fails before the run
         settings = conditioning_settings(dispersion, candidates)
@@ -168,11 +168,12 @@ def solve(
     solve.csv (every value tried, P(goal)) and the trajectory at the answer to OUT; exit 1 if no
     value on the grid meets the goal.
     """
+    from sim.engine.sweep import as_scenarios
     from sim.questions.solve import lever_grid
     from sim.questions.solve import solve as run_solve
 
     with user_errors():
-        observed = read_actuals(actuals)
+        observed = read_actuals(actuals, [s.config for s in as_scenarios([scenario])] if actuals else [])
         runs = 2 + math.ceil(math.log2(max(2, len(lever_grid(low, high, step)))))
         with output_folder(out):
             with progress_bar(reps * runs, f"solve {lever}") as advance:

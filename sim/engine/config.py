@@ -9,9 +9,12 @@ what a valid service is.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from sim.engine.strict import Strict
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 PROB_TOLERANCE = 1e-6
@@ -20,12 +23,18 @@ Activity = Literal["triage", "new", "followup", "group"]
 Nation = Literal["england", "wales", "scotland", "northern_ireland"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Bounds on what one replication may hold, so that an absurd number is refused with its reason
+# instead of exhausting memory; the largest NHS therapy services are well inside them.
+MAX_MONTHLY_RATE = 20_000
+MAX_PATIENTS = 1_000_000  # referrals expected over the horizon plus the starting snapshot
+MAX_ENTRIES = 1_000  # staff groups, waiting-list bands, events
+LAST_DATE = dt.date(9999, 12, 31)
 
 
-class Strict(BaseModel):
-    """Base for every config block: unknown keys are errors, values are checked on assignment."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+def horizon_end(start: dt.date, months: int) -> dt.date | None:
+    """The first day after a horizon of ``months`` from ``start``; None past year 9999."""
+    index = start.year * 12 + start.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1) if index // 12 <= LAST_DATE.year else None
 
 
 def _check_sums_to_one(shares: dict[str, float], what: str) -> dict[str, float]:
@@ -57,6 +66,12 @@ class Service(Strict):
     )
     bank_holidays: bool = Field(True, description="Clinics close on the nation's bank holidays.")
 
+    @model_validator(mode="after")
+    def _horizon_in_calendar(self) -> Service:
+        if horizon_end(self.start_date, self.horizon_months) is None:
+            raise ValueError("start_date + horizon_months runs past the year 9999")
+        return self
+
     @field_validator("clinic_days")
     @classmethod
     def _some_clinic_days(cls, value: list[str]) -> list[str]:
@@ -68,8 +83,10 @@ class Service(Strict):
 class Demand(Strict):
     """Referrals received: a non-homogeneous Poisson process."""
 
-    monthly_rate: float = Field(gt=0, description="Mean referrals per month before multipliers.")
-    seasonality: list[Annotated[float, Field(ge=0)]] = Field(
+    monthly_rate: float = Field(
+        gt=0, le=MAX_MONTHLY_RATE, description="Mean referrals per month before multipliers."
+    )
+    seasonality: list[Annotated[float, Field(ge=0, le=12)]] = Field(
         default_factory=lambda: [1.0] * 12,
         description="Twelve multipliers, January to December; they should average about 1.",
     )
@@ -77,7 +94,7 @@ class Demand(Strict):
         0.0, gt=-1, le=5, description="Compound growth per year as a share (0.18 = +18%/year)."
     )
     multiplier: float = Field(
-        1.0, ge=0, description="Step multiplier on volume (events change it from a date)."
+        1.0, ge=0, le=100, description="Step multiplier on volume (events change it from a date)."
     )
     sources: dict[str, Share] = Field(
         default_factory=lambda: {"professional": 1.0},
@@ -131,7 +148,7 @@ class Triage(Strict):
         description="Days from receipt before a referral can be triaged, by priority (admin/vetting).",
     )
     minutes_per_referral: float = Field(
-        20, gt=0, le=480, description="Clinician minutes to triage one referral."
+        20, ge=1, le=480, description="Clinician minutes to triage one referral."
     )
     outcomes: dict[str, Share] = Field(
         description=(
@@ -189,7 +206,7 @@ class AppointmentType(Strict):
     """A kind of contact: how long it takes, which activity's time it uses, DNA rate."""
 
     activity: Activity = Field(description="Job-plan activity whose time this contact uses.")
-    minutes: float = Field(gt=0, le=480, description="Clinician minutes per slot (session).")
+    minutes: float = Field(ge=1, le=480, description="Clinician minutes per slot (session).")
     dna_rate: Share = Field(0.0, description="Probability a booked patient does not attend.")
     group_size: int = Field(1, ge=1, le=50, description="Patients served per slot (groups > 1).")
 
@@ -355,7 +372,7 @@ class WaitingBand(Strict):
 
     from_weeks: float = Field(ge=0, description="Lower edge of the band in weeks waited.")
     to_weeks: float = Field(gt=0, description="Upper edge of the band in weeks waited.")
-    count: int = Field(ge=0, description="Patients in the band.")
+    count: int = Field(ge=0, le=MAX_PATIENTS, description="Patients in the band.")
 
     @model_validator(mode="after")
     def _band_in_order(self) -> WaitingBand:
@@ -368,13 +385,35 @@ class InitialState(Strict):
     """The real snapshot a run starts from."""
 
     waiting_list: list[WaitingBand] = Field(
-        default_factory=list, description="Waiting list for first contact by weeks-waiting band."
+        default_factory=list,
+        max_length=MAX_ENTRIES,
+        description="Waiting list for first contact by weeks-waiting band; bands may not overlap.",
     )
     urgent_share: Share = Field(
         0.0, description="Share of the snapshot list that is of the most urgent priority."
     )
-    awaiting_triage: int = Field(0, ge=0, description="Referrals received but not yet triaged.")
-    followup_caseload: int = Field(0, ge=0, description="Patients in follow-up (clock stopped).")
+    awaiting_triage: int = Field(
+        0, ge=0, le=MAX_PATIENTS, description="Referrals received but not yet triaged."
+    )
+    followup_caseload: int = Field(
+        0, ge=0, le=MAX_PATIENTS, description="Patients in follow-up (clock stopped)."
+    )
+
+    @field_validator("waiting_list")
+    @classmethod
+    def _bands_apart(cls, bands: list[WaitingBand]) -> list[WaitingBand]:
+        ordered = sorted(enumerate(bands), key=lambda pair: (pair[1].from_weeks, pair[1].to_weeks))
+        for (first, lower), (second, upper) in pairwise(ordered):
+            if upper.from_weeks < lower.to_weeks:
+                raise ValueError(
+                    f"entry {second} ({upper.from_weeks:g}-{upper.to_weeks:g} weeks) overlaps entry "
+                    f"{first} ({lower.from_weeks:g}-{lower.to_weeks:g} weeks)"
+                )
+        return bands
+
+    @property
+    def patients(self) -> int:
+        return sum(b.count for b in self.waiting_list) + self.awaiting_triage + self.followup_caseload
 
 
 EVENT_ACTIONS = ("add_staff", "remove_staff", "extra_sessions", "set", "validate_list", "recruitment_freeze")
@@ -492,9 +531,9 @@ class ServiceConfig(Strict):
     appointment_types: dict[str, AppointmentType]
     access_policy: AccessPolicy = Field(default_factory=AccessPolicy)
     job_plans: dict[str, JobPlan]
-    workforce: list[StaffGroup]
+    workforce: list[StaffGroup] = Field(max_length=MAX_ENTRIES)
     initial_state: InitialState = Field(default_factory=InitialState)
-    events: list[Event] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_ENTRIES)
     parameter_draws: ParameterDraws | None = Field(
         None, description="Calibrated parameter draws carried into runs (see sim.runs.parameter_draws)."
     )
@@ -529,6 +568,11 @@ class ServiceConfig(Strict):
         for event in self.events:
             if not self.service.start_date <= event.date:
                 raise ValueError(f"events: {event.date} is before the start date")
+        if self.initial_state.patients > MAX_PATIENTS:
+            raise ValueError(
+                f"initial_state: {self.initial_state.patients:,} patients; at most {MAX_PATIENTS:,} "
+                "can be simulated"
+            )
         return self
 
     @property

@@ -9,23 +9,24 @@ dated changes to those the service already has, and ``title``, which is not inhe
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from sim.engine.calendar import calendar_for
+from sim.engine.calendar import Calendar, calendar_for
 from sim.engine.capacity import StaffingError, build_posts
-from sim.engine.config import ServiceConfig
-from sim.engine.timeline import PhaseError, build_phases
+from sim.engine.config import MAX_PATIENTS, ServiceConfig, horizon_end
+from sim.engine.demand import expected_daily_referrals
+from sim.engine.input_files import ConfigError, read_yaml_file
+from sim.engine.timeline import PhaseError, build_phases, phase_of_day
 
 APPENDED_LISTS = ("events",)
-
-
-class ConfigError(Exception):
-    """A scenario or data file is invalid; the message names the file and the field."""
+MAX_EXTENDS = 20  # files in one chain; real chains have two or three
+EXTENDS_ROOT_VARIABLE = "DCSIM_EXTENDS_ROOT"
 
 
 def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
@@ -42,17 +43,8 @@ def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse one YAML mapping with ``safe_load``, reporting syntax errors against the file."""
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        where = getattr(error, "problem_mark", None)
-        line = f"line {where.line + 1}: " if where else ""
-        raise ConfigError(f"{path}: {line}not valid YAML: {getattr(error, 'problem', error)}") from None
+    """Parse one YAML mapping safely (bounded size, depth and aliases; no duplicate keys)."""
+    document = read_yaml_file(path)
     if document is None:
         return {}
     if not isinstance(document, dict):
@@ -60,19 +52,47 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return document
 
 
-def resolve(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
+def extends_roots(top: Path) -> list[Path]:
+    """Folders ``extends:`` may reach: the top file's, the working folder, and any configured.
+
+    ``DCSIM_EXTENDS_ROOT`` adds folders (separated by the system path separator), so that a
+    scenario handed to you cannot read arbitrary files on the machine through ``extends:``.
+    """
+    extra = [Path(p) for p in os.environ.get(EXTENDS_ROOT_VARIABLE, "").split(os.pathsep) if p]
+    return [folder.resolve() for folder in (top.parent, Path.cwd(), *extra)]
+
+
+def _parent_file(path: Path, parent: Any, roots: list[Path]) -> Path:
+    """The file an ``extends:`` names, checked to exist and to lie inside the allowed folders."""
+    if not isinstance(parent, str) or not parent.strip():
+        raise ConfigError(f"{path}: extends: must be a file path")
+    target = (path.parent / parent).resolve()
+    if not any(target.is_relative_to(root) for root in roots):
+        raise ConfigError(
+            f"{path}: extends: {parent}: outside the scenario's folder {roots[0]} and the working "
+            f"folder; set {EXTENDS_ROOT_VARIABLE} to a folder holding it to allow this"
+        )
+    if not target.is_file():
+        raise ConfigError(f"{path}: extends: {parent}: file not found")
+    return target
+
+
+def resolve(
+    path: Path, seen: tuple[Path, ...] = (), roots: list[Path] | None = None
+) -> tuple[dict[str, Any], list[Path]]:
     """Follow ``extends:`` chains; return the merged raw document and the files it came from."""
     path = path.resolve()
+    roots = extends_roots(path) if roots is None else roots
     if path in seen:
-        raise ConfigError(f"{path}: extends: circular chain of scenario files")
+        raise ConfigError(f"{seen[-1]}: extends: circular chain of scenario files")
+    if len(seen) >= MAX_EXTENDS:
+        raise ConfigError(f"{seen[-1]}: extends: a chain of more than {MAX_EXTENDS} files")
     document = read_yaml(path)
     _anchor_draws_file(document, path)
     parent = document.pop("extends", None)
     if parent is None:
         return document, [path]
-    if not isinstance(parent, str):
-        raise ConfigError(f"{path}: extends: must be a file path")
-    base, files = resolve(path.parent / parent, (*seen, path))
+    base, files = resolve(_parent_file(path, parent, roots), (*seen, path), roots)
     base.pop("title", None)  # a title labels its own file's scenario, not the ones extending it
     return deep_merge(base, document), [*files, path]
 
@@ -104,11 +124,40 @@ def validate(document: dict[str, Any], source: str) -> ServiceConfig:
         raise ConfigError(format_validation_error(source, error)) from None
     calendar = calendar_for(config.service)
     try:
-        build_phases(config, calendar)
+        phases = build_phases(config, calendar)
         build_posts(config, calendar)
     except (PhaseError, StaffingError) as error:
         raise ConfigError(f"{source}: {error}") from None
+    _check_size(config, phases, calendar, source)
+    _check_events_in_horizon(config, source)
     return config
+
+
+def _check_events_in_horizon(config: ServiceConfig, source: str) -> None:
+    """Refuse an event dated after the horizon: it would change nothing, without a word.
+
+    Checked on files (and sweeps, levers), not in the schema: fitting and goal checks
+    simulate shortened horizons of a valid service on purpose.
+    """
+    end = horizon_end(config.service.start_date, config.service.horizon_months)
+    for number, event in enumerate(config.events):
+        if end is not None and event.date >= end:
+            last = end - dt.timedelta(days=1)
+            raise ConfigError(
+                f"{source}: events.{number}: {event.date} is after the horizon, which ends {last}"
+            )
+
+
+def _check_size(config: ServiceConfig, phases: list, calendar: Calendar, source: str) -> None:
+    """Refuse a service too large to simulate (demand x multipliers x growth over the horizon)."""
+    expected = expected_daily_referrals(phases, calendar, phase_of_day(phases, calendar.n_days)).sum()
+    total = expected + config.initial_state.patients
+    if not total <= MAX_PATIENTS:
+        raise ConfigError(
+            f"{source}: demand: about {total:,.0f} referrals and patients over the horizon; at most "
+            f"{MAX_PATIENTS:,} can be simulated in one replication (check monthly_rate, multiplier, "
+            "seasonality, annual_trend and horizon_months)"
+        )
 
 
 def load_config(path: str | Path) -> ServiceConfig:

@@ -21,6 +21,7 @@ from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError, resolve, validate
 
 SWEEP_KEYS = ("field", "values")
+MAX_SWEEP_VALUES = 100
 EMPTY_WHEN_ZERO = {"add_staff": "wte", "remove_staff": "wte", "extra_sessions": "hours_per_week"}
 
 
@@ -183,6 +184,11 @@ def read_sweep(sweep: Any, source: str) -> tuple[str, list[Any]]:
         raise ConfigError(f"{source}: sweep.field: a dotted field path is required (e.g. workforce.1.wte)")
     if not isinstance(values, list) or not values:
         raise ConfigError(f"{source}: sweep.values: a non-empty list of values is required")
+    if len(values) > MAX_SWEEP_VALUES:
+        raise ConfigError(
+            f"{source}: sweep.values: {len(values):,} values; at most {MAX_SWEEP_VALUES} "
+            "(each is a whole scenario run)"
+        )
     shown = [format_value(v) for v in values]
     for position, text in enumerate(shown):
         if text in shown[:position]:

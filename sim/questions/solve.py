@@ -30,6 +30,8 @@ from sim.runs.parameter_draws import refuse_drawn
 from sim.runs.result import RunResult, run
 from sim.runs.runner import Progress
 
+MAX_GRID = 10_000
+
 
 def one_scenario(scenario: Scenario | str | Path) -> Scenario:
     """The single scenario a file stands for (a sweep file stands for several: refused)."""
@@ -40,12 +42,24 @@ def one_scenario(scenario: Scenario | str | Path) -> Scenario:
 
 
 def lever_grid(low: float, high: float, step: float) -> list[float]:
-    """``low, low + step, ...`` up to ``high``; whole numbers stay integers."""
+    """``low, low + step, ...`` up to ``high``; whole numbers stay integers.
+
+    At most ``MAX_GRID`` values: bisection runs only about log2 of them, but the grid itself
+    is held in memory.
+    """
+    for option, value in (("--low", low), ("--high", high), ("--step", step)):
+        if not math.isfinite(value):
+            raise ConfigError(f"{option}: {value}: must be a finite number")
     if step <= 0:
         raise ConfigError(f"--step: {step:g}: must be greater than 0")
     if high <= low:
         raise ConfigError(f"--high: {high:g}: must be greater than --low {low:g}")
     count = math.floor((high - low) / step + 1e-9)
+    if count >= MAX_GRID:
+        raise ConfigError(
+            f"--step: {step:g}: makes {count + 1:,} values from --low to --high; at most {MAX_GRID:,} "
+            "(use a larger step)"
+        )
     values = [round(low + k * step, 10) for k in range(count + 1)]
     if all(float(v).is_integer() for v in (low, step)):
         return [int(v) for v in values]

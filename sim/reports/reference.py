@@ -21,8 +21,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from sim.engine.config import ServiceConfig
-from sim.engine.sweep import SWEEP_KEYS
+from sim.engine import input_files
+from sim.engine.config import MAX_ENTRIES, MAX_MONTHLY_RATE, MAX_PATIENTS, ServiceConfig
+from sim.engine.scenario import EXTENDS_ROOT_VARIABLE, MAX_EXTENDS
+from sim.engine.sweep import MAX_SWEEP_VALUES, SWEEP_KEYS
 from sim.engine.timeline import FIXED_KEYS, FROZEN_REASONS, FROZEN_SECTIONS
 
 COMMAND = "python -m sim.reports.reference docs/yaml-reference.md"
@@ -278,7 +280,7 @@ How to read the tables:
 def top_level(schema: type[BaseModel] = ServiceConfig) -> str:
     rows = [
         "| `extends` | Path of the file this scenario changes, relative to this file. | text | | "
-        "empty (a baseline) | a YAML file |",
+        "empty (a baseline) | a YAML file in this file's folder or the working folder (see Limits) |",
         f"| `sweep` | One scenario per value of one field (see below). | section | | empty | "
         f"keys: {', '.join(f'`{k}`' for k in SWEEP_KEYS)} |",
     ]
@@ -366,9 +368,42 @@ def set_note() -> str:
     )
 
 
+def limits() -> str:
+    """What a file may hold and what can be simulated: beyond these, input is refused with the reason."""
+    return f"""## Limits
+
+Files are checked before anything is simulated; anything beyond these limits is refused with
+`file: field: message` (or `file: line N: message`), exit code 2, and nothing is written.
+
+- **Files**: a scenario file is UTF-8 text (a byte-order mark is fine) of at most
+  {input_files.MAX_YAML_BYTES:,} bytes; binary, Latin-1 or UTF-16 files, folders and devices are refused.
+  Values nest at most {input_files.MAX_YAML_DEPTH} deep, and YAML aliases (`&name`/`*name`) may expand
+  to at most {input_files.MAX_YAML_NODES:,} values. A key given twice in one mapping is an error naming
+  both lines (YAML would otherwise keep the last one silently). Dates must exist (`2024-02-30` is an
+  error against its field).
+- **`extends:`** chains are at most {MAX_EXTENDS} files long and may not loop. The file named must lie
+  inside the folder of the file you run (or validate) or inside the current working folder, so that
+  a scenario file handed to you cannot read other files on the machine. To allow other folders, set
+  the environment variable `{EXTENDS_ROOT_VARIABLE}` to them (separated by `:`, or `;` on Windows).
+- **Numbers** are finite (`.inf` and `.nan` are refused everywhere, including `set` events and
+  sweeps); `true`/`false` is not accepted where a number belongs.
+- **Size of a service**: at most {MAX_PATIENTS:,} referrals and patients in one replication (the
+  starting snapshot plus the referrals expected over the horizon, after seasonality, trend and
+  multipliers); `demand.monthly_rate` at most {MAX_MONTHLY_RATE:,}; at most {MAX_ENTRIES:,} staff
+  groups, waiting-list bands and events; a sweep of at most {MAX_SWEEP_VALUES} values. The horizon
+  must end by the year 9999.
+- **Consistency**: waiting-list bands may not overlap or repeat (they may touch: 0-4 and 4-8);
+  events dated after the horizon are refused (they would change nothing); actuals none of whose
+  months are simulated are refused.
+- **Command options**: `--reps` at most 10,000, `--workers` at most 256; `dcsim solve` needs finite
+  `--low`, `--high` and `--step` making at most 10,000 grid values, and `--confidence` above 0 and
+  at most 1.
+"""
+
+
 def reference_markdown(schema: type[BaseModel] = ServiceConfig) -> str:
     """The whole reference as Markdown text (``schema`` is replaceable for tests)."""
-    parts = [HEADER, top_level(schema), SCENARIO_KEYS]
+    parts = [HEADER, top_level(schema), SCENARIO_KEYS, limits()]
     head = "| Field | Meaning | Type | Unit | Default | Allowed |\n|---|---|---|---|---|---|"
     for name, field in schema.model_fields.items():
         path, target = _child_path("", name, field.annotation)
