@@ -106,9 +106,11 @@ def test_removing_more_staff_than_in_post_is_refused_with_the_numbers():
     ):
         service_config({"events": [{"date": "2024-07-01", "remove_staff": {"role": "band6", "wte": 4}}]})
     service_config({"events": [{"date": "2024-07-01", "remove_staff": {"role": "band6", "wte": 3}}]})
-    # A removal after a shortened horizon (the goal check runs one month) changes nothing: allowed.
+    # A removal after the horizon is refused as an input error, before any staffing check.
     short = {"service": {"horizon_months": 1}}
-    service_config({**short, "events": [{"date": "2024-07-01", "remove_staff": {"role": "band6", "wte": 1}}]})
+    with pytest.raises(ConfigError, match="after the horizon"):
+        removal = {"date": "2024-07-01", "remove_staff": {"role": "band6", "wte": 9}}
+        service_config({**short, "events": [removal]})
 
 
 def test_until_only_where_it_means_something():

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sim.api import run as run_scenario
 from sim.api import write
 from sim.cli.common import (
     Actuals,
@@ -33,7 +34,6 @@ from sim.cli.common import (
 )
 from sim.engine.scenario import ConfigError, load_config
 from sim.runs.backends import BACKENDS
-from sim.runs.result import run as run_scenario
 
 
 @app.command(rich_help_panel="Run scenarios")
