@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOK_STAMP := $(VENV)/.notebooks
 REPS ?= 200
 
-.PHONY: demo test lint bench app notebooks clean
+.PHONY: demo test test-slow lint bench app notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ notebooks: $(NOTEBOOK_STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+# Long statistical and end-to-end tests (CI runs them after `make test`).
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim calibration tests benchmarks
