@@ -353,11 +353,15 @@ def test_cli_calibrate_writes_a_scenario_that_extends_the_config(service_files, 
     assert "parameter_draws: {file: parameter_draws.csv, use: true}" in text
     document = yaml.safe_load(text)
     assert document["extends"] == "../service.yaml"
-    assert set(document) == {"extends", "job_plans", "access_policy"}
+    assert set(document) == {"extends", "job_plans", "access_policy", "parameter_draws"}
     table = pd.read_csv(out / "parameters.csv").set_index("parameter")
     fitted = load_config(out / "calibrated.yaml")
     assert fitted.job_plans["band6"].non_clinical_share == pytest.approx(table.at[NCS, "estimate"])
     assert fitted.access_policy.validation_removal_rate == pytest.approx(table.at[REMOVAL, "estimate"])
     unchanged = load_config(config)
-    restored = {"job_plans": unchanged.job_plans, "access_policy": unchanged.access_policy}
+    restored = {
+        "job_plans": unchanged.job_plans,
+        "access_policy": unchanged.access_policy,
+        "parameter_draws": unchanged.parameter_draws,
+    }
     assert fitted.model_copy(update=restored) == unchanged  # nothing else changed

@@ -95,7 +95,7 @@ def draw_path(data, document: Any) -> list:
 def mutate_document(data, text: str) -> str:
     try:  # an earlier mutation may have left text that is not YAML: change the text instead
         document = yaml.safe_load(text) or {}
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, ValueError):  # ValueError: PyYAML on 2024-02-30
         return mutate_text(data, text)
     path = draw_path(data, document)
     if not path:
