@@ -58,7 +58,7 @@ def main() -> None:
         type_into(page, "Recruitment lag (weeks)", "12")
         page.get_by_role("button", name="Add change").click()
         settle(page)
-        page.get_by_text("+3 WTE band6", exact=False).wait_for()
+        page.get_by_text("+3 WTE Band 6", exact=False).wait_for()
         choose(page, "What changes", "Backlog clinic (extra sessions)")
         page.get_by_label("Extra clinical hours a week", exact=True).wait_for()
         settle(page)

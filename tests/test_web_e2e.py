@@ -71,7 +71,7 @@ def test_planner_session_matches_the_python_api(tmp_path):
         choose(page, "Role", "band6")
         type_into(page, "WTE", "1")
         page.get_by_role("button", name="Add change").click()
-        page.get_by_text("From 2024-10-01: +1 WTE band6").wait_for()
+        page.get_by_text("From 2024-10-01: +1 WTE Band 6").wait_for()
 
         go_to(page, "Run and compare")
         type_into(page, "Replications", str(REPS))
