@@ -76,3 +76,14 @@ def job_progress(job: Job, label: str) -> None:
             st.rerun()  # the whole page, now showing the answer
 
     poll()
+
+
+def finished_result(job: Job, label: str) -> Any:
+    """A job's result; while it runs the page shows its progress, after an error the problems."""
+    if job.running:
+        job_progress(job, label)
+        st.stop()
+    if job.error:
+        show_problems(ConfigError(job.error))
+        st.stop()
+    return job.result

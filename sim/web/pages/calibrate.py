@@ -5,7 +5,7 @@ import streamlit as st
 from sim.engine.scenario import ConfigError
 from sim.web import charts, questions
 from sim.web.jobs import STORE
-from sim.web.ui import job_progress, run_settings, show_problems, workspace
+from sim.web.ui import finished_result, run_settings, show_problems, workspace
 from sim.web.uploads import read_monthly_upload
 
 st.title("Calibrate")
@@ -58,13 +58,7 @@ if pressed:
 job = STORE.get(st.session_state.get("fit_key", ""))
 if job is None:
     st.stop()
-if job.running:
-    job_progress(job, "Fit steps done")
-    st.stop()
-if job.error:
-    show_problems(ConfigError(job.error))
-    st.stop()
-result = job.result
+result = finished_result(job, "Fit steps done")
 st.subheader("Fitted settings and their 90% ranges")
 st.dataframe(result.table, hide_index=True)
 for warning in result.warnings:

@@ -5,7 +5,7 @@ import streamlit as st
 from sim.engine.scenario import ConfigError
 from sim.web import charts, questions
 from sim.web.jobs import STORE
-from sim.web.ui import job_progress, run_settings, show_problems, workspace
+from sim.web.ui import finished_result, run_settings, show_problems, workspace
 
 st.title("Capacity needed")
 space = workspace()
@@ -62,13 +62,7 @@ key, question = st.session_state.get("capacity_job", ("", None))
 job = STORE.get(key)
 if job is None or question is None:
     st.stop()
-if job.running:
-    job_progress(job, "Replications run")
-    st.stop()
-if job.error:
-    show_problems(ConfigError(job.error))
-    st.stop()
-result = job.result
+result = finished_result(job, "Replications run")
 st.success(questions.capacity_sentence(result, question))
 left, right = st.columns(2)
 left.plotly_chart(

@@ -6,7 +6,7 @@ from sim.api import board_table
 from sim.engine.scenario import ConfigError
 from sim.web import charts, questions
 from sim.web.jobs import STORE
-from sim.web.ui import job_progress, run_settings, show_problems, workspace
+from sim.web.ui import finished_result, run_settings, show_problems, workspace
 from sim.web.uploads import read_monthly_upload
 
 st.title("Run and compare")
@@ -61,14 +61,8 @@ job = STORE.get(st.session_state.get("compare_key", ""))
 if job is None:
     st.info("Choose replications and a seed, then press Run.")
     st.stop()
-if job.running:
-    job_progress(job, "Replications run")
-    st.stop()
-if job.error:
-    show_problems(ConfigError(job.error))
-    st.stop()
 
-result = job.result
+result = finished_result(job, "Replications run")
 months = list(dict.fromkeys(result.summary["month"]))
 reps_run = result.manifest["replications"]
 st.caption(f"{len(result.names)} scenarios x {reps_run} replications, seed {result.manifest['seed']}.")
