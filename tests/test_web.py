@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import typing
 
+import pandas as pd
 import pytest
 from pydantic import BaseModel, Field
 from services import EXAMPLE, service_document
@@ -18,7 +19,7 @@ from sim.engine.scenario import ConfigError, load_config, validate
 from sim.questions.compare import compare
 from sim.web import changes, questions
 from sim.web.fields import field_specs
-from sim.web.jobs import JobStore, request_key
+from sim.web.jobs import Job, JobStore, request_key
 from sim.web.uploads import MAX_YAML_BYTES, read_monthly_upload, read_scenario_upload, safe_name
 from sim.web.workspace import Workspace
 
@@ -189,6 +190,29 @@ def test_comparison_job_gives_the_numbers_of_sim_compare():
         if direct.goals is not None
         else goal.probability(direct.monthly)["probability"].tolist()
     )
+
+
+def test_provisional_chart_shows_the_replications_finished_so_far():
+    space = small_workspace()
+    space.add_scenario("plan")
+    space.add_change("plan", POST)
+    job = questions.start_comparison(space.run_scenarios(), reps=4, seed=12, workers=1)
+    assert job.wait(300) and job.error is None
+    names = job.result.names
+    seen = pd.concat([frame.assign(scenario=name) for name, frame in job.batches])
+    runs = seen.groupby(["scenario", "replication"]).size()
+    assert sorted(runs.index) == [(name, r) for name in sorted(names) for r in range(4)]
+    assert set(runs) == {len(questions.month_labels(space.config()))}  # each replication once, all months
+    early = Job("early", total=8)
+    early.keep_batch(*job.batches[0])
+    summary, count = questions.provisional_summary(early)
+    finished = job.result.monthly
+    in_batch = finished["replication"].isin(job.batches[0][1]["replication"])
+    first = finished[(finished["scenario"] == names[0]) & in_batch]
+    assert count == first["replication"].nunique()
+    by_month = first.groupby("month", sort=False)["breaches"].median()
+    assert summary["breaches_p50"].tolist() == pytest.approx(by_month.tolist())
+    assert questions.provisional_summary(Job("none", total=8)) is None
 
 
 # --- dcsim app ---------------------------------------------------------------------------------

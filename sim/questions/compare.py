@@ -10,7 +10,8 @@ independent fans. The first scenario is the baseline.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -72,6 +73,10 @@ def month_labels(config: ServiceConfig) -> list[str]:
     return [add_months(start, m).strftime("%Y-%m") for m in range(config.service.horizon_months)]
 
 
+def _batch_watch(on_batch: Callable[[str, pd.DataFrame], None] | None, name: str) -> dict:
+    return {} if on_batch is None else {"on_batch": functools.partial(on_batch, name)}
+
+
 def check_goal(goal: Goal, config: ServiceConfig, seed: int = 0) -> None:
     """Fail before a long run if the goal names a metric or month the run will not have.
 
@@ -98,6 +103,7 @@ def compare(
     observed: Observed | pd.DataFrame | None = None,
     conditioning: Settings | None = None,
     parameter_draws: bool = True,
+    on_batch: Callable[[str, pd.DataFrame], None] | None = None,
 ) -> ComparisonResult:
     """Run scenarios on common random numbers and compare each with the first (the baseline).
 
@@ -106,6 +112,8 @@ def compare(
     adds P(goal) per scenario. ``observed`` (a table as ``calibration.data.read_monthly``
     returns, or ``sim.api.read_observed(path)``) conditions every scenario on the observed
     months (``sim.runs.conditioning``); ``parameter_draws=False`` leaves parameter draws unused.
+    ``on_batch(name, monthly)`` sees each finished batch of a scenario's replications (not
+    with ``observed``, whose candidates are not yet the answer).
     """
     started = dt.datetime.now(dt.timezone.utc)
     scenarios = as_scenarios(scenarios)
@@ -117,7 +125,7 @@ def compare(
     observed = as_observed(observed)
     runs = [
         run(s.config, reps, seed, workers, s.name, progress, observed=observed, conditioning=conditioning,
-            parameter_draws=parameter_draws)
+            parameter_draws=parameter_draws, **_batch_watch(on_batch, s.name))
         for s in scenarios
     ]
     monthly = pd.concat([r.monthly for r in runs], ignore_index=True)

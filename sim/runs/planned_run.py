@@ -49,6 +49,7 @@ def run_monthly(
         plan = ReplicationPlan(service, draws)
         return run_replications(plan, reps, seed, workers=workers, progress=progress, **options), extra
     forbid_with_observed(options)
+    options.pop("on_batch", None)  # candidates are not the run's replications until conditioned
     settings = settings or Settings()
     obs = observations(observed.frame, service, observed.source)
     plan = ReplicationPlan(service, draws, obs.bands)

@@ -24,6 +24,7 @@ from sim.runs.replication_plan import ReplicationPlan, as_plan
 from sim.runs.staging import remove_temporaries
 
 Progress = Callable[[int], None]
+FinishedBatch = Callable[[pd.DataFrame], None]  # a batch's monthly records, as soon as it finishes
 Plan = ServiceConfig | ReplicationPlan  # a plain config: every replication runs it as it is
 MAX_BATCH = 10
 __all__ = ["BackendError", "RunInterrupted", "default_workers", "run_replication", "run_replications"]
@@ -86,6 +87,7 @@ def run_replications(
     resume: bool = False,
     trace: str | Path | None = None,
     batch_size: int | None = None,
+    on_batch: FinishedBatch | None = None,
 ) -> pd.DataFrame:
     """Run ``reps`` replications and return one row per replication x month.
 
@@ -95,6 +97,8 @@ def run_replications(
     the batches a previous, interrupted run of the same inputs saved. With ``trace`` (a
     folder) every batch's per-patient event log is written there as ``trace_<a>-<b>.csv``.
     A ``ReplicationPlan`` instead of a config gives each replication its parameter draw.
+    ``on_batch`` sees each batch's monthly records as it finishes (a provisional picture
+    while a long run goes on); batches reused by ``resume`` are not shown to it.
     """
     numbers = range(first_replication, first_replication + reps)
     size = batch_size or default_batch_size(reps)
@@ -112,13 +116,15 @@ def run_replications(
         if backend is None and len(todo) == 1:
             backend = "serial"  # no pool to start for a single batch
         runner = make_backend(backend, workers, scheduler)
-        frames.update(_run_batches(runner, config, seed, todo, store, trace, resume, progress))
+        frames.update(_run_batches(runner, config, seed, todo, store, trace, resume, progress, on_batch))
     monthly = pd.concat([frames.pop(first) for first in sorted(frames)], ignore_index=True)
     # Consolidated to one block per dtype, however the batches were read back.
     return monthly.copy()
 
 
-def _run_batches(runner, config, seed, todo, store, trace, resume, progress) -> dict[int, pd.DataFrame]:
+def _run_batches(
+    runner, config, seed, todo, store, trace, resume, progress, on_batch
+) -> dict[int, pd.DataFrame]:
     """Run batches on a backend, saving each (and its trace) as it finishes."""
     frames, done = {}, 0
     try:
@@ -134,6 +140,8 @@ def _run_batches(runner, config, seed, todo, store, trace, resume, progress) -> 
                     store.save(batch, result.monthly)
                 frames[batch[0]] = result.monthly
                 done += len(batch)
+                if on_batch:
+                    on_batch(result.monthly)
                 if progress:
                     progress(len(batch))
     except WorkerLost as error:

@@ -31,6 +31,7 @@ class Job:
     total: int
     done: int = 0
     messages: list[str] = field(default_factory=list)
+    batches: list[tuple[str, Any]] = field(default_factory=list)  # (scenario, monthly records) so far
     result: Any = None
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event)
@@ -45,6 +46,10 @@ class Job:
 
     def advance(self, count: int) -> None:
         self.done += count
+
+    def keep_batch(self, scenario: str, monthly: Any) -> None:
+        """A finished batch of replications, for a provisional picture while the job runs."""
+        self.batches.append((scenario, monthly))
 
     def say(self, message: str) -> None:
         self.messages.append(str(message))

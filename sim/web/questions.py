@@ -21,7 +21,7 @@ from sim.questions.compare import ComparisonResult, compare, goal_table
 from sim.questions.compare import month_labels as month_labels  # for the pages
 from sim.questions.goals import Goal, parse_goal
 from sim.questions.solve import lever_grid, solve
-from sim.runs.summary import metric_columns
+from sim.runs.summary import metric_columns, summarise
 from sim.web.jobs import STORE, Job, request_key
 from sim.web.workspace import Workspace
 
@@ -40,8 +40,23 @@ def start_comparison(scenarios: list[Scenario], reps: int, seed: int, workers: i
     return STORE.start(
         key,
         reps * len(scenarios),
-        lambda job: compare(scenarios, reps, seed, workers, progress=job.advance),
+        lambda job: compare(scenarios, reps, seed, workers, progress=job.advance, on_batch=job.keep_batch),
     )
+
+
+def provisional_summary(job: Job, upto: int | None = None) -> tuple[pd.DataFrame, int] | None:
+    """The summary of the first ``upto`` batches a running comparison has finished, and their count.
+
+    The same ``summarise`` as the finished answer, over fewer replications: the first chart
+    arrives after the first batch instead of after the last. None before any batch is in.
+    """
+    batches = job.batches[:upto]  # a copy: the job's thread appends while the page reads
+    if not batches:
+        return None
+    monthly = pd.concat([frame.assign(scenario=name) for name, frame in batches], ignore_index=True)
+    baseline = batches[0][0]
+    count = int(monthly.loc[monthly["scenario"] == baseline, "replication"].nunique())
+    return summarise(monthly), count
 
 
 def last_month(result: ComparisonResult) -> str:

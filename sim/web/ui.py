@@ -5,6 +5,7 @@ messages in the CLI's words, and a progress bar that polls a background job.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -15,7 +16,7 @@ from sim.web.jobs import Job
 from sim.web.workspace import Workspace
 
 BASELINE_ENV = "DCSIM_APP_BASELINE"  # set by `dcsim app BASELINE.yaml`
-POLL_SECONDS = 0.5
+POLL_SECONDS = 1.0
 
 
 def workspace() -> Workspace:
@@ -63,25 +64,32 @@ def _step(spec: FieldSpec) -> float:
     return 0.01 if spec.high is not None and spec.high <= 1 else 0.1
 
 
-def job_progress(job: Job, label: str) -> None:
-    """Show a job's progress; rerun the page when it finishes (only this part reruns meanwhile)."""
+Preview = Callable[[Job], None]  # draws what a running job has so far
+
+
+def job_progress(job: Job, label: str, preview: Preview | None = None) -> None:
+    """Show a job's progress and ``preview``; rerun the page when it finishes.
+
+    Only this part reruns while the job runs, so the rest of the page stays usable.
+    """
 
     @st.fragment(run_every=POLL_SECONDS if job.running else None)
     def poll() -> None:
-        if job.running:
-            st.progress(job.fraction, text=f"{label}: {job.done} of {job.total}")
-            if job.messages:
-                st.caption(job.messages[-1])
-        else:
+        if not job.running:
             st.rerun()  # the whole page, now showing the answer
+        st.progress(job.fraction, text=f"{label}: {job.done} of {job.total}")
+        if job.messages:
+            st.caption(job.messages[-1])
+        if preview is not None:
+            preview(job)
 
     poll()
 
 
-def finished_result(job: Job, label: str) -> Any:
+def finished_result(job: Job, label: str, preview: Preview | None = None) -> Any:
     """A job's result; while it runs the page shows its progress, after an error the problems."""
     if job.running:
-        job_progress(job, label)
+        job_progress(job, label, preview)
         st.stop()
     if job.error:
         show_problems(ConfigError(job.error))

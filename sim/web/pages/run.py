@@ -62,7 +62,31 @@ if job is None:
     st.info("Choose replications and a seed, then press Run.")
     st.stop()
 
-result = finished_result(job, "Replications run")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def provisional_figure(key: str, batches: int):
+    """The breach fan of a running comparison's first ``batches`` batches, drawn once per count.
+
+    The progress poll redraws every second; given the same figure the browser keeps the
+    rendered chart, where a new figure each poll would never finish rendering.
+    """
+    summary, count = questions.provisional_summary(STORE.get(key), batches)
+    figure = charts.fan_figure(summary, "breaches", questions.TRAJECTORY_METRICS["breaches"])
+    return figure, count
+
+
+def provisional_chart(running) -> None:
+    """The breach fan of the replications finished so far, redrawn as more come in."""
+    batches = len(running.batches)
+    if not batches:
+        return
+    figure, count = provisional_figure(running.key, batches)
+    st.caption(f"Provisional: from the first {count} replications; the band settles as the rest come in.")
+    st.plotly_chart(figure, use_container_width=True, key="chart-provisional")
+
+
+result = finished_result(job, "Replications run", provisional_chart)
 months = list(dict.fromkeys(result.summary["month"]))
 reps_run = result.manifest["replications"]
 st.caption(f"{len(result.names)} scenarios x {reps_run} replications, seed {result.manifest['seed']}.")
