@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +103,29 @@ def test_a_draw_sets_fields_named_by_event_label(files):
     plan = ReplicationPlan(config, read_draws(config, "test"))
     seen = {plan.config_for(1, r).events[0].add_staff.wte for r in range(60)}
     assert seen == {1, 2, 3}
+
+
+def test_event_dates_are_drawn_as_months_after_the_start(tmp_path):
+    files = write_service(tmp_path, "draw,events.Two posts.date\n0,1\n1,3\n")
+    config = load_config(files["drawn"])
+    plan = ReplicationPlan(config, read_draws(config, "test"))
+    dates = {r: plan.config_for(4, r).events[0].date for r in range(40)}
+    assert set(dates.values()) == {dt.date(2024, 5, 1), dt.date(2024, 7, 1)}  # the service starts in April
+    # A replication run with its drawn date gives the numbers of the scenario written with that date.
+    replication = next(r for r, day in dates.items() if day == dt.date(2024, 7, 1))
+    drawn = run(files["drawn"], replication + 1, seed=4, workers=1).monthly
+    document = yaml.safe_load(files["small"].read_text())
+    document["events"][0]["date"] = "2024-07-01"
+    (tmp_path / "july.yaml").write_text(yaml.safe_dump(document))
+    july = run(tmp_path / "july.yaml", replication + 1, seed=4, workers=1).monthly
+    pick = [frame[frame["replication"] == replication] for frame in (drawn, july)]
+    assert metrics(pick[0]).equals(metrics(pick[1]))
+
+
+def test_event_date_draws_must_be_whole_months(tmp_path):
+    files = write_service(tmp_path, "draw,events.Two posts.date\n0,1.5\n")
+    with pytest.raises(ConfigError, match=r"column events.Two posts.date: not a whole number of months"):
+        run(files["drawn"], 2, seed=0, workers=1)
 
 
 def test_zero_weight_draws_are_never_used(tmp_path):

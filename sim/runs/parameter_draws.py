@@ -3,7 +3,9 @@
 ``dcsim calibrate`` keeps draws of the fitted fields from its posterior and writes them as a
 CSV: a ``draw`` column, one column per fitted field named by its dotted path (as ``--fit``
 names it: ``job_plans.band6.non_clinical_share``, ``workforce.band6.wte``,
-``events.<label>.add_staff.wte``) and optionally a ``weight`` column. A scenario refers to
+``events.<label>.add_staff.wte``) and optionally a ``weight`` column. An event's date
+(``events.<label>.date``) is drawn as a whole number of months after ``service.start_date``,
+as ``calibrate`` fits it: 6 is the first of October for a service starting in April. A scenario refers to
 it with ``parameter_draws: {file: draws.csv, use: true}``, and every replication of
 ``run``, ``compare``, ``solve`` and ``sensitivity`` then runs with one draw's values set on
 the scenario, so the bands carry the parameter uncertainty the calibration found.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import datetime as dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError, file_hash, validate
 from sim.engine.streams import stream
@@ -119,11 +123,18 @@ def _check_header(header: list[str], document: dict[str, Any], path: Path) -> li
         problems.add(f"{path}: no field columns (one column per drawn field, named by its dotted path)")
     for column in fields:
         value = get_field(document, column) if column.split(".")[0] not in NOT_DRAWN else None
+        if is_event_date(column) and isinstance(value, str):
+            continue  # drawn as months after the start
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             shown = "no such field" if value is None else f"is {value!r}, not a number"
             problems.add(f"{path}: column {column}: not a numeric field of the scenario ({shown})")
     problems.raise_if_any()
     return fields
+
+
+def is_event_date(column: str) -> bool:
+    """An ``events.<label>.date`` column: months after the start, not a date."""
+    return column.startswith("events.") and column.endswith(".date")
 
 
 def _number(text: str) -> float:
@@ -138,7 +149,7 @@ def _parse_rows(
 ) -> tuple[list[tuple], list[str], list[float], list[int]]:
     problems = _Problems()
     values, ids, weights, lines = [], [], [], []
-    integer = {f: isinstance(get_field(document, f), int) for f in fields}
+    integer = {f: isinstance(get_field(document, f), int) or is_event_date(f) for f in fields}
     for line, cells in rows:
         cells = (cells + [""] * len(header))[: len(header)]
         cell = dict(zip(header, cells, strict=True))
@@ -148,6 +159,11 @@ def _parse_rows(
                 value = _number(cell[column])
             except ValueError:
                 problems.add(f"{path}: row {line}, column {column}: not a number: {cell[column]!r}")
+                continue
+            if is_event_date(column) and not value.is_integer():
+                problems.add(
+                    f"{path}: row {line}, column {column}: not a whole number of months: {cell[column]!r}"
+                )
                 continue
             row.append(int(value) if integer[column] and value.is_integer() else value)
         weight = 1.0
@@ -187,6 +203,8 @@ def apply_draw(document: dict[str, Any], changes: dict[str, Any], source: str) -
     """The validated service with one draw's values set on a copy of ``document``."""
     changed = copy.deepcopy(document)
     for path, value in changes.items():
+        if is_event_date(path):
+            value = add_months(dt.date.fromisoformat(str(document["service"]["start_date"])), int(value))
         try:
             apply_value(changed, path, value)
         except FieldError as error:
