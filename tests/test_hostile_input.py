@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from calibration.data import DataError, read_extract, read_monthly
 from sim.cli import app
-from sim.engine.config import MAX_PATIENTS
 from sim.engine.input_files import MAX_YAML_BYTES
 from sim.engine.scenario import MAX_EXTENDS, ConfigError, load_config
+from sim.engine.size_limits import MAX_PATIENTS
 from sim.engine.sweep import load_scenarios
 
 GOAL = "breaches<=0 by 2024-12"

@@ -22,8 +22,9 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.engine import input_files
-from sim.engine.config import MAX_ENTRIES, MAX_MONTHLY_RATE, MAX_PATIENTS, ServiceConfig
+from sim.engine.config import ServiceConfig
 from sim.engine.scenario import EXTENDS_ROOT_VARIABLE, MAX_EXTENDS
+from sim.engine.size_limits import MAX_ENTRIES, MAX_MONTHLY_RATE, MAX_PATIENTS
 from sim.engine.sweep import MAX_SWEEP_VALUES, SWEEP_KEYS
 from sim.engine.timeline import FIXED_KEYS, FROZEN_REASONS, FROZEN_SECTIONS
 
