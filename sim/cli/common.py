@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError
+from sim.runs.limits import MAX_CANDIDATES, MAX_REPS, MAX_SEED, MAX_WORKERS
 from sim.runs.outfolder import OutputFolder
 
 app = typer.Typer(
@@ -30,15 +31,19 @@ app = typer.Typer(
 )
 console = Console(stderr=True, soft_wrap=True)
 
-MAX_REPS = 10_000  # each replication keeps a row per month in memory
+# The bounds and their reasons are in sim.runs.limits, which the Python API checks too.
 Reps = Annotated[
     int, typer.Option("--reps", "-n", min=1, max=MAX_REPS, help="Replications (more = tighter bands).")
 ]
-Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed: same seed, same numbers.")]
+Seed = Annotated[
+    int, typer.Option("--seed", "-s", min=0, max=MAX_SEED, help="Seed: same seed, same numbers.")
+]
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs (created if missing).")]
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, max=256, help="Parallel processes (default: one per core)."),
+    typer.Option(
+        "--workers", "-w", min=1, max=MAX_WORKERS, help="Parallel processes (default: one per core)."
+    ),
 ]
 Actuals = Annotated[
     Path | None, typer.Option("--actuals", help="CSV of reported figures (month, breaches, ...) to overlay.")
@@ -63,7 +68,10 @@ Dispersion = Annotated[
 Candidates = Annotated[
     int | None,
     typer.Option(
-        "--candidates", min=1, help="With --observed: replications run to resample from (default 5 x --reps)."
+        "--candidates",
+        min=1,
+        max=MAX_CANDIDATES,
+        help="With --observed: replications run to resample from (default 5 x --reps).",
     ),
 ]
 NoDraws = Annotated[

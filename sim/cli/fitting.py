@@ -13,6 +13,16 @@ from typing import Annotated
 
 import typer
 
+from calibration.limits import (
+    MAX_BACKTEST_HORIZON,
+    MAX_DRAWS,
+    MAX_FIT_REPS,
+    MAX_FORECAST_REPS,
+    MAX_ORIGINS,
+    MIN_DRAWS,
+    MIN_FIT_REPS,
+    MIN_FORECAST_REPS,
+)
 from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, writing
 from sim.runs.files import write_text
 
@@ -38,10 +48,27 @@ Targets = Annotated[
         "repeatable. Default: every one of breaches, waiting, referrals, first_contacts the file has.",
     ),
 ]
-FitReps = Annotated[int, typer.Option("--reps", "-n", min=2, help="Replications per objective evaluation.")]
-Draws = Annotated[int, typer.Option("--draws", min=20, help="Single-replication draws for the ranges (ABC).")]
+# The bounds and their reasons are in calibration.limits, which the Python API checks too.
+FitReps = Annotated[
+    int,
+    typer.Option(
+        "--reps", "-n", min=MIN_FIT_REPS, max=MAX_FIT_REPS, help="Replications per objective evaluation."
+    ),
+]
+Draws = Annotated[
+    int,
+    typer.Option(
+        "--draws", min=MIN_DRAWS, max=MAX_DRAWS, help="Single-replication draws for the ranges (ABC)."
+    ),
+]
 ForecastReps = Annotated[
-    int, typer.Option("--forecast-reps", min=10, help="Replications of the forecast fan.")
+    int,
+    typer.Option(
+        "--forecast-reps",
+        min=MIN_FORECAST_REPS,
+        max=MAX_FORECAST_REPS,
+        help="Replications of the forecast fan.",
+    ),
 ]
 
 
@@ -131,11 +158,17 @@ def backtest(
     draws: Draws = 600,
     forecast_reps: ForecastReps = 100,
     workers: Workers = None,
-    horizon: Annotated[int, typer.Option("--horizon", min=1, help="Months forecast from each origin.")] = 3,
+    horizon: Annotated[
+        int,
+        typer.Option("--horizon", min=1, max=MAX_BACKTEST_HORIZON, help="Months forecast from each origin."),
+    ] = 3,
     origins: Annotated[
         int | None,
         typer.Option(
-            "--origins", min=1, help="At most this many rolling origins (default: all the data allow)."
+            "--origins",
+            min=1,
+            max=MAX_ORIGINS,
+            help="At most this many rolling origins (default: all the data allow).",
         ),
     ] = None,
 ) -> None:

@@ -29,6 +29,8 @@ from sim.engine.size_limits import (
 )
 from sim.engine.strict import Strict
 
+MAX_RTT_TARGET_WEEKS = 104  # two years: no waiting-time standard is longer
+
 
 class Service(Strict):
     """Who the service is, when the simulation starts and how long it runs."""
@@ -43,7 +45,10 @@ class Service(Strict):
     )
     horizon_months: int = Field(36, ge=1, le=MAX_HORIZON_MONTHS, description="Months simulated, from start.")
     rtt_target_weeks: float = Field(
-        14, gt=0, le=104, description="Referral-to-treatment target in weeks (Wales 14, England 18)."
+        14,
+        gt=0,
+        le=MAX_RTT_TARGET_WEEKS,
+        description="Referral-to-treatment target in weeks (Wales 14, England 18).",
     )
     nation: Nation = Field("wales", description="UK nation whose bank holidays close clinics.")
     clinic_days: list[Weekday] = Field(

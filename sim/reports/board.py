@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.engine.scenario import ConfigError
+from sim.engine.size_limits import MAX_HORIZON_MONTHS
 
 LABEL = "series"
 ACTUAL_ROW = "Actual breaches"
@@ -70,6 +71,10 @@ def board_months(
 ) -> list[str]:
     """The month columns: ``chosen``, every ``every``-th month end, or quarter ends (+ goal month)."""
     months = list(months)
+    if chosen and len(chosen) > MAX_HORIZON_MONTHS:
+        raise ConfigError(
+            f"--months: {len(chosen):,} months; at most {MAX_HORIZON_MONTHS} (one per simulated month)"
+        )
     if chosen:
         for month in chosen:
             if month not in months:
@@ -78,8 +83,10 @@ def board_months(
                 )
         return [m for m in months if m in set(chosen)]
     if every is not None:
-        if every < 1:
-            raise ConfigError(f"--every: {every}: must be 1 or more")
+        if not 1 <= every <= MAX_HORIZON_MONTHS:
+            raise ConfigError(
+                f"--every: {every}: must be from 1 to {MAX_HORIZON_MONTHS} (the longest horizon in months)"
+            )
         return months[every - 1 :: every] or months[-1:]
     picked = {m for m in months if m.endswith(QUARTER_ENDS)}
     if goal_month in months:
