@@ -18,7 +18,7 @@ import pandas as pd
 
 from calibration.fit import fit
 from calibration.history import align
-from calibration.limits import MAX_ORIGINS, check_backtest_size, check_fit_size
+from calibration.limits import ORIGINS, check_backtest_size, check_fit_size
 from calibration.parameters import FitError
 from calibration.problem import Progress
 from calibration.results import BacktestResult
@@ -127,10 +127,10 @@ def backtest(
     lengths = _origins(frame, list(columns.values()), k, horizon, origins)
     if not lengths:
         raise FitError(f"{source}: --train-months {k}: the held-out months have no figures to test")
-    if len(lengths) > MAX_ORIGINS:
+    if len(lengths) > ORIGINS.high:
         raise FitError(
-            f"{source}: --origins: the history allows {len(lengths)} origins; at most {MAX_ORIGINS} "
-            f"(each origin is a whole fit): give --origins {MAX_ORIGINS} or fewer, or more --train-months"
+            f"{source}: --origins: the history allows {len(lengths)} origins; at most {ORIGINS.high} "
+            f"({ORIGINS.why}): give --origins {ORIGINS.high} or fewer, or more --train-months"
         )
     months = list(frame["month"])
     fits, rows = [], []

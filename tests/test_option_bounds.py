@@ -26,9 +26,10 @@ from sim.cli import app
 from sim.engine.scenario import ConfigError
 from sim.engine.size_limits import MAX_HORIZON_MONTHS
 from sim.questions.sensitivity import MAX_VARY
-from sim.reports.board import board_months
+from sim.reports.board import EVERY, board_months
 from sim.runs import limits as run_limits
 from sim.runs.conditioning import Settings
+from sim.runs.limits import Bound
 
 NCS = "job_plans.band6.non_clinical_share"
 VARY = "job_plans.band6.sickness_rate=0.03,0.08"
@@ -58,12 +59,20 @@ def refused(out: Path, *args: object, expected: str) -> None:
 
 # ----- the command line -------------------------------------------------------------------------
 
+def beyond(bound: Bound, value: int | None = None) -> tuple[list[object], str]:
+    """Options with ``bound``'s option just above its top (or at ``value``) and the message expected."""
+    value = bound.high + 1 if value is None else value
+    expected = f"{bound.option}: {value}: must be from {bound.low:,} to {bound.high:,} ({bound.why})"
+    return [bound.option, value], expected
+
+
 RUN_OPTIONS = [
-    (["--reps", run_limits.MAX_REPS + 1], "'--reps'"),
-    (["--workers", run_limits.MAX_WORKERS + 1], "'--workers'"),
-    (["--seed", run_limits.MAX_SEED + 1], "'--seed'"),
-    (["--seed", -1], "'--seed'"),
-    (["--candidates", run_limits.MAX_CANDIDATES + 1], "'--candidates'"),
+    beyond(run_limits.REPS),
+    beyond(run_limits.REPS, 0),
+    beyond(run_limits.WORKERS),
+    beyond(run_limits.SEED),
+    beyond(run_limits.SEED, -1),
+    beyond(run_limits.CANDIDATES),
 ]
 
 
@@ -75,7 +84,7 @@ def test_run_options_beyond_their_bounds_exit_2(tmp_path, service, options, expe
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        (["--every", MAX_HORIZON_MONTHS + 1], "'--every'"),
+        beyond(EVERY),
         (["--months", ",".join(["2024-06"] * (MAX_HORIZON_MONTHS + 1))], "--months: 241 months; at most 240"),
     ],
 )
@@ -92,13 +101,13 @@ def test_sensitivity_takes_at_most_max_vary_fields(tmp_path, service):
 
 
 FIT_OPTIONS = [
-    (["--reps", fit_limits.MAX_FIT_REPS + 1], "'--reps'"),
-    (["--reps", fit_limits.MIN_FIT_REPS - 1], "'--reps'"),
-    (["--draws", fit_limits.MAX_DRAWS + 1], "'--draws'"),
-    (["--draws", fit_limits.MIN_DRAWS - 1], "'--draws'"),
-    (["--forecast-reps", fit_limits.MAX_FORECAST_REPS + 1], "'--forecast-reps'"),
-    (["--seed", run_limits.MAX_SEED + 1], "'--seed'"),
-    (["--workers", run_limits.MAX_WORKERS + 1], "'--workers'"),
+    beyond(fit_limits.FIT_REPS),
+    beyond(fit_limits.FIT_REPS, 1),
+    beyond(fit_limits.DRAWS),
+    beyond(fit_limits.DRAWS, 19),
+    beyond(fit_limits.FORECAST_REPS),
+    beyond(run_limits.SEED),
+    beyond(run_limits.WORKERS),
     (["--bounds", f"{NCS}=nan,0.5"], "bounds nan,0.5"),
     (["--bounds", f"{NCS}=0.1,inf"], "bounds 0.1,inf"),
 ]
@@ -116,8 +125,8 @@ def test_calibrate_options_beyond_their_bounds_exit_2(tmp_path, service, options
     ("options", "expected"),
     [
         *FIT_OPTIONS[:5],
-        (["--horizon", fit_limits.MAX_BACKTEST_HORIZON + 1], "'--horizon'"),
-        (["--origins", fit_limits.MAX_ORIGINS + 1], "'--origins'"),
+        beyond(fit_limits.BACKTEST_HORIZON),
+        beyond(fit_limits.ORIGINS),
     ],
 )
 def test_backtest_options_beyond_their_bounds_exit_2(tmp_path, service, options, expected):
@@ -179,11 +188,11 @@ def test_api_board_columns_are_bounded():
 
 
 FIT_ARGUMENTS = [
-    ({"reps": fit_limits.MAX_FIT_REPS + 1}, "--reps"),
+    ({"reps": fit_limits.FIT_REPS.high + 1}, "--reps"),
     ({"reps": 1}, "--reps"),
-    ({"draws": fit_limits.MAX_DRAWS + 1}, "--draws"),
+    ({"draws": fit_limits.DRAWS.high + 1}, "--draws"),
     ({"draws": 19}, "--draws"),
-    ({"forecast_reps": fit_limits.MAX_FORECAST_REPS + 1}, "--forecast-reps"),
+    ({"forecast_reps": fit_limits.FORECAST_REPS.high + 1}, "--forecast-reps"),
     ({"forecast_reps": 9}, "--forecast-reps"),
     ({"seed": run_limits.MAX_SEED + 1}, "--seed"),
     ({"workers": 0}, "--workers"),
@@ -203,9 +212,9 @@ def test_api_fit_refuses_sizes_beyond_the_bounds(arguments, named):
     ("arguments", "named"),
     [
         *FIT_ARGUMENTS[:3],
-        ({"horizon": fit_limits.MAX_BACKTEST_HORIZON + 1}, "--horizon"),
+        ({"horizon": fit_limits.BACKTEST_HORIZON.high + 1}, "--horizon"),
         ({"horizon": 0}, "--horizon"),
-        ({"origins": fit_limits.MAX_ORIGINS + 1}, "--origins"),
+        ({"origins": fit_limits.ORIGINS.high + 1}, "--origins"),
     ],
 )
 def test_api_backtest_refuses_sizes_beyond_the_bounds(arguments, named):

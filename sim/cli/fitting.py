@@ -13,17 +13,8 @@ from typing import Annotated
 
 import typer
 
-from calibration.limits import (
-    MAX_BACKTEST_HORIZON,
-    MAX_DRAWS,
-    MAX_FIT_REPS,
-    MAX_FORECAST_REPS,
-    MAX_ORIGINS,
-    MIN_DRAWS,
-    MIN_FIT_REPS,
-    MIN_FORECAST_REPS,
-)
-from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, writing
+from calibration.limits import BACKTEST_HORIZON, DRAWS, FIT_REPS, FORECAST_REPS, ORIGINS
+from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, within, writing
 from sim.runs.files import write_text
 
 Data = Annotated[
@@ -52,22 +43,26 @@ Targets = Annotated[
 FitReps = Annotated[
     int,
     typer.Option(
-        "--reps", "-n", min=MIN_FIT_REPS, max=MAX_FIT_REPS, help="Replications per objective evaluation."
+        "--reps",
+        "-n",
+        callback=within(FIT_REPS),
+        help=f"Replications per objective evaluation ({FIT_REPS.text}).",
     ),
 ]
 Draws = Annotated[
     int,
     typer.Option(
-        "--draws", min=MIN_DRAWS, max=MAX_DRAWS, help="Single-replication draws for the ranges (ABC)."
+        "--draws",
+        callback=within(DRAWS),
+        help=f"Single-replication draws for the ranges (ABC; {DRAWS.text}).",
     ),
 ]
 ForecastReps = Annotated[
     int,
     typer.Option(
         "--forecast-reps",
-        min=MIN_FORECAST_REPS,
-        max=MAX_FORECAST_REPS,
-        help="Replications of the forecast fan.",
+        callback=within(FORECAST_REPS),
+        help=f"Replications of the forecast fan ({FORECAST_REPS.text}).",
     ),
 ]
 
@@ -160,15 +155,18 @@ def backtest(
     workers: Workers = None,
     horizon: Annotated[
         int,
-        typer.Option("--horizon", min=1, max=MAX_BACKTEST_HORIZON, help="Months forecast from each origin."),
+        typer.Option(
+            "--horizon",
+            callback=within(BACKTEST_HORIZON),
+            help=f"Months forecast from each origin ({BACKTEST_HORIZON.text}).",
+        ),
     ] = 3,
     origins: Annotated[
         int | None,
         typer.Option(
             "--origins",
-            min=1,
-            max=MAX_ORIGINS,
-            help="At most this many rolling origins (default: all the data allow).",
+            callback=within(ORIGINS),
+            help=f"At most this many rolling origins (default: all the data allow; {ORIGINS.text}).",
         ),
     ] = None,
 ) -> None:

@@ -33,10 +33,11 @@ from sim.cli.common import (
     read_actuals,
     shown_warnings,
     user_errors,
+    within,
     writing,
 )
 from sim.engine.scenario import file_hash
-from sim.engine.size_limits import MAX_HORIZON_MONTHS
+from sim.reports.board import EVERY
 
 Goal = Annotated[
     str | None,
@@ -78,9 +79,8 @@ def compare(
         int | None,
         typer.Option(
             "--every",
-            min=1,
-            max=MAX_HORIZON_MONTHS,
-            help="Board table columns: every N-th month end instead.",
+            callback=within(EVERY),
+            help=f"Board table columns: every N-th month end instead ({EVERY.text}).",
         ),
     ] = None,
 ) -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.engine.scenario import ConfigError
 from sim.engine.size_limits import MAX_HORIZON_MONTHS
+from sim.runs.limits import Bound
 
 LABEL = "series"
 ACTUAL_ROW = "Actual breaches"
@@ -28,6 +29,7 @@ NOT_TRAJECTORIES = {"month", "referrals", "waiting", "first_contacts", "wte"}
 SERIES_LABELS = {"projected_breaches": PUBLISHED_ROW}
 QUARTER_ENDS = ("-03", "-06", "-09", "-12")
 
+EVERY = Bound("--every", 1, MAX_HORIZON_MONTHS, "the longest horizon, in months")
 
 def whole(value: float) -> float:
     """Round half up to a whole patient (Python's round() sends 0.5 to the even number)."""
@@ -83,10 +85,7 @@ def board_months(
                 )
         return [m for m in months if m in set(chosen)]
     if every is not None:
-        if not 1 <= every <= MAX_HORIZON_MONTHS:
-            raise ConfigError(
-                f"--every: {every}: must be from 1 to {MAX_HORIZON_MONTHS} (the longest horizon in months)"
-            )
+        EVERY.check(every)
         return months[every - 1 :: every] or months[-1:]
     picked = {m for m in months if m.endswith(QUARTER_ENDS)}
     if goal_month in months:
