@@ -21,7 +21,7 @@ from calibration import limits as fit_limits
 from calibration.backtest import backtest
 from calibration.estimate import estimate_file
 from calibration.fit import fit
-from sim.api import run, sensitivity
+from sim.api import run, sensitivity, solve
 from sim.cli import app
 from sim.engine.scenario import ConfigError
 from sim.engine.size_limits import MAX_HORIZON_MONTHS
@@ -176,6 +176,14 @@ def test_api_run_refuses_too_many_candidates_before_reading_the_observations(ser
 def test_api_sensitivity_refuses_more_than_max_vary_fields(service):
     with pytest.raises(ConfigError, match=f"^--vary: {MAX_VARY + 1} fields; at most {MAX_VARY}"):
         sensitivity(service, [VARY] * (MAX_VARY + 1), reps=2)
+
+
+def test_api_questions_refuse_run_sizes_before_their_goal_probe(service):
+    goal = "breaches<=0 by 2024-12"
+    with pytest.raises(ConfigError, match="^--reps: 10001: must be from 1 to 10,000"):
+        solve(service, "workforce.0.wte", goal, reps=run_limits.MAX_REPS + 1)
+    with pytest.raises(ConfigError, match="^--seed: -1: must be from 0"):
+        sensitivity(service, [VARY], goal=goal, reps=2, seed=-1)
 
 
 def test_api_board_columns_are_bounded():

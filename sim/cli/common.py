@@ -32,7 +32,6 @@ app = typer.Typer(
 console = Console(stderr=True, soft_wrap=True)
 
 
-
 def within(bound: Bound) -> Callable[[int | None], int | None]:
     """A typer callback refusing a value outside ``bound`` while options are read, with the
     Python API's message and reason (one line, exit 2) rather than after ``--out`` is taken."""

@@ -23,6 +23,7 @@ from sim.questions.compare import check_goal, month_labels, run_records
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import SensitivityResult
 from sim.questions.solve import one_scenario
+from sim.runs.limits import check_run_size
 from sim.runs.manifest import manifest
 from sim.runs.parameter_draws import refuse_drawn
 from sim.runs.result import run
@@ -90,6 +91,7 @@ def sensitivity(
     """
     started = dt.datetime.now(dt.timezone.utc)
     check_vary_count(len(vary))
+    check_run_size(reps, seed, workers)  # before the goal's probe run
     base = one_scenario(scenario)
     variations = [v if isinstance(v, Variation) else parse_vary(v) for v in vary]
     refuse_drawn(base.config, [v.field for v in variations], "--vary", parameter_draws)
