@@ -18,6 +18,7 @@ import pandas as pd
 
 from calibration.fit import fit
 from calibration.history import align
+from calibration.limits import ORIGINS, check_backtest_size, check_fit_size
 from calibration.parameters import FitError
 from calibration.problem import Progress
 from calibration.results import BacktestResult
@@ -112,6 +113,8 @@ def backtest(
     Raises ``FitError`` when ``k`` leaves no month to fit or to test.
     """
     say = progress or (lambda message: None)
+    check_fit_size(reps, seed, draws, forecast_reps, workers, accept)  # before any file is read
+    check_backtest_size(horizon, origins)
     service = config if isinstance(config, ServiceConfig) else load_config(config)
     history, source = _read(history)
     whole = align(service, history, targets, source)  # checks every month, fixes the targets
@@ -121,11 +124,14 @@ def backtest(
             f"{source}: --train-months {k}: must leave at least one of the {len(frame)} months "
             "to fit and one to test"
         )
-    if horizon < 1:
-        raise FitError(f"{source}: --horizon {horizon}: must be at least 1 month")
     lengths = _origins(frame, list(columns.values()), k, horizon, origins)
     if not lengths:
         raise FitError(f"{source}: --train-months {k}: the held-out months have no figures to test")
+    if len(lengths) > ORIGINS.high:
+        raise FitError(
+            f"{source}: --origins: the history allows {len(lengths)} origins; at most {ORIGINS.high} "
+            f"({ORIGINS.why}): give --origins {ORIGINS.high} or fewer, or more --train-months"
+        )
     months = list(frame["month"])
     fits, rows = [], []
     for number, n in enumerate(lengths, start=1):

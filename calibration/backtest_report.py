@@ -18,6 +18,7 @@ from calibration.report import (
 )
 from calibration.results import BacktestResult
 from sim.runs.files import write_figure, write_table, write_text
+from sim.runs.staging import staged
 
 SCORE_NOTE = (
     "Scored over every origin and held-out month of the requested targets. coverage_50 and "
@@ -55,8 +56,18 @@ def _chart_series(result: BacktestResult, metric: str) -> list[tuple[str, pd.Ser
 
 
 def write_backtest(result: BacktestResult, out: Path, config_path: str | Path | None = None) -> list[Path]:
-    """Scores, month-by-month points, the first origin's fit, charts and an HTML page."""
+    """Scores, month-by-month points, the first origin's fit, charts and an HTML page.
+
+    Staged in a hidden folder inside ``out`` and moved into place together (``sim.runs.staging``):
+    a failure part way leaves ``out`` as it was.
+    """
     out = Path(out)
+    with staged(out) as folder:
+        written = _backtest_files(result, folder, config_path)
+    return [out / path.name for path in written]
+
+
+def _backtest_files(result: BacktestResult, out: Path, config_path: str | Path | None) -> list[Path]:
     fitted = result.fit
     written = [
         write_table(result.scores, out / "backtest_scores.csv"),

@@ -28,6 +28,7 @@ from calibration.fragment import Estimates
 from calibration.intervals import Interval, median_interval, plain_number, ratio_interval, wilson
 from calibration.referrals import ReferralRate, fit_referral_rate, monthly_referrals
 from calibration.snapshot import SnapshotEstimate, band_edges, snapshot_lists
+from sim.engine.config import MAX_RTT_TARGET_WEEKS
 from sim.engine.scenario import load_config
 
 __all__ = [  # the helpers are re-exported: analysts and tests meet them through this module
@@ -183,6 +184,11 @@ def estimate_file(
     file, row and column.
     """
     source = str(path)
+    if rtt_target_weeks is not None and not 0 < rtt_target_weeks <= MAX_RTT_TARGET_WEEKS:
+        raise DataError(
+            f"--target-weeks: {rtt_target_weeks}: must be above 0 and at most {MAX_RTT_TARGET_WEEKS} "
+            "(as the schema's service.rtt_target_weeks)"
+        )
     service = load_config(config) if config else None
     if service is not None:
         priority_order = priority_order or list(service.demand.priorities)

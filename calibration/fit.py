@@ -35,6 +35,7 @@ from scipy.stats import qmc
 from calibration import ranges
 from calibration.addressing import is_event_path
 from calibration.history import COMPARABLE, TARGET_METRICS, History, agreement, align, score
+from calibration.limits import check_fit_size
 from calibration.parameters import FitError, Parameter, build, describe, scenario_document
 from calibration.problem import HORIZON, Problem, Progress, crn_objective, noise_scale
 from calibration.ranges import ABC_REPLICATIONS, abc_distance, weighted_correlation, weighted_quantile
@@ -216,6 +217,7 @@ def fit(
     Raises ``FitError`` (a ``ConfigError``) for a parameter, bound or month that does not fit.
     """
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    check_fit_size(reps, seed, draws, forecast_reps, workers, accept)  # before any file is read
     say = progress or (lambda message: None)
     source = str(config) if not isinstance(config, ServiceConfig) else "config"
     service = config if isinstance(config, ServiceConfig) else load_config(config)
@@ -225,8 +227,6 @@ def fit(
         history_source, history = str(history), read_monthly(history)
     else:
         history_source = history.attrs.get("source", "history")
-    if reps < 2:
-        raise FitError(f"{source}: --reps: needs at least 2 replications to measure the noise")
     parameters = describe(service, list(params), bounds, source)
     own = _own_document(config, parameters, source)
     observed = align(service, history, targets, history_source)

@@ -29,6 +29,7 @@ from sim.engine.scenario import file_hash  # noqa: E402
 from sim.reports.plots import LABELS, plain_text  # noqa: E402
 from sim.runs.files import write_figure, write_manifest, write_table, write_text  # noqa: E402
 from sim.runs.manifest import manifest  # noqa: E402
+from sim.runs.staging import staged  # noqa: E402
 from sim.runs.summary import metric_band  # noqa: E402
 
 DRAWS_FILE = "parameter_draws.csv"
@@ -260,19 +261,35 @@ def _settings(info: dict) -> str:
 def write_fit(
     result: FitResult, out: Path, config_path: str | Path | None = None, yaml_path: str | Path | None = None
 ) -> list[Path]:
-    """Fitted YAML, report (HTML with charts), parameter/posterior/check tables and a manifest."""
+    """Fitted YAML, report (HTML with charts), parameter/posterior/check tables and a manifest.
+
+    The files are staged in a hidden folder inside ``out`` and moved into place together
+    (``sim.runs.staging``), so a failure part way leaves ``out`` as it was. The fitted YAML's
+    ``extends:`` and ``parameter_draws:`` paths are relative to where it ends up, not to the
+    staging folder. A ``yaml_path`` outside ``out`` is written (with a copy of the draws beside
+    it, so that it travels with them) once everything in ``out`` is staged.
+    """
     out = Path(out)
     yaml_path = Path(yaml_path) if yaml_path else out / "calibrated.yaml"
-    draws = [write_table(result.parameter_draws(), out / DRAWS_FILE)]
-    if yaml_path.resolve().parent != out.resolve():  # the fitted file travels with its draws
-        draws.append(
-            write_table(result.parameter_draws(), yaml_path.with_name(f"{yaml_path.stem}_{DRAWS_FILE}"))
-        )
-    extends = fitted_extends(result, config_path, yaml_path)
+    inside = yaml_path.resolve().parent == out.resolve()
+    draws_path = out / DRAWS_FILE if inside else yaml_path.with_name(f"{yaml_path.stem}_{DRAWS_FILE}")
     outputs = f"--out {quote(str(out))} --yaml {quote(str(yaml_path))}"
-    text = scenario_text(result, extends, relative_extends(draws[-1], yaml_path), outputs)
-    written = [write_text(text, yaml_path), *draws]
-    written += _fit_tables(result, out)
+    extends = fitted_extends(result, config_path, yaml_path)
+    text = scenario_text(result, extends, relative_extends(draws_path, yaml_path), outputs)
+    with staged(out) as folder:
+        written = [write_text(text, folder / yaml_path.name)] if inside else []
+        written += _fit_files(result, folder, config_path, yaml_path, written)
+        if not inside:  # last, draws before the file naming them: a failure before leaves no fitted file
+            beside = write_table(result.parameter_draws(), draws_path)
+            written = [write_text(text, yaml_path), beside, *written]
+    return [path if path.parent != folder else out / path.name for path in written]
+
+
+def _fit_files(
+    result: FitResult, folder: Path, config_path: str | Path | None, yaml_path: Path, written: list[Path]
+) -> list[Path]:
+    """Everything of a fit but the YAML, into ``folder``; the manifest lists ``written`` too."""
+    files = [write_table(result.parameter_draws(), folder / DRAWS_FILE), *_fit_tables(result, folder)]
     charts = []
     for metric in dict.fromkeys(result.history.columns):
         series = _series(result.history.frame, result.history.columns, metric)
@@ -281,11 +298,11 @@ def write_fit(
                 lambda p, m=metric, s=series: history_chart(
                     result.summary, m, s, p, f"{LABELS.get(m, m)}: calibrated model against the history"
                 ),
-                out / f"fit_{metric}.png",
+                folder / f"fit_{metric}.png",
             )
         )
-    charts.append(write_figure(lambda p: posterior_chart(result, p), out / "posterior.png"))
-    written += charts
+    charts.append(write_figure(lambda p: posterior_chart(result, p), folder / "posterior.png"))
+    files += charts
     parts = [
         f"<p>Service <code>{html.escape(str(result.info['config']))}</code> fitted to "
         f"<code>{html.escape(str(result.info['history']))}</code>. Fitted scenario: "
@@ -304,9 +321,9 @@ def write_fit(
         "<h2>Settings</h2>",
         _settings(result.info),
     ]
-    written.append(write_text(page("Calibration report", parts), out / "fit_report.html"))
-    written.append(_manifest(result, out, config_path, written))
-    return written
+    files.append(write_text(page("Calibration report", parts), folder / "fit_report.html"))
+    files.append(_manifest(result, folder, config_path, [*written, *files]))
+    return files
 
 
 def _fit_tables(result: FitResult, out: Path, prefix: str = "") -> list[Path]:

@@ -20,7 +20,8 @@ import pytest
 import yaml
 from test_readme_examples import ROOT, bash_blocks, dcsim_commands, known_outs, run_dcsim, small_run
 
-from sim.engine.config import EVENT_ACTIONS, Event, ServiceConfig, StaffChange
+from sim.engine.config import ServiceConfig
+from sim.engine.events import EVENT_ACTIONS, Event, StaffChange
 from sim.engine.sweep import load_scenarios
 from sim.reports import reference
 

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from calibration.data import DataError, read_extract, read_monthly
 from sim.cli import app
-from sim.engine.config import MAX_PATIENTS
 from sim.engine.input_files import MAX_YAML_BYTES
 from sim.engine.scenario import MAX_EXTENDS, ConfigError, load_config
+from sim.engine.size_limits import MAX_PATIENTS
 from sim.engine.sweep import load_scenarios
 
 GOAL = "breaches<=0 by 2024-12"
@@ -437,12 +437,14 @@ def test_the_example_files_still_load():
 
 
 def test_the_reference_states_the_limits_the_code_applies():
-    from sim.cli.common import MAX_REPS
+    from sim.questions.sensitivity import MAX_VARY
     from sim.questions.solve import MAX_GRID
     from sim.reports.reference import reference_markdown
+    from sim.runs.limits import MAX_REPS
 
     text = " ".join(reference_markdown().split())
     phrases = [f"`--reps` at most {MAX_REPS:,}", f"at most {MAX_GRID:,} grid values", "DCSIM_EXTENDS_ROOT"]
+    phrases += [f"at most {MAX_VARY} `--vary` fields"]  # written out: reports may not import questions
     phrases += [f"at most {MAX_PATIENTS:,} referrals and patients", f"at most {MAX_YAML_BYTES:,} bytes"]
     for phrase in phrases:
         assert phrase in text, phrase

@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel, Field
 from services import EXAMPLE, service_document
 
-from sim.engine.config import Event
+from sim.engine.events import Event
 from sim.engine.scenario import ConfigError, load_config, validate
 from sim.questions.compare import compare
 from sim.web import changes, questions

@@ -11,7 +11,7 @@ from services import service_config
 
 from sim.engine.calendar import calendar_for
 from sim.engine.capacity import clinical_minutes
-from sim.engine.config import JobPlan
+from sim.engine.job_plans import JobPlan
 from sim.engine.model import ServiceModel
 from sim.engine.scenario import ConfigError
 from sim.engine.streams import stream

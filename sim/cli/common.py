@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError
+from sim.runs.limits import CANDIDATES, REPS, SEED, WORKERS, Bound
 from sim.runs.outfolder import OutputFolder
 
 app = typer.Typer(
@@ -30,15 +31,41 @@ app = typer.Typer(
 )
 console = Console(stderr=True, soft_wrap=True)
 
-MAX_REPS = 10_000  # each replication keeps a row per month in memory
+
+def within(bound: Bound) -> Callable[[int | None], int | None]:
+    """A typer callback refusing a value outside ``bound`` while options are read, with the
+    Python API's message and reason (one line, exit 2) rather than after ``--out`` is taken."""
+
+    def check(value: int | None) -> int | None:
+        if value is not None:
+            try:
+                bound.check(value)
+            except ConfigError as error:
+                fail(str(error))
+        return value
+
+    return check
+
+
+# The bounds and their reasons are in sim.runs.limits, which the Python API checks too.
 Reps = Annotated[
-    int, typer.Option("--reps", "-n", min=1, max=MAX_REPS, help="Replications (more = tighter bands).")
+    int,
+    typer.Option(
+        "--reps", "-n", callback=within(REPS), help=f"Replications (more = tighter bands; {REPS.text})."
+    ),
 ]
-Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Seed: same seed, same numbers.")]
+Seed = Annotated[
+    int, typer.Option("--seed", "-s", callback=within(SEED), help="Seed: same seed, same numbers.")
+]
 Out = Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs (created if missing).")]
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, max=256, help="Parallel processes (default: one per core)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        callback=within(WORKERS),
+        help=f"Parallel processes (default: one per core; {WORKERS.text}).",
+    ),
 ]
 Actuals = Annotated[
     Path | None, typer.Option("--actuals", help="CSV of reported figures (month, breaches, ...) to overlay.")
@@ -63,7 +90,9 @@ Dispersion = Annotated[
 Candidates = Annotated[
     int | None,
     typer.Option(
-        "--candidates", min=1, help="With --observed: replications run to resample from (default 5 x --reps)."
+        "--candidates",
+        callback=within(CANDIDATES),
+        help=f"With --observed: replications run to resample from (default 5 x --reps; {CANDIDATES.text}).",
     ),
 ]
 NoDraws = Annotated[

@@ -13,7 +13,8 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, writing
+from calibration.limits import BACKTEST_HORIZON, DRAWS, FIT_REPS, FORECAST_REPS, ORIGINS
+from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, within, writing
 from sim.runs.files import write_text
 
 Data = Annotated[
@@ -38,10 +39,31 @@ Targets = Annotated[
         "repeatable. Default: every one of breaches, waiting, referrals, first_contacts the file has.",
     ),
 ]
-FitReps = Annotated[int, typer.Option("--reps", "-n", min=2, help="Replications per objective evaluation.")]
-Draws = Annotated[int, typer.Option("--draws", min=20, help="Single-replication draws for the ranges (ABC).")]
+# The bounds and their reasons are in calibration.limits, which the Python API checks too.
+FitReps = Annotated[
+    int,
+    typer.Option(
+        "--reps",
+        "-n",
+        callback=within(FIT_REPS),
+        help=f"Replications per objective evaluation ({FIT_REPS.text}).",
+    ),
+]
+Draws = Annotated[
+    int,
+    typer.Option(
+        "--draws",
+        callback=within(DRAWS),
+        help=f"Single-replication draws for the ranges (ABC; {DRAWS.text}).",
+    ),
+]
 ForecastReps = Annotated[
-    int, typer.Option("--forecast-reps", min=10, help="Replications of the forecast fan.")
+    int,
+    typer.Option(
+        "--forecast-reps",
+        callback=within(FORECAST_REPS),
+        help=f"Replications of the forecast fan ({FORECAST_REPS.text}).",
+    ),
 ]
 
 
@@ -131,11 +153,20 @@ def backtest(
     draws: Draws = 600,
     forecast_reps: ForecastReps = 100,
     workers: Workers = None,
-    horizon: Annotated[int, typer.Option("--horizon", min=1, help="Months forecast from each origin.")] = 3,
+    horizon: Annotated[
+        int,
+        typer.Option(
+            "--horizon",
+            callback=within(BACKTEST_HORIZON),
+            help=f"Months forecast from each origin ({BACKTEST_HORIZON.text}).",
+        ),
+    ] = 3,
     origins: Annotated[
         int | None,
         typer.Option(
-            "--origins", min=1, help="At most this many rolling origins (default: all the data allow)."
+            "--origins",
+            callback=within(ORIGINS),
+            help=f"At most this many rolling origins (default: all the data allow; {ORIGINS.text}).",
         ),
     ] = None,
 ) -> None:

@@ -33,9 +33,11 @@ from sim.cli.common import (
     read_actuals,
     shown_warnings,
     user_errors,
+    within,
     writing,
 )
 from sim.engine.scenario import file_hash
+from sim.reports.board import EVERY
 
 Goal = Annotated[
     str | None,
@@ -74,7 +76,12 @@ def compare(
                      "(default: quarter ends and the goal's month)."),
     ] = None,
     every: Annotated[
-        int | None, typer.Option("--every", min=1, help="Board table columns: every N-th month end instead.")
+        int | None,
+        typer.Option(
+            "--every",
+            callback=within(EVERY),
+            help=f"Board table columns: every N-th month end instead ({EVERY.text}).",
+        ),
     ] = None,
 ) -> None:
     """Compare scenarios with the first (the baseline) on common random numbers.
@@ -213,10 +220,11 @@ def sensitivity(
     sensitivity.csv, summary.csv and manifest.json to OUT.
     """
     from sim.engine.sweep import format_value
+    from sim.questions.sensitivity import check_vary_count
     from sim.questions.sensitivity import sensitivity as run_sensitivity
 
-    if not vary:
-        fail("--vary: give at least one field=low,high")
+    with user_errors():
+        check_vary_count(len(vary))  # the API checks it too; here before --out is touched
     with user_errors(), output_folder(out):
         with progress_bar(reps * (1 + 2 * len(vary)), "sensitivity") as advance:
             result = run_sensitivity(

@@ -14,7 +14,8 @@ import holidays
 import numpy as np
 import pandas as pd
 
-from sim.engine.config import WEEKDAYS, Service
+from sim.engine.config import Service
+from sim.engine.field_types import WEEKDAYS
 
 NATION_SUBDIVISION = {
     "england": "ENG",

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.calendar import Calendar
-from sim.engine.config import ACTIVITIES, JobPlan, ServiceConfig
+from sim.engine.config import ServiceConfig
+from sim.engine.field_types import ACTIVITIES
+from sim.engine.job_plans import JobPlan
 from sim.engine.streams import stream
 from sim.engine.timeline import Phase
 from sim.engine.workforce import RolePlans, productivity, role_plans

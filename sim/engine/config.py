@@ -3,45 +3,33 @@
 Every field carries its meaning, unit and allowed range in its ``description`` and
 constraints, so that the YAML reference in ``docs/`` can be generated from this module.
 Loading YAML and merging scenario files lives in ``sim.engine.scenario``; this module only says
-what a valid service is.
+what a valid service is. Its larger blocks live beside it, by concern: job plans and staff
+(``sim.engine.job_plans``), the starting snapshot (``sim.engine.initial_state``) and dated
+events (``sim.engine.events``); shared field types in ``sim.engine.field_types`` and the
+size bounds in ``sim.engine.size_limits``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.engine.events import Event
+from sim.engine.field_types import Activity, Nation, Share, Weekday, check_sums_to_one
+from sim.engine.initial_state import InitialState
+from sim.engine.job_plans import JobPlan, StaffGroup
+from sim.engine.size_limits import (
+    MAX_ENTRIES,
+    MAX_HORIZON_MONTHS,
+    MAX_MONTHLY_RATE,
+    MAX_PATIENTS,
+    horizon_end,
+)
 from sim.engine.strict import Strict
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-PROB_TOLERANCE = 1e-6
-ACTIVITIES = ("triage", "new", "followup", "group")
-Activity = Literal["triage", "new", "followup", "group"]
-Nation = Literal["england", "wales", "scotland", "northern_ireland"]
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Bounds on what one replication may hold, so that an absurd number is refused with its reason
-# instead of exhausting memory; the largest NHS therapy services are well inside them.
-MAX_MONTHLY_RATE = 20_000
-MAX_PATIENTS = 1_000_000  # referrals expected over the horizon plus the starting snapshot
-MAX_ENTRIES = 1_000  # staff groups, waiting-list bands, events
-LAST_DATE = dt.date(9999, 12, 31)
-
-
-def horizon_end(start: dt.date, months: int) -> dt.date | None:
-    """The first day after a horizon of ``months`` from ``start``; None past year 9999."""
-    index = start.year * 12 + start.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1) if index // 12 <= LAST_DATE.year else None
-
-
-def _check_sums_to_one(shares: dict[str, float], what: str) -> dict[str, float]:
-    total = sum(shares.values())
-    if abs(total - 1.0) > PROB_TOLERANCE:
-        raise ValueError(f"{what} must sum to 1 (they sum to {total:.4g})")
-    return shares
+MAX_RTT_TARGET_WEEKS = 104  # two years: no waiting-time standard is longer
 
 
 class Service(Strict):
@@ -55,9 +43,12 @@ class Service(Strict):
             "of 31 March is given with start_date 1 April, one day's wait added)."
         )
     )
-    horizon_months: int = Field(36, ge=1, le=240, description="Months simulated, from start.")
+    horizon_months: int = Field(36, ge=1, le=MAX_HORIZON_MONTHS, description="Months simulated, from start.")
     rtt_target_weeks: float = Field(
-        14, gt=0, le=104, description="Referral-to-treatment target in weeks (Wales 14, England 18)."
+        14,
+        gt=0,
+        le=MAX_RTT_TARGET_WEEKS,
+        description="Referral-to-treatment target in weeks (Wales 14, England 18).",
     )
     nation: Nation = Field("wales", description="UK nation whose bank holidays close clinics.")
     clinic_days: list[Weekday] = Field(
@@ -123,12 +114,12 @@ class Demand(Strict):
     @field_validator("sources")
     @classmethod
     def _sources_sum(cls, value: dict[str, float]) -> dict[str, float]:
-        return _check_sums_to_one(value, "source shares")
+        return check_sums_to_one(value, "source shares")
 
     @field_validator("priorities")
     @classmethod
     def _priorities_sum(cls, value: dict[str, float]) -> dict[str, float]:
-        return _check_sums_to_one(value, "priority shares")
+        return check_sums_to_one(value, "priority shares")
 
     @model_validator(mode="after")
     def _source_priorities_match(self) -> Demand:
@@ -136,7 +127,7 @@ class Demand(Strict):
             if set(mix) != set(self.priorities):
                 wanted = list(self.priorities)
                 raise ValueError(f"source_priorities.{source}: needs priorities {wanted}, got {list(mix)}")
-            _check_sums_to_one(mix, f"source_priorities.{source} shares")
+            check_sums_to_one(mix, f"source_priorities.{source} shares")
         return self
 
 
@@ -168,7 +159,7 @@ class Triage(Strict):
     @field_validator("outcomes")
     @classmethod
     def _outcomes_sum(cls, value: dict[str, float]) -> dict[str, float]:
-        return _check_sums_to_one(value, "triage outcomes")
+        return check_sums_to_one(value, "triage outcomes")
 
     @model_validator(mode="after")
     def _source_outcomes_match(self) -> Triage:
@@ -176,7 +167,7 @@ class Triage(Strict):
             if set(mix) != set(self.outcomes):
                 wanted = list(self.outcomes)
                 raise ValueError(f"source_outcomes.{source}: needs the outcomes {wanted}, got {list(mix)}")
-            _check_sums_to_one(mix, f"source_outcomes.{source}")
+            check_sums_to_one(mix, f"source_outcomes.{source}")
         return self
 
 
@@ -244,258 +235,6 @@ class AccessPolicy(Strict):
     followup_overdue_weeks: float = Field(
         2.0, ge=0, le=52, description="A follow-up is overdue once this many weeks past its due date."
     )
-
-
-class ClinicalTime(Strict):
-    """How a role's clinical time is shared between follow-ups and new patients each clinic day."""
-
-    rule: Literal["template", "caseload_first"] = Field(
-        "template",
-        description=(
-            "`template`: each activity gets its `activity_split` share, unused time flexes (see "
-            "`flexible`); follow-up demand never takes new-patient time. `caseload_first`: the role's "
-            "new + follow-up time is one pool; follow-ups due are booked first, new patients get the rest."
-        ),
-    )
-    max_followup_share: Share = Field(
-        1.0, description="caseload_first only: most of the role's clinical time follow-ups may take."
-    )
-    min_new_share: Share = Field(
-        0.0,
-        description="caseload_first only: share of the role's clinical time kept for new assessments.",
-    )
-
-    @model_validator(mode="after")
-    def _caps_need_caseload_first(self) -> ClinicalTime:
-        if self.rule == "template" and (self.max_followup_share < 1 or self.min_new_share > 0):
-            raise ValueError(
-                "max_followup_share and min_new_share apply under rule caseload_first; under template "
-                "new patients and follow-ups get their activity_split shares"
-            )
-        return self
-
-
-class JobPlan(Strict):
-    """How a role's contracted hours become clinical time, and the workforce dynamics of the role."""
-
-    hours_per_wte: float = Field(37.5, gt=0, le=60, description="Contracted hours/week per WTE.")
-    non_clinical_share: Share = Field(
-        0.25, description="Share of hours not patient-facing (admin, supervision, CPD, travel)."
-    )
-    activity_split: dict[Activity, Share] = Field(
-        description="Split of clinical time across triage/new/followup/group; must sum to 1."
-    )
-    may_deliver: list[Activity] = Field(
-        default_factory=lambda: list(ACTIVITIES),
-        description="Activities this role may deliver (its split must stay inside them).",
-    )
-    flexible: bool = Field(
-        True,
-        description=(
-            "On a clinic day, time planned for an activity with nobody waiting is spent on the "
-            "role's other may_deliver activities (new assessments first)."
-        ),
-    )
-    annual_leave_days: float = Field(
-        29, ge=0, le=60, description="Annual leave days per year (excluding bank holidays)."
-    )
-    leave_pattern: Literal["staggered", "random_weeks"] = Field(
-        "staggered",
-        description=(
-            "`staggered`: each post's leave weeks are spread evenly through the year, posts out of "
-            "step (a rota keeping cover even); `random_weeks`: each week is leave at random, "
-            "independently per post (lumpier: several posts can be away at once)."
-        ),
-    )
-    sickness_rate: Share = Field(0.045, description="Share of working days lost to sickness.")
-    ramp_up_weeks: float = Field(
-        12, ge=0, le=104, description="Weeks for a new starter to reach full productivity."
-    )
-    ramp_up_start: Share = Field(0.5, description="New starter productivity on day one.")
-    turnover_rate: Annotated[float, Field(ge=0, le=2)] = Field(
-        0.0, description="Leavers per WTE per year (0.12 = 12% annual turnover)."
-    )
-    recruitment_lag_weeks: float = Field(
-        16, ge=0, le=156, description="Weeks from a leaver to the replacement starting."
-    )
-    clinical_time: ClinicalTime = Field(
-        default_factory=ClinicalTime,
-        description="Rule sharing clinical time between follow-ups and new patients.",
-    )
-    cover_share: Share = Field(
-        0.0,
-        description=(
-            "Share of the time lost to sickness and vacancies covered by bank or agency staff "
-            "(0 = none covered)."
-        ),
-    )
-
-    @field_validator("activity_split")
-    @classmethod
-    def _split_sum(cls, value: dict[str, float]) -> dict[str, float]:
-        return _check_sums_to_one(value, "activity split")
-
-    @model_validator(mode="after")
-    def _split_within_scope(self) -> JobPlan:
-        outside = [a for a, s in self.activity_split.items() if s > 0 and a not in self.may_deliver]
-        if outside:
-            raise ValueError(f"activity_split gives time to {outside}, not in may_deliver")
-        time = self.clinical_time
-        pool = self.activity_split.get("new", 0.0) + self.activity_split.get("followup", 0.0)
-        if time.min_new_share > 0 and "new" not in self.may_deliver:
-            raise ValueError("clinical_time.min_new_share: this role may not deliver new assessments")
-        if time.min_new_share > pool + PROB_TOLERANCE:
-            raise ValueError(
-                f"clinical_time.min_new_share {time.min_new_share:g} is more than the role's new + "
-                f"follow-up time ({pool:g} of its clinical time)"
-            )
-        return self
-
-
-class StaffGroup(Strict):
-    """Staff of one role in post (or funded) between optional dates."""
-
-    role: str = Field(description="Role name; must have a job plan.")
-    wte: float = Field(ge=0, le=2000, description="Whole-time equivalents.")
-    start: dt.date | None = Field(None, description="First day in post (None = already in post).")
-    end: dt.date | None = Field(None, description="Last day in post (None = beyond the horizon).")
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> StaffGroup:
-        if self.start and self.end and self.end < self.start:
-            raise ValueError("end is before start")
-        return self
-
-
-class WaitingBand(Strict):
-    """Patients on the snapshot waiting list who have waited between two numbers of weeks."""
-
-    from_weeks: float = Field(ge=0, description="Lower edge of the band in weeks waited.")
-    to_weeks: float = Field(gt=0, description="Upper edge of the band in weeks waited.")
-    count: int = Field(ge=0, le=MAX_PATIENTS, description="Patients in the band.")
-
-    @model_validator(mode="after")
-    def _band_in_order(self) -> WaitingBand:
-        if self.to_weeks <= self.from_weeks:
-            raise ValueError("to_weeks must be greater than from_weeks")
-        return self
-
-
-class InitialState(Strict):
-    """The real snapshot a run starts from."""
-
-    waiting_list: list[WaitingBand] = Field(
-        default_factory=list,
-        max_length=MAX_ENTRIES,
-        description="Waiting list for first contact by weeks-waiting band; bands may not overlap.",
-    )
-    urgent_share: Share = Field(
-        0.0, description="Share of the snapshot list that is of the most urgent priority."
-    )
-    awaiting_triage: int = Field(
-        0, ge=0, le=MAX_PATIENTS, description="Referrals received but not yet triaged."
-    )
-    followup_caseload: int = Field(
-        0, ge=0, le=MAX_PATIENTS, description="Patients in follow-up (clock stopped)."
-    )
-
-    @field_validator("waiting_list")
-    @classmethod
-    def _bands_apart(cls, bands: list[WaitingBand]) -> list[WaitingBand]:
-        ordered = sorted(enumerate(bands), key=lambda pair: (pair[1].from_weeks, pair[1].to_weeks))
-        for (first, lower), (second, upper) in pairwise(ordered):
-            if upper.from_weeks < lower.to_weeks:
-                raise ValueError(
-                    f"entry {second} ({upper.from_weeks:g}-{upper.to_weeks:g} weeks) overlaps entry "
-                    f"{first} ({lower.from_weeks:g}-{lower.to_weeks:g} weeks)"
-                )
-        return bands
-
-    @property
-    def patients(self) -> int:
-        return sum(b.count for b in self.waiting_list) + self.awaiting_triage + self.followup_caseload
-
-
-EVENT_ACTIONS = ("add_staff", "remove_staff", "extra_sessions", "set", "validate_list", "recruitment_freeze")
-
-
-class Event(Strict):
-    """A dated change during the horizon; exactly one action per event."""
-
-    date: dt.date = Field(description="Day the change takes effect.")
-    until: dt.date | None = Field(None, description="Last day (extra_sessions and recruitment_freeze).")
-    label: str | None = Field(None, description="What this models, shown in reports.")
-    add_staff: StaffChange | None = Field(None, description="Posts added (recruited) from the date.")
-    remove_staff: StaffChange | None = Field(None, description="Posts vacated from the date.")
-    extra_sessions: ExtraSessions | None = Field(
-        None, description="Fixed-term extra clinical hours (overtime, locum, insourcing)."
-    )
-    set: dict[str, object] | None = Field(
-        None, description="Dotted field paths set to new values from the date."
-    )
-    validate_list: ListValidation | None = Field(
-        None, description="One-off validation exercise removing a share of the waiting list."
-    )
-    recruitment_freeze: RecruitmentFreeze | None = Field(
-        None,
-        description=(
-            "Leavers from `date` to `until` are not replaced until the freeze ends (then the usual lag)."
-        ),
-    )
-
-    @model_validator(mode="after")
-    def _one_action(self) -> Event:
-        actions = EVENT_ACTIONS
-        given = [a for a in actions if getattr(self, a) is not None]
-        if len(given) != 1:
-            raise ValueError(f"an event needs exactly one of {list(actions)}, got {given}")
-        if self.until and self.until < self.date:
-            raise ValueError("until is before date")
-        if self.remove_staff is not None and self.remove_staff.recruitment_lag_weeks:
-            raise ValueError("remove_staff leaves posts vacant; a recruitment lag belongs to add_staff")
-        if self.extra_sessions is not None and self.until is None:
-            raise ValueError("extra_sessions needs an `until` date")
-        if self.recruitment_freeze is not None and self.until is None:
-            raise ValueError("recruitment_freeze needs an `until` date")
-        if self.until is not None and self.extra_sessions is None and self.recruitment_freeze is None:
-            raise ValueError("until applies to extra_sessions and recruitment_freeze only")
-        return self
-
-
-class StaffChange(Strict):
-    """WTE of a role added or removed by an event."""
-
-    role: str = Field(description="Role name; must have a job plan.")
-    wte: float = Field(gt=0, le=500, description="Whole-time equivalents.")
-    recruitment_lag_weeks: float = Field(
-        0, ge=0, le=156, description="Weeks from the event to the post being filled."
-    )
-
-
-class ExtraSessions(Strict):
-    """Extra clinical hours per week for one activity between two dates."""
-
-    activity: Activity = Field(description="Activity the extra hours are spent on.")
-    hours_per_week: float = Field(gt=0, le=2000, description="Clinical hours per week added.")
-    on_bank_holiday: Literal["skip", "move_to_next_working_day"] = Field(
-        "skip",
-        description=(
-            "A session day that is a bank holiday: `skip` loses it (bought per clinic day), "
-            "`move_to_next_working_day` runs its hours on the next clinic day (even after `until`)."
-        ),
-    )
-
-
-class RecruitmentFreeze(Strict):
-    """A recruitment freeze: leavers are not replaced while it lasts."""
-
-    roles: list[str] | None = Field(None, description="Roles frozen (None = every role).")
-
-
-class ListValidation(Strict):
-    """A validation exercise: a share of the first-contact waiting list no longer needs the service."""
-
-    share: Share = Field(description="Share of patients waiting for first contact removed.")
 
 
 class ParameterDraws(Strict):
@@ -579,6 +318,3 @@ class ServiceConfig(Strict):
     def pathway_outcomes(self) -> dict[str, float]:
         """Triage outcome shares restricted to pathways (accepted referrals)."""
         return {k: v for k, v in self.triage.outcomes.items() if k in self.pathways}
-
-
-Event.model_rebuild()

@@ -18,8 +18,9 @@ import simpy
 from sim.engine.calendar import calendar_for
 from sim.engine.capacity import clinical_minutes, flexible_scope
 from sim.engine.census import MonthFlows, census, count_breaching, note_breach_exit
-from sim.engine.config import ACTIVITIES, ServiceConfig
+from sim.engine.config import ServiceConfig
 from sim.engine.demand import draw_phase_arrivals, expected_daily_referrals, source_names
+from sim.engine.field_types import ACTIVITIES
 from sim.engine.patients import State, make_referral, seed_initial_state
 from sim.engine.rules import Rules
 from sim.engine.shared_time import shared_clinic_day

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sim.engine.config import ACTIVITIES, FollowupCount, ServiceConfig
+from sim.engine.config import FollowupCount, ServiceConfig
+from sim.engine.field_types import ACTIVITIES
 
 MAX_FOLLOWUPS = 200
 

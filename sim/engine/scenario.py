@@ -19,9 +19,10 @@ from pydantic import ValidationError
 
 from sim.engine.calendar import Calendar, calendar_for
 from sim.engine.capacity import StaffingError, build_posts
-from sim.engine.config import MAX_PATIENTS, ServiceConfig, horizon_end
+from sim.engine.config import ServiceConfig
 from sim.engine.demand import expected_daily_referrals
 from sim.engine.input_files import ConfigError, read_yaml_file
+from sim.engine.size_limits import MAX_PATIENTS, horizon_end
 from sim.engine.timeline import PhaseError, build_phases, phase_of_day
 
 APPENDED_LISTS = ("events",)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sim.engine.config import ACTIVITIES
+from sim.engine.field_types import ACTIVITIES
 
 
 class ClinicDay(Protocol):

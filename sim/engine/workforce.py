@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.calendar import Calendar
-from sim.engine.config import JobPlan, ServiceConfig
+from sim.engine.config import ServiceConfig
+from sim.engine.job_plans import JobPlan
 from sim.engine.timeline import Phase
 
 DAYS_PER_YEAR = 365.25

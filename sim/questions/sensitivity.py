@@ -23,6 +23,7 @@ from sim.questions.compare import check_goal, month_labels, run_records
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import SensitivityResult
 from sim.questions.solve import one_scenario
+from sim.runs.limits import check_run_size
 from sim.runs.manifest import manifest
 from sim.runs.parameter_draws import refuse_drawn
 from sim.runs.result import run
@@ -30,6 +31,9 @@ from sim.runs.runner import Progress
 from sim.runs.summary import summarise
 
 VARY_EXAMPLE = "e.g. --vary job_plans.band6.sickness_rate=0.03,0.08"
+# Each --vary runs the scenario twice more: 50 make 101 runs, about the largest sweep allowed
+# (sim.engine.sweep.MAX_SWEEP_VALUES), each holding its replications in memory until summarised.
+MAX_VARY = 50
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,14 @@ def parse_vary(text: str) -> Variation:
     except yaml.YAMLError:
         raise ConfigError(f"--vary: {text!r}: cannot read the values, {VARY_EXAMPLE}") from None
     return Variation(path.strip(), low, high)
+
+
+def check_vary_count(count: int) -> None:
+    """Refuse no field to vary, or more than ``MAX_VARY``."""
+    if count < 1:
+        raise ConfigError("--vary: give at least one field=low,high")
+    if count > MAX_VARY:
+        raise ConfigError(f"--vary: {count} fields; at most {MAX_VARY} (each runs the scenario twice more)")
 
 
 def _measure(monthly: pd.DataFrame, metric: str, month: str, goal: Goal | None) -> float:
@@ -78,10 +90,10 @@ def sensitivity(
     in every variant); ``parameter_draws=False`` runs the scenario's own values.
     """
     started = dt.datetime.now(dt.timezone.utc)
+    check_vary_count(len(vary))
+    check_run_size(reps, seed, workers)  # before the goal's probe run
     base = one_scenario(scenario)
     variations = [v if isinstance(v, Variation) else parse_vary(v) for v in vary]
-    if not variations:
-        raise ConfigError("--vary: give at least one field=low,high")
     refuse_drawn(base.config, [v.field for v in variations], "--vary", parameter_draws)
     goal = as_goal(goal)
     month = month or (goal.month if goal else month_labels(base.config)[-1])

@@ -25,6 +25,7 @@ from sim.questions.compare import check_goal, run_records
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import SolveResult
 from sim.questions.solve_sentence import solve_sentence
+from sim.runs.limits import check_run_size
 from sim.runs.manifest import manifest
 from sim.runs.parameter_draws import refuse_drawn
 from sim.runs.result import RunResult, run
@@ -121,6 +122,7 @@ def solve(
     started = dt.datetime.now(dt.timezone.utc)
     if not 0 < confidence <= 1:
         raise ConfigError(f"--confidence: {confidence:g}: must be above 0 and at most 1")
+    check_run_size(reps, seed, workers)  # before the goal's probe run
     base = one_scenario(scenario)
     goal = as_goal(goal)
     grid = lever_grid(low, high, step)

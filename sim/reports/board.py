@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.engine.scenario import ConfigError
+from sim.engine.size_limits import MAX_HORIZON_MONTHS
+from sim.runs.limits import Bound
 
 LABEL = "series"
 ACTUAL_ROW = "Actual breaches"
@@ -27,6 +29,7 @@ NOT_TRAJECTORIES = {"month", "referrals", "waiting", "first_contacts", "wte"}
 SERIES_LABELS = {"projected_breaches": PUBLISHED_ROW}
 QUARTER_ENDS = ("-03", "-06", "-09", "-12")
 
+EVERY = Bound("--every", 1, MAX_HORIZON_MONTHS, "the longest horizon, in months")
 
 def whole(value: float) -> float:
     """Round half up to a whole patient (Python's round() sends 0.5 to the even number)."""
@@ -70,6 +73,10 @@ def board_months(
 ) -> list[str]:
     """The month columns: ``chosen``, every ``every``-th month end, or quarter ends (+ goal month)."""
     months = list(months)
+    if chosen and len(chosen) > MAX_HORIZON_MONTHS:
+        raise ConfigError(
+            f"--months: {len(chosen):,} months; at most {MAX_HORIZON_MONTHS} (one per simulated month)"
+        )
     if chosen:
         for month in chosen:
             if month not in months:
@@ -78,8 +85,7 @@ def board_months(
                 )
         return [m for m in months if m in set(chosen)]
     if every is not None:
-        if every < 1:
-            raise ConfigError(f"--every: {every}: must be 1 or more")
+        EVERY.check(every)
         return months[every - 1 :: every] or months[-1:]
     picked = {m for m in months if m.endswith(QUARTER_ENDS)}
     if goal_month in months:

@@ -22,10 +22,12 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from sim.engine import input_files
-from sim.engine.config import MAX_ENTRIES, MAX_MONTHLY_RATE, MAX_PATIENTS, ServiceConfig
+from sim.engine.config import ServiceConfig
 from sim.engine.scenario import EXTENDS_ROOT_VARIABLE, MAX_EXTENDS
+from sim.engine.size_limits import MAX_ENTRIES, MAX_HORIZON_MONTHS, MAX_MONTHLY_RATE, MAX_PATIENTS
 from sim.engine.sweep import MAX_SWEEP_VALUES, SWEEP_KEYS
 from sim.engine.timeline import FIXED_KEYS, FROZEN_REASONS, FROZEN_SECTIONS
+from sim.runs.limits import MAX_CANDIDATES, MAX_REPS, MAX_WORKERS
 
 COMMAND = "python -m sim.reports.reference docs/yaml-reference.md"
 PLACEHOLDERS = {  # what the keys of a map stand for, by the map's field name
@@ -370,6 +372,8 @@ def set_note() -> str:
 
 def limits() -> str:
     """What a file may hold and what can be simulated: beyond these, input is refused with the reason."""
+    # solve's grid and sensitivity's --vary bounds are written out (reports may not import
+    # sim.questions.solve or .sensitivity); tests/test_hostile_input.py checks they still match.
     return f"""## Limits
 
 Files are checked before anything is simulated; anything beyond these limits is refused with
@@ -395,9 +399,13 @@ Files are checked before anything is simulated; anything beyond these limits is 
 - **Consistency**: waiting-list bands may not overlap or repeat (they may touch: 0-4 and 4-8);
   events dated after the horizon are refused (they would change nothing); actuals none of whose
   months are simulated are refused.
-- **Command options**: `--reps` at most 10,000, `--workers` at most 256; `dcsim solve` needs finite
-  `--low`, `--high` and `--step` making at most 10,000 grid values, and `--confidence` above 0 and
-  at most 1.
+- **Command options**: `--reps` at most {MAX_REPS:,} (every replication is held in memory until
+  summarised), `--workers` at most {MAX_WORKERS}, `--candidates` at most {MAX_CANDIDATES:,},
+  `--seed` from 0 to 2^63 - 1; `dcsim solve` needs finite `--low`, `--high` and `--step` making at
+  most 10,000 grid values, and `--confidence` above 0 and at most 1; `dcsim sensitivity` takes
+  at most 50 `--vary` fields (each runs the scenario twice more); `dcsim compare --every` at
+  most {MAX_HORIZON_MONTHS}. The same bounds hold in the Python API (`ConfigError` naming the
+  argument); `dcsim calibrate --help` and `dcsim backtest --help` show theirs.
 """
 
 

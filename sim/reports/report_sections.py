@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.engine.config import Event
+from sim.engine.events import Event
 from sim.engine.sweep import Scenario, get_field
 from sim.questions.results import FLOW_WORDS as WORDS
 from sim.questions.results import OUTSIDE

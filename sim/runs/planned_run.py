@@ -15,6 +15,7 @@ import pandas as pd
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError
 from sim.runs.conditioning import Settings, condition, forbid_with_observed, observations
+from sim.runs.limits import check_run_size
 from sim.runs.parameter_draws import draws_in_use
 from sim.runs.replication_plan import ReplicationPlan
 from sim.runs.runner import Progress, run_replications
@@ -43,6 +44,8 @@ def run_monthly(
     **options,
 ) -> tuple[pd.DataFrame, dict]:
     """Monthly records of ``reps`` replications, and the manifest entries for draws and conditioning."""
+    candidates = (settings or Settings()).candidate_count(reps) if observed is not None else None
+    check_run_size(reps, seed, workers, candidates)  # before the draws file is read or anything runs
     draws, draws_info = draws_in_use(service, parameter_draws, source)
     extra = {"parameter_draws": draws_info} if draws_info else {}
     if observed is None:
