@@ -6,8 +6,11 @@ show is checked against the workspace, the job store and the CLI's messages.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from services import ROOT, service_document
@@ -16,6 +19,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from sim.api import run  # noqa: E402
+from sim.engine.scenario import load_config  # noqa: E402
 from sim.web.jobs import STORE  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
 
@@ -41,6 +45,22 @@ def finish(test: AppTest, state_key: str) -> AppTest:
     key = key[0] if isinstance(key, tuple) else key
     assert STORE.get(key).wait(600)
     return test.run()
+
+
+def charts(test: AppTest) -> dict[str, list[dict]]:
+    """The page's plotly figures by title: their traces, numbers decoded from plotly's typed arrays."""
+    figures = {}
+    for chart in test.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        traces = [{k: decoded(v) for k, v in trace.items()} for trace in spec["data"]]
+        figures[spec["layout"]["title"]["text"]] = traces
+    return figures
+
+
+def decoded(value):
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return value
 
 
 def errors(test: AppTest) -> str:
@@ -133,8 +153,11 @@ def test_capacity_page_answers_in_a_sentence():
 
 
 def test_calibrate_page_fits_uploaded_figures():
-    truth = run(Workspace(service_document(), "s").config(), reps=4, seed=1).summary
-    history = pd.DataFrame({"month": truth["month"][:8], "breaches": truth["breaches_p50"][:8].round()})
+    """Fit, draws, files, and the forecast conditioned on the reported months, on one page."""
+    # Reported waiting lists of the service with less clinical time than the workspace assumes.
+    slower = service_document({"job_plans": {"band6": {"non_clinical_share": 0.45}}})
+    truth = run(Workspace(slower, "s").config(), reps=4, seed=1).summary
+    history = pd.DataFrame({"month": truth["month"][:10], "waiting": truth["waiting_p50"][:10].round()})
     test = page("calibrate", history=history)
     test.multiselect[0].set_value(["job_plans.band6.non_clinical_share"])
     test.number_input[0].set_value(2)
@@ -145,6 +168,70 @@ def test_calibrate_page_fits_uploaded_figures():
     assert not test.exception, test.exception
     fitted = test.dataframe[1].value
     assert list(fitted["parameter"]) == ["job_plans.band6.non_clinical_share"]
+    answer = STORE.get(test.session_state["fit_key"])
+    assert answer.wait(600)
+    files = answer.result.files
+
+    # The kept draws' ranges: centiles of the downloaded draws file, weighted as runs pick them.
+    downloads = {b.proto.label: b for b in test.get("download_button")}
+    assert set(downloads) >= {"Download calibrated.yaml", "Download parameter_draws.csv"}
+    draws = pd.read_csv(files.draws)
+    ranges = next(d.value for d in test.dataframe if "10th centile" in d.value.columns).set_index("setting")
+    values = draws["job_plans.band6.non_clinical_share"].to_numpy(float)
+    weights = draws["weight"].to_numpy(float)
+    for column, q in (("10th centile", 0.1), ("median", 0.5), ("90th centile", 0.9)):
+        expected = midpoint_quantile(values, weights, q)
+        assert ranges.at["job_plans.band6.non_clinical_share", column] == pytest.approx(expected, rel=1e-6)
+
+    # The calibrated scenario: the CLI's file, extending the fitted service and naming the draws.
+    scenario = load_config(files.scenario)
+    assert scenario.parameter_draws.file.endswith("parameter_draws.csv")
+    assert scenario.job_plans["band6"].non_clinical_share == pytest.approx(
+        answer.result.fit.estimate["job_plans.band6.non_clinical_share"]
+    )
+
+    # The conditioned forecast: the calibrated scenario run on from the reported months.
+    seed = test.session_state["run_settings"]["seed"]
+    test = wait_for_conditioning(test, files, history, seed)
+    conditioned = run(files.scenario, reps=10, seed=seed, observed=history)
+    info = conditioned.manifest["conditioning"]
+    assert info["cut_off"] == history["month"].iloc[-1] and info["candidates"] == 50
+    median = conditioned.summary.set_index("month").at[info["cut_off"], "waiting_p50"]
+    reported = float(history["waiting"].iloc[-1])
+    size = info["dispersion_k"] or float("inf")
+    noise = (median + median**2 / size) ** 0.5  # the observation model's sd: Var = x + x^2/k
+    assert reported > 0 and abs(median - reported) <= 2 * noise
+    figure = charts(test)["Waiting list (clock running): conditioned on the reported months"]
+    line = next(t for t in figure if t.get("name") == "calibrated")
+    shown = dict(zip(line["x"], line["y"], strict=True))
+    assert shown["Jan 2025"] == pytest.approx(median)  # the page charts what sim.api gives
+    dots = next(t for t in figure if t.get("name") == "Reported")
+    assert (dots["x"][-1], dots["y"][-1]) == ("Jan 2025", reported)
+    assert f"{info['candidates']} candidate replications" in test.caption[-1].value
+
+    button(test, "Use the fitted values in the service").click().run()
+    space = test.session_state["workspace"]
+    config = space.config()
+    assert config.parameter_draws is not None and config.parameter_draws.use
+    assert space.draws_file().read_bytes() == files.draws.read_bytes()
+    exported = space.scenario_yaml("baseline")
+    assert "parameter_draws:" in exported and str(files.folder) not in exported
+
+
+def midpoint_quantile(values, weights, q):
+    """Weighted quantile by the midpoint rule, written out here for the check."""
+    order = values.argsort(kind="stable")
+    values, weights = values[order], weights[order]
+    positions = (weights.cumsum() - weights / 2) / weights.sum()
+    return float(np.interp(q, positions, values))
+
+
+def wait_for_conditioning(test: AppTest, files, history, seed: int) -> AppTest:
+    """The page started the conditioned run (10 forecast replications); asking again finds it."""
+    from sim.web.calibrated import start_conditioned
+
+    assert start_conditioned(files, history, 10, seed).wait(600)
+    return test.run()
 
 
 def test_take_it_away_offers_yaml_and_the_comparison_files():

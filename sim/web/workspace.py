@@ -21,6 +21,7 @@ from sim.engine.sweep import Scenario, set_field
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "example" / "baseline.yaml"
 BASELINE = "baseline"
+DRAWS_NAME = "parameter_draws.csv"  # as `dcsim calibrate` names it
 
 
 @dataclass
@@ -64,6 +65,20 @@ class Workspace:
         config = validate(document, self.source)
         self.document = document
         return config
+
+    def with_draws(self, values: dict[str, Any], draws_file: Path) -> ServiceConfig:
+        """The fitted values, and every later run drawing its fitted settings from ``draws_file``.
+
+        ``draws_file`` is one the app wrote (never a path from the browser); a YAML taken away
+        names it as ``parameter_draws.csv``, to be saved beside it.
+        """
+        reference = {"file": str(Path(draws_file).resolve()), "use": True}
+        return self.with_values({**values, "parameter_draws": reference})
+
+    def draws_file(self) -> Path | None:
+        """The parameter draws file the service's runs use, if a calibration put one there."""
+        spec = self.document.get("parameter_draws")
+        return Path(spec["file"]) if spec else None
 
     # --- scenarios ---------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -120,5 +135,9 @@ class Workspace:
             f"# Same numbers as the browser: dcsim run {stem}.yaml --reps {reps} --seed {seed} "
             f"--out results/{stem}",
         ]
-        body = yaml.safe_dump(self.scenario_document(name), sort_keys=False, allow_unicode=True)
+        document = self.scenario_document(name)
+        if document.get("parameter_draws"):  # the app's own copy is not on the user's machine
+            document["parameter_draws"] = {**document["parameter_draws"], "file": DRAWS_NAME}
+            header.append(f"# Save {DRAWS_NAME} (Take it away page) beside this file: runs draw from it.")
+        body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
         return "\n".join(header) + "\n" + body
