@@ -9,10 +9,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from services import ROOT, service_document
 
 pytest.importorskip("streamlit")
@@ -119,11 +121,57 @@ def test_run_page_shows_the_medians_sim_api_gives_and_p_goal():
     button(test, "Run").click().run()
     test = finish(test, "compare_key")
     assert not test.exception
-    expected = run(space.scenario_config("plan"), reps=6, seed=5).summary["breaches_p50"].iloc[-1]
-    assert any(m.value.startswith(f"**plan**: median {expected:g} ") for m in test.markdown)
+    summary = run(space.scenario_config("plan"), reps=6, seed=5).summary.iloc[-1]
+    low, mid, high = (f"{math.floor(summary[f'breaches_{q}'] + 0.5):,}" for q in ("p10", "p50", "p90"))
+    assert f"**plan**: median {mid} (10-90%: {low} to {high})" in [m.value for m in test.markdown]
+    assert test.subheader[0].value == "Waiting over the target at the end of Mar 2025"
     button(test, "Work out P(goal)").click().run()
     table = test.dataframe[-1].value
-    assert list(table["scenario"]) == ["baseline", "plan"] and table["probability"].between(0, 1).all()
+    assert list(table["scenario"]) == ["baseline", "plan"]
+    assert table["P(goal)"].str.fullmatch(r"\d{1,3}%").all() and table.at[1, "vs baseline"]
+
+
+def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as_goals():
+    """A service whose follow-ups fall behind: the overdue count, weeks past due, months as "Mar 2025"."""
+    base = service_document()
+    busy = {name: {"followups": {"mean": 4 * p["followups"]["mean"]}} for name, p in base["pathways"].items()}
+    space = Workspace(service_document({"pathways": busy}), "busy.yaml")
+    test = page("run", space)
+    test.number_input[0].set_value(6)
+    test.number_input[1].set_value(5)
+    button(test, "Run").click().run()
+    test = finish(test, "compare_key")
+    assert not test.exception
+    expected = run(space.config(), reps=6, seed=5)
+    summary = expected.summary
+    months = [dt.datetime.strptime(m, "%Y-%m").strftime("%b %Y") for m in summary["month"]]
+    assert [t.label for t in test.tabs][3:] == ["Follow-ups overdue", "Other measures"]
+
+    overdue = next(t for t in charts(test)["Follow-ups overdue"] if t.get("name") == "baseline")
+    assert overdue["x"] == months and overdue["y"] == summary["followup_overdue_p50"].tolist()
+    assert summary["followup_overdue_p50"].iloc[-1] > 50  # the service is behind with follow-ups
+    last = summary.iloc[-1]
+    hover = f"median {math.floor(last['followup_overdue_p50'] + 0.5):,} (10-90%: "
+    assert overdue["customdata"][-1][0].startswith(hover)
+
+    test.selectbox(key="other-measure").set_value("followup_overdue_p92_weeks").run()
+    weeks = charts(test)["Overdue follow-ups: 92nd centile weeks past due"]
+    line = next(t for t in weeks if t.get("name") == "baseline")
+    assert line["y"] == pytest.approx(summary["followup_overdue_p92_weeks_p50"].tolist())
+    assert line["customdata"][-1][0].startswith(f"median {last['followup_overdue_p92_weeks_p50']:.1f} ")
+
+    # P(92% of overdue follow-ups are at most T weeks past due by the last month), T = a middle value.
+    final = expected.monthly[expected.monthly["month"] == summary["month"].iloc[-1]]
+    threshold = float(final["followup_overdue_p92_weeks"].round(1).median())
+    share = (final["followup_overdue_p92_weeks"] <= threshold).mean()
+    test.selectbox(key="goal-measure").set_value("followup_overdue_p92_weeks")
+    next(n for n in test.number_input if n.label == "Number").set_value(threshold)
+    next(s for s in test.selectbox if s.label == "Month").set_value(summary["month"].iloc[-1])
+    button(test, "Work out P(goal)").click().run()
+    table = test.dataframe[-1].value.set_index("scenario")
+    assert table.at["baseline", "P(goal)"] == f"{share:.0%}"
+    assert table.at["baseline", "simulated futures meeting it"] == f"{int(share * 6)} of 6"
+    assert any("end of March 2025" in m.value for m in test.markdown)
 
 
 def test_run_page_reports_a_scenario_that_no_longer_validates():
@@ -215,7 +263,10 @@ def test_calibrate_page_fits_uploaded_figures():
     assert config.parameter_draws is not None and config.parameter_draws.use
     assert space.draws_file().read_bytes() == files.draws.read_bytes()
     exported = space.scenario_yaml("baseline")
-    assert "parameter_draws:" in exported and str(files.folder) not in exported
+    assert yaml.safe_load(exported)["parameter_draws"] == {"file": "parameter_draws.csv", "use": True}
+    assert str(files.folder) not in exported
+    away = page("takeaway", space)
+    assert "Download parameter_draws.csv" in [b.proto.label for b in away.get("download_button")]
 
 
 def midpoint_quantile(values, weights, q):

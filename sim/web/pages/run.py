@@ -93,7 +93,9 @@ st.dataframe(board_table(result, space.actuals), hide_index=True)
 st.subheader("Chance of meeting a goal")
 with st.form("goal"):
     cols = st.columns(5)
-    metric = cols[0].selectbox("Measure", questions.goal_metrics(result), format_func=labels.metric_name)
+    metric = cols[0].selectbox(
+        "Measure", questions.goal_metrics(result), format_func=labels.metric_name, key="goal-measure"
+    )
     words = cols[1].selectbox("is", list(questions.OPERATORS))
     threshold = cols[2].number_input("Number", value=0.0, min_value=0.0, format="%g")
     mode = cols[3].selectbox("When", ["by", "from"], help="by: at the end of the month; from: every month on")
