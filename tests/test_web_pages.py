@@ -21,7 +21,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from sim.api import run  # noqa: E402
-from sim.engine.scenario import load_config  # noqa: E402
+from sim.engine.scenario import ConfigError, load_config  # noqa: E402
 from sim.web.jobs import STORE  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
 
@@ -265,6 +265,9 @@ def test_calibrate_page_fits_uploaded_figures():
     exported = space.scenario_yaml("baseline")
     assert yaml.safe_load(exported)["parameter_draws"] == {"file": "parameter_draws.csv", "use": True}
     assert str(files.folder) not in exported
+    with pytest.raises(ConfigError, match="job_plans.band6.non_clinical_share: is drawn from"):
+        space.with_values({"job_plans.band6.non_clinical_share": 0.3})  # runs would overwrite it
+    space.with_values({"demand.monthly_rate": 61})  # a setting not drawn still changes
     away = page("takeaway", space)
     assert "Download parameter_draws.csv" in [b.proto.label for b in away.get("download_button")]
 

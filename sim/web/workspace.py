@@ -17,7 +17,8 @@ import yaml
 
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError, deep_merge, resolve, validate
-from sim.engine.sweep import Scenario, set_field
+from sim.engine.sweep import Scenario, get_field, set_field
+from sim.runs.parameter_draws import refuse_drawn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "example" / "baseline.yaml"
 BASELINE = "baseline"
@@ -58,7 +59,17 @@ class Workspace:
         return validate(copy.deepcopy(self.document), self.source)
 
     def with_values(self, values: dict[str, Any]) -> ServiceConfig:
-        """Apply form values (dotted path -> value) if the result is valid; raise ConfigError if not."""
+        """Apply form values (dotted path -> value) if the result is valid; raise ConfigError if not.
+
+        A setting the calibrated draws set in every run may not be changed here: runs would
+        overwrite it (the CLI refuses a lever or a varied field that is drawn the same way).
+        """
+        changed = [p for p, v in values.items() if get_field(self.document, p) != v]
+        if changed and self.document.get("parameter_draws"):
+            refuse_drawn(self.config(), changed, self.source)
+        return self._apply(values)
+
+    def _apply(self, values: dict[str, Any]) -> ServiceConfig:
         document = copy.deepcopy(self.document)
         for path, value in values.items():
             set_field(document, path, value)
@@ -73,7 +84,7 @@ class Workspace:
         names it as ``parameter_draws.csv``, to be saved beside it.
         """
         reference = {"file": str(Path(draws_file).resolve()), "use": True}
-        return self.with_values({**values, "parameter_draws": reference})
+        return self._apply({**values, "parameter_draws": reference})  # new draws replace any earlier
 
     def draws_file(self) -> Path | None:
         """The parameter draws file the service's runs use, if a calibration put one there."""

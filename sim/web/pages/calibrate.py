@@ -138,3 +138,9 @@ st.caption(
     f"(observation noise {info['dispersion']}, effective sample size {info['effective_sample_size']:g}), "
     f"{forecast_reps} drawn."
 )
+if info["effective_sample_size"] < info["min_effective_sample_size"]:
+    st.warning(
+        f"Few distinct replications carry the conditioned band (effective sample size "
+        f"{info['effective_sample_size']:g}, below {info['min_effective_sample_size']:g}): "
+        "raise the forecast replications."
+    )
