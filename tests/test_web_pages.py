@@ -249,7 +249,7 @@ def test_calibrate_page_fits_uploaded_figures():
     size = info["dispersion_k"] or float("inf")
     noise = (median + median**2 / size) ** 0.5  # the observation model's sd: Var = x + x^2/k
     assert reported > 0 and abs(median - reported) <= 2 * noise
-    figure = charts(test)["Waiting list (clock running): conditioned on the reported months"]
+    figure = charts(test)["Waiting list (clock running): from the reported months"]
     line = next(t for t in figure if t.get("name") == "calibrated")
     shown = dict(zip(line["x"], line["y"], strict=True))
     assert shown["Jan 2025"] == pytest.approx(median)  # the page charts what sim.api gives

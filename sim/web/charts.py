@@ -4,6 +4,8 @@ scenario, hovering for month, median and band, with reported actuals and a plan 
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -90,15 +92,28 @@ def fan_figure(
     figure.update_layout(
         title=title,
         hovermode="closest",
-        height=380,
+        height=420,
         margin={"l": 40, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
-        xaxis_title="month end",
-        xaxis={"categoryorder": "array", "categoryarray": _months(summary, actuals, plan)},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22},
+        xaxis=_month_axis(_months(summary, actuals, plan)),
         yaxis_title=labels.metric_name(metric),
         template="plotly_white",
     )
     return figure
+
+
+def _month_axis(months: list[str]) -> dict:
+    """Month ends in time order, at most a dozen labelled (every month would crowd the axis)."""
+    every = max(1, math.ceil(len(months) / 12))
+    ticks = months[::every]
+    return {
+        "categoryorder": "array",
+        "categoryarray": months,
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": ticks,
+        "tickangle": -45,
+    }
 
 
 def _months(summary: pd.DataFrame, *series: pd.Series | None) -> list[str]:

@@ -84,11 +84,12 @@ cols[1].download_button(
     "Download parameter_draws.csv", files.read(files.draws.name), file_name=files.draws.name, mime="text/csv"
 )
 cols[2].download_button(
-    "Download baseline.yaml (what calibrated.yaml extends)", files.read(files.baseline.name),
+    "Download baseline.yaml", files.read(files.baseline.name),
     file_name=files.baseline.name, mime="application/x-yaml",
 )  # fmt: skip
 st.caption(
-    f"The files `dcsim calibrate` writes: save the three together; `dcsim run {files.scenario.name} "
+    f"The files `dcsim calibrate` writes ({files.scenario.name} extends baseline.yaml): save the three "
+    f"together; `dcsim run {files.scenario.name} "
     "--observed FIGURES.csv` gives the conditioned forecast below."
 )
 if st.button("Use the fitted values in the service"):
@@ -110,7 +111,7 @@ left.plotly_chart(
     charts.fan_figure(
         result.summary,
         metric,
-        f"{name}: every draw from the start",
+        f"{name}: from the start",
         actuals=charts.observed(history, metric),
         plan=charts.observed(history, f"projected_{metric}"),
     ),
@@ -125,7 +126,7 @@ with right:
         charts.fan_figure(
             conditioned.summary,
             metric,
-            f"{name}: conditioned on the reported months",
+            f"{name}: from the reported months",
             actuals=charts.observed(history, metric),
         ),
         use_container_width=True,
