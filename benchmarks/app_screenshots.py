@@ -76,6 +76,9 @@ def main() -> None:
         page.locator(".js-plotly-plot").first.wait_for(timeout=900_000)
         settle(page)
         shoot(page, out, "run_and_compare", "Waiting over the target")
+        page.get_by_role("tab", name="Follow-ups overdue").click()
+        settle(page)
+        shoot(page, out, "follow_ups_overdue", "Follow-ups overdue")
 
         go_to(page, "Capacity needed")
         type_into(page, "Most WTE tried", "4")
@@ -93,9 +96,10 @@ def main() -> None:
         type_into(page, "Draws for the ranges", "40")
         type_into(page, "Forecast replications", "20")
         page.get_by_role("button", name="Fit", exact=True).click()
-        page.locator(".js-plotly-plot").first.wait_for(timeout=1_800_000)
+        page.locator(".js-plotly-plot").nth(1).wait_for(timeout=1_800_000)  # the conditioned fan too
         settle(page)
         shoot(page, out, "calibrate", "Fitted settings and their 90% ranges")
+        shoot(page, out, "calibrate_forecast", "Forecast")
 
         go_to(page, "Take it away")
         page.get_by_text("Download report.html").wait_for(timeout=300_000)

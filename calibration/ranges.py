@@ -104,3 +104,22 @@ def weighted_correlation(posterior: pd.DataFrame, paths: list[str]) -> pd.DataFr
     cov = np.atleast_2d(np.cov(values, rowvar=False, aweights=weights))
     sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
     return pd.DataFrame(cov / np.outer(sd, sd), index=paths, columns=paths)
+
+
+CENTILES = {"median": 0.5, "10th centile": 0.1, "90th centile": 0.9}
+
+
+def draw_ranges(draws: pd.DataFrame) -> pd.DataFrame:
+    """Median, 10th and 90th centile of each field of a parameter draws table (``FitResult.parameter_draws``).
+
+    Centiles are weighted by the ``weight`` column when there is one, as a run picks draws in
+    proportion to it; without it every draw counts the same.
+    """
+    fields = [c for c in draws.columns if c not in ("draw", "weight")]
+    weights = draws["weight"].to_numpy(float) if "weight" in draws else np.ones(len(draws))
+    rows = []
+    for field in fields:
+        values = draws[field].to_numpy(float)
+        centiles = {name: weighted_quantile(values, weights, q) for name, q in CENTILES.items()}
+        rows.append({"setting": field, **centiles})
+    return pd.DataFrame(rows, columns=["setting", *CENTILES])

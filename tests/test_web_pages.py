@@ -6,16 +6,22 @@ show is checked against the workspace, the job store and the CLI's messages.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
+import math
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from services import ROOT, service_document
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from sim.api import run  # noqa: E402
+from sim.engine.scenario import ConfigError, load_config  # noqa: E402
 from sim.web.jobs import STORE  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
 
@@ -41,6 +47,22 @@ def finish(test: AppTest, state_key: str) -> AppTest:
     key = key[0] if isinstance(key, tuple) else key
     assert STORE.get(key).wait(600)
     return test.run()
+
+
+def charts(test: AppTest) -> dict[str, list[dict]]:
+    """The page's plotly figures by title: their traces, numbers decoded from plotly's typed arrays."""
+    figures = {}
+    for chart in test.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        traces = [{k: decoded(v) for k, v in trace.items()} for trace in spec["data"]]
+        figures[spec["layout"]["title"]["text"]] = traces
+    return figures
+
+
+def decoded(value):
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return value
 
 
 def errors(test: AppTest) -> str:
@@ -99,11 +121,57 @@ def test_run_page_shows_the_medians_sim_api_gives_and_p_goal():
     button(test, "Run").click().run()
     test = finish(test, "compare_key")
     assert not test.exception
-    expected = run(space.scenario_config("plan"), reps=6, seed=5).summary["breaches_p50"].iloc[-1]
-    assert any(m.value.startswith(f"**plan**: median {expected:g} ") for m in test.markdown)
+    summary = run(space.scenario_config("plan"), reps=6, seed=5).summary.iloc[-1]
+    low, mid, high = (f"{math.floor(summary[f'breaches_{q}'] + 0.5):,}" for q in ("p10", "p50", "p90"))
+    assert f"**plan**: median {mid} (10-90%: {low} to {high})" in [m.value for m in test.markdown]
+    assert test.subheader[0].value == "Waiting over the target at the end of Mar 2025"
     button(test, "Work out P(goal)").click().run()
     table = test.dataframe[-1].value
-    assert list(table["scenario"]) == ["baseline", "plan"] and table["probability"].between(0, 1).all()
+    assert list(table["scenario"]) == ["baseline", "plan"]
+    assert table["P(goal)"].str.fullmatch(r"\d{1,3}%").all() and table.at[1, "vs baseline"]
+
+
+def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as_goals():
+    """A service whose follow-ups fall behind: the overdue count, weeks past due, months as "Mar 2025"."""
+    base = service_document()
+    busy = {name: {"followups": {"mean": 4 * p["followups"]["mean"]}} for name, p in base["pathways"].items()}
+    space = Workspace(service_document({"pathways": busy}), "busy.yaml")
+    test = page("run", space)
+    test.number_input[0].set_value(6)
+    test.number_input[1].set_value(5)
+    button(test, "Run").click().run()
+    test = finish(test, "compare_key")
+    assert not test.exception
+    expected = run(space.config(), reps=6, seed=5)
+    summary = expected.summary
+    months = [dt.datetime.strptime(m, "%Y-%m").strftime("%b %Y") for m in summary["month"]]
+    assert [t.label for t in test.tabs][3:] == ["Follow-ups overdue", "Other measures"]
+
+    overdue = next(t for t in charts(test)["Follow-ups overdue"] if t.get("name") == "baseline")
+    assert overdue["x"] == months and overdue["y"] == summary["followup_overdue_p50"].tolist()
+    assert summary["followup_overdue_p50"].iloc[-1] > 50  # the service is behind with follow-ups
+    last = summary.iloc[-1]
+    hover = f"median {math.floor(last['followup_overdue_p50'] + 0.5):,} (10-90%: "
+    assert overdue["customdata"][-1][0].startswith(hover)
+
+    test.selectbox(key="other-measure").set_value("followup_overdue_p92_weeks").run()
+    weeks = charts(test)["Overdue follow-ups: 92nd centile weeks past due"]
+    line = next(t for t in weeks if t.get("name") == "baseline")
+    assert line["y"] == pytest.approx(summary["followup_overdue_p92_weeks_p50"].tolist())
+    assert line["customdata"][-1][0].startswith(f"median {last['followup_overdue_p92_weeks_p50']:.1f} ")
+
+    # P(92% of overdue follow-ups are at most T weeks past due by the last month), T = a middle value.
+    final = expected.monthly[expected.monthly["month"] == summary["month"].iloc[-1]]
+    threshold = float(final["followup_overdue_p92_weeks"].round(1).median())
+    share = (final["followup_overdue_p92_weeks"] <= threshold).mean()
+    test.selectbox(key="goal-measure").set_value("followup_overdue_p92_weeks")
+    next(n for n in test.number_input if n.label == "Number").set_value(threshold)
+    next(s for s in test.selectbox if s.label == "Month").set_value(summary["month"].iloc[-1])
+    button(test, "Work out P(goal)").click().run()
+    table = test.dataframe[-1].value.set_index("scenario")
+    assert table.at["baseline", "P(goal)"] == f"{share:.0%}"
+    assert table.at["baseline", "simulated futures meeting it"] == f"{int(share * 6)} of 6"
+    assert any("end of March 2025" in m.value for m in test.markdown)
 
 
 def test_run_page_reports_a_scenario_that_no_longer_validates():
@@ -133,8 +201,11 @@ def test_capacity_page_answers_in_a_sentence():
 
 
 def test_calibrate_page_fits_uploaded_figures():
-    truth = run(Workspace(service_document(), "s").config(), reps=4, seed=1).summary
-    history = pd.DataFrame({"month": truth["month"][:8], "breaches": truth["breaches_p50"][:8].round()})
+    """Fit, draws, files, and the forecast conditioned on the reported months, on one page."""
+    # Reported waiting lists of the service with less clinical time than the workspace assumes.
+    slower = service_document({"job_plans": {"band6": {"non_clinical_share": 0.45}}})
+    truth = run(Workspace(slower, "s").config(), reps=4, seed=1).summary
+    history = pd.DataFrame({"month": truth["month"][:10], "waiting": truth["waiting_p50"][:10].round()})
     test = page("calibrate", history=history)
     test.multiselect[0].set_value(["job_plans.band6.non_clinical_share"])
     test.number_input[0].set_value(2)
@@ -145,6 +216,76 @@ def test_calibrate_page_fits_uploaded_figures():
     assert not test.exception, test.exception
     fitted = test.dataframe[1].value
     assert list(fitted["parameter"]) == ["job_plans.band6.non_clinical_share"]
+    answer = STORE.get(test.session_state["fit_key"])
+    assert answer.wait(600)
+    files = answer.result.files
+
+    # The kept draws' ranges: centiles of the downloaded draws file, weighted as runs pick them.
+    downloads = {b.proto.label: b for b in test.get("download_button")}
+    assert set(downloads) >= {"Download calibrated.yaml", "Download parameter_draws.csv"}
+    draws = pd.read_csv(files.draws)
+    ranges = next(d.value for d in test.dataframe if "10th centile" in d.value.columns).set_index("setting")
+    values = draws["job_plans.band6.non_clinical_share"].to_numpy(float)
+    weights = draws["weight"].to_numpy(float)
+    for column, q in (("10th centile", 0.1), ("median", 0.5), ("90th centile", 0.9)):
+        expected = midpoint_quantile(values, weights, q)
+        assert ranges.at["job_plans.band6.non_clinical_share", column] == pytest.approx(expected, rel=1e-6)
+
+    # The calibrated scenario: the CLI's file, extending the fitted service and naming the draws.
+    scenario = load_config(files.scenario)
+    assert scenario.parameter_draws.file.endswith("parameter_draws.csv")
+    assert scenario.job_plans["band6"].non_clinical_share == pytest.approx(
+        answer.result.fit.estimate["job_plans.band6.non_clinical_share"]
+    )
+
+    # The conditioned forecast: the calibrated scenario run on from the reported months.
+    seed = test.session_state["run_settings"]["seed"]
+    test = wait_for_conditioning(test, files, history, seed)
+    conditioned = run(files.scenario, reps=10, seed=seed, observed=history)
+    info = conditioned.manifest["conditioning"]
+    assert info["cut_off"] == history["month"].iloc[-1] and info["candidates"] == 50
+    median = conditioned.summary.set_index("month").at[info["cut_off"], "waiting_p50"]
+    reported = float(history["waiting"].iloc[-1])
+    size = info["dispersion_k"] or float("inf")
+    noise = (median + median**2 / size) ** 0.5  # the observation model's sd: Var = x + x^2/k
+    assert reported > 0 and abs(median - reported) <= 2 * noise
+    figure = charts(test)["Waiting list (clock running): from the reported months"]
+    line = next(t for t in figure if t.get("name") == "calibrated")
+    shown = dict(zip(line["x"], line["y"], strict=True))
+    assert shown["Jan 2025"] == pytest.approx(median)  # the page charts what sim.api gives
+    dots = next(t for t in figure if t.get("name") == "Reported")
+    assert (dots["x"][-1], dots["y"][-1]) == ("Jan 2025", reported)
+    assert f"{info['candidates']} candidate replications" in test.caption[-1].value
+
+    button(test, "Use the fitted values in the service").click().run()
+    space = test.session_state["workspace"]
+    config = space.config()
+    assert config.parameter_draws is not None and config.parameter_draws.use
+    assert space.draws_file().read_bytes() == files.draws.read_bytes()
+    exported = space.scenario_yaml("baseline")
+    assert yaml.safe_load(exported)["parameter_draws"] == {"file": "parameter_draws.csv", "use": True}
+    assert str(files.folder) not in exported
+    with pytest.raises(ConfigError, match="job_plans.band6.non_clinical_share: is drawn from"):
+        space.with_values({"job_plans.band6.non_clinical_share": 0.3})  # runs would overwrite it
+    space.with_values({"demand.monthly_rate": 61})  # a setting not drawn still changes
+    away = page("takeaway", space)
+    assert "Download parameter_draws.csv" in [b.proto.label for b in away.get("download_button")]
+
+
+def midpoint_quantile(values, weights, q):
+    """Weighted quantile by the midpoint rule, written out here for the check."""
+    order = values.argsort(kind="stable")
+    values, weights = values[order], weights[order]
+    positions = (weights.cumsum() - weights / 2) / weights.sum()
+    return float(np.interp(q, positions, values))
+
+
+def wait_for_conditioning(test: AppTest, files, history, seed: int) -> AppTest:
+    """The page started the conditioned run (10 forecast replications); asking again finds it."""
+    from sim.web.calibrated import start_conditioned
+
+    assert start_conditioned(files, history, 10, seed).wait(600)
+    return test.run()
 
 
 def test_take_it_away_offers_yaml_and_the_comparison_files():

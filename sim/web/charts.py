@@ -4,8 +4,12 @@ scenario, hovering for month, median and band, with reported actuals and a plan 
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
+
+from sim.web import labels
 
 COLOURS = ("#005eb8", "#d5281b", "#007f3b", "#ffb81c", "#330072", "#ae2573", "#00a499", "#768692")
 
@@ -30,7 +34,7 @@ def fan_figure(
     for index, name in enumerate(names):
         rows = summary[summary["scenario"] == name]
         colour = COLOURS[index % len(COLOURS)]
-        months = rows["month"].tolist()
+        months = [labels.month(m) for m in rows["month"]]
         low, mid, high = (rows[f"{metric}_{s}"].to_numpy() for s in ("p10", "p50", "p90"))
         figure.add_trace(
             go.Scatter(
@@ -64,11 +68,8 @@ def fan_figure(
                 name=name,
                 legendgroup=name,
                 line={"color": colour, "width": 2},
-                customdata=list(zip(low, high, strict=True)),
-                hovertemplate=(
-                    f"<b>{name}</b><br>%{{x}}<br>median %{{y:,.0f}}"
-                    "<br>10-90%: %{customdata[0]:,.0f} to %{customdata[1]:,.0f}<extra></extra>"
-                ),
+                customdata=[[labels.band(*values, metric)] for values in zip(mid, low, high, strict=True)],
+                hovertemplate=f"<b>{name}</b><br>%{{x}}<br>%{{customdata[0]}}<extra></extra>",
             )
         )
     for series, label, style in ((actuals, "Reported", "markers"), (plan, "Plan trajectory", "lines")):
@@ -76,13 +77,14 @@ def fan_figure(
             kept = series.dropna()
             figure.add_trace(
                 go.Scatter(
-                    x=kept.index.tolist(),
+                    x=[labels.month(m) for m in kept.index],
                     y=kept.to_numpy(),
+                    customdata=[labels.number(v, metric) for v in kept],
                     mode=style,
                     name=label,
                     marker={"color": "#212b32", "size": 7},
                     line={"color": "#425563", "dash": "dash"},
-                    hovertemplate=f"<b>{label}</b><br>%{{x}}<br>%{{y:,.0f}}<extra></extra>",
+                    hovertemplate=f"<b>{label}</b><br>%{{x}}<br>%{{customdata}}<extra></extra>",
                 )
             )
     if goal_line is not None:
@@ -90,13 +92,37 @@ def fan_figure(
     figure.update_layout(
         title=title,
         hovermode="closest",
-        height=380,
+        height=420,
         margin={"l": 40, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.15},
-        xaxis_title="month end",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22},
+        xaxis=_month_axis(_months(summary, actuals, plan)),
+        yaxis_title=labels.metric_name(metric),
         template="plotly_white",
     )
     return figure
+
+
+def _month_axis(months: list[str]) -> dict:
+    """Month ends in time order, at most a dozen labelled (every month would crowd the axis)."""
+    every = max(1, math.ceil(len(months) / 12))
+    ticks = months[::every]
+    return {
+        "categoryorder": "array",
+        "categoryarray": months,
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": ticks,
+        "tickangle": -45,
+    }
+
+
+def _months(summary: pd.DataFrame, *series: pd.Series | None) -> list[str]:
+    """Every month charted, in time order ("Mar 2027" labels do not sort by themselves)."""
+    months = set(summary["month"].astype(str))
+    for one in series:
+        if one is not None:
+            months.update(one.dropna().index.astype(str))
+    return [labels.month(m) for m in sorted(months)]
 
 
 def observed(actuals: pd.DataFrame | None, column: str) -> pd.Series | None:
@@ -121,7 +147,7 @@ def solve_figure(evaluations: pd.DataFrame, confidence: float, lever_label: str)
                 "array": rows["p_high"] - rows["probability"],
                 "arrayminus": rows["probability"] - rows["p_low"],
             },
-            hovertemplate="%{x} WTE<br>P(goal) %{y:.0%}<extra></extra>",
+            hovertemplate="%{x:g} WTE<br>P(goal) %{y:.0%}<extra></extra>",
         )
     )
     figure.add_hline(

@@ -23,13 +23,21 @@ from sim.questions.goals import Goal, parse_goal
 from sim.questions.solve import lever_grid, solve
 from sim.runs.summary import metric_columns, summarise
 from sim.web.jobs import STORE, Job, request_key
+from sim.web.labels import METRIC_NAMES
 from sim.web.workspace import Workspace
 
 TRAJECTORY_METRICS = {
-    "breaches": "Waiting over the target",
-    "waiting": "Waiting list (clock running)",
-    "followup_waiting": "Follow-up backlog",
+    m: METRIC_NAMES[m] for m in ("breaches", "waiting", "followup_waiting", "followup_overdue")
 }
+# How long overdue follow-ups and the waiting list wait: charted on request, offered as goal measures.
+WEEKS_METRICS = (
+    "followup_overdue_p50_weeks",
+    "followup_overdue_p92_weeks",
+    "followup_overdue_max_weeks",
+    "wait_p50_weeks",
+    "wait_p92_weeks",
+    "max_wait_weeks",
+)
 OPERATORS = {"at most": "<=", "fewer than": "<", "at least": ">=", "more than": ">"}
 
 
@@ -84,8 +92,14 @@ def medians(result: ComparisonResult, month: str, metric: str = "breaches") -> p
 
 def goal_metrics(result: ComparisonResult) -> list[str]:
     """Measures a goal may name: the usual ones first, then every other monthly metric (new ones too)."""
-    others = [m for m in metric_columns(result.monthly) if m not in TRAJECTORY_METRICS]
-    return [*TRAJECTORY_METRICS, "wait_p92_weeks", *(m for m in others if m != "wait_p92_weeks")]
+    present = metric_columns(result.monthly)
+    usual = [m for m in (*TRAJECTORY_METRICS, *WEEKS_METRICS) if m in present]
+    return [*usual, *(m for m in present if m not in usual)]
+
+
+def chart_metrics(result: ComparisonResult) -> list[str]:
+    """Measures charted beyond the tabs: the weeks ones first, then every other the summary has."""
+    return [m for m in goal_metrics(result) if m not in TRAJECTORY_METRICS and f"{m}_p50" in result.summary]
 
 
 def goal_text(metric: str, words: str, threshold: float, mode: str, month: str) -> str:
@@ -218,7 +232,9 @@ def start_fit(
     forecast_reps: int,
     workers: int | None = None,
 ) -> Job:
+    """Fit ``params`` in the background; the job's answer is a ``Calibration`` (fit and its files)."""
     from calibration.fit import fit
+    from sim.web.calibrated import Calibration, write_calibrated
 
     if not params:
         raise ConfigError("fit: pick at least one setting to fit")
@@ -236,10 +252,10 @@ def start_fit(
         forecast_reps=forecast_reps,
         history=history.to_json(),
     )
-    return STORE.start(
-        key,
-        3,
-        lambda job: fit(
+    document = copy.deepcopy(workspace.document)  # the service as fitted, whatever the forms do next
+
+    def calibrate(job: Job) -> Calibration:
+        result = fit(
             config,
             history,
             params,
@@ -250,8 +266,10 @@ def start_fit(
             forecast_reps=forecast_reps,
             workers=workers,
             progress=_steps(job),
-        ),
-    )
+        )
+        return Calibration(result, write_calibrated(result, document))
+
+    return STORE.start(key, 3, calibrate)
 
 
 def _steps(job: Job):

@@ -17,10 +17,12 @@ import yaml
 
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError, deep_merge, resolve, validate
-from sim.engine.sweep import Scenario, set_field
+from sim.engine.sweep import Scenario, get_field, set_field
+from sim.runs.parameter_draws import refuse_drawn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "example" / "baseline.yaml"
 BASELINE = "baseline"
+DRAWS_NAME = "parameter_draws.csv"  # as `dcsim calibrate` names it
 
 
 @dataclass
@@ -57,13 +59,37 @@ class Workspace:
         return validate(copy.deepcopy(self.document), self.source)
 
     def with_values(self, values: dict[str, Any]) -> ServiceConfig:
-        """Apply form values (dotted path -> value) if the result is valid; raise ConfigError if not."""
+        """Apply form values (dotted path -> value) if the result is valid; raise ConfigError if not.
+
+        A setting the calibrated draws set in every run may not be changed here: runs would
+        overwrite it (the CLI refuses a lever or a varied field that is drawn the same way).
+        """
+        changed = [p for p, v in values.items() if get_field(self.document, p) != v]
+        if changed and self.document.get("parameter_draws"):
+            refuse_drawn(self.config(), changed, self.source)
+        return self._apply(values)
+
+    def _apply(self, values: dict[str, Any]) -> ServiceConfig:
         document = copy.deepcopy(self.document)
         for path, value in values.items():
             set_field(document, path, value)
         config = validate(document, self.source)
         self.document = document
         return config
+
+    def with_draws(self, values: dict[str, Any], draws_file: Path) -> ServiceConfig:
+        """The fitted values, and every later run drawing its fitted settings from ``draws_file``.
+
+        ``draws_file`` is one the app wrote (never a path from the browser); a YAML taken away
+        names it as ``parameter_draws.csv``, to be saved beside it.
+        """
+        reference = {"file": str(Path(draws_file).resolve()), "use": True}
+        return self._apply({**values, "parameter_draws": reference})  # new draws replace any earlier
+
+    def draws_file(self) -> Path | None:
+        """The parameter draws file the service's runs use, if a calibration put one there."""
+        spec = self.document.get("parameter_draws")
+        return Path(spec["file"]) if spec else None
 
     # --- scenarios ---------------------------------------------------------------------------
     def names(self) -> list[str]:
@@ -120,5 +146,9 @@ class Workspace:
             f"# Same numbers as the browser: dcsim run {stem}.yaml --reps {reps} --seed {seed} "
             f"--out results/{stem}",
         ]
-        body = yaml.safe_dump(self.scenario_document(name), sort_keys=False, allow_unicode=True)
+        document = self.scenario_document(name)
+        if document.get("parameter_draws"):  # the app's own copy is not on the user's machine
+            document["parameter_draws"] = {**document["parameter_draws"], "file": DRAWS_NAME}
+            header.append(f"# Save {DRAWS_NAME} (Take it away page) beside this file: runs draw from it.")
+        body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
         return "\n".join(header) + "\n" + body

@@ -1,9 +1,12 @@
-"""Calibrate: fit unpublished settings to reported monthly figures; see the fit and the ranges."""
+"""Calibrate: fit unpublished settings to reported monthly figures; see the fit, the ranges of the
+kept parameter draws and the forecast conditioned on the reported months; take the files away."""
 
 import streamlit as st
 
+from calibration.ranges import draw_ranges
 from sim.engine.scenario import ConfigError
-from sim.web import charts, questions
+from sim.web import charts, labels, questions
+from sim.web.calibrated import start_conditioned
 from sim.web.jobs import STORE
 from sim.web.ui import finished_result, run_settings, show_problems, workspace
 from sim.web.uploads import read_monthly_upload
@@ -26,7 +29,7 @@ if upload is not None and st.session_state.get("history_file") != upload.file_id
 history = st.session_state.get("history")
 if history is None:
     st.stop()
-st.dataframe(history, hide_index=True)
+st.dataframe(labels.months_table(history), hide_index=True)
 
 with st.form("fit"):
     params = st.multiselect(
@@ -58,25 +61,87 @@ if pressed:
 job = STORE.get(st.session_state.get("fit_key", ""))
 if job is None:
     st.stop()
-result = finished_result(job, "Fit steps done")
+answer = finished_result(job, "Fit steps done")
+result, files = answer.fit, answer.files
 st.subheader("Fitted settings and their 90% ranges")
 st.dataframe(result.table, hide_index=True)
 for warning in result.warnings:
     st.warning(warning)
-metric = next(iter(result.info["targets"]), "breaches")
-figure = charts.fan_figure(
-    result.summary,
-    metric,
-    f"Forecast of {metric} with the fitted ranges",
-    actuals=charts.observed(history, metric),
-    plan=charts.observed(history, f"projected_{metric}"),
+
+st.subheader("Kept parameter draws")
+draws = files.draws_table()
+st.write(
+    f"{len(draws)} draws of the fitted settings were kept. A run of the calibrated scenario gives "
+    "each replication one of them (in proportion to its weight), so its bands carry this uncertainty."
 )
-st.plotly_chart(figure, use_container_width=True)
-st.subheader("How the forecast agrees with the reported figures")
-st.dataframe(result.checks, hide_index=True)
+st.dataframe(draw_ranges(draws), hide_index=True)
+cols = st.columns(3)
+cols[0].download_button(
+    "Download calibrated.yaml", files.read(files.scenario.name), file_name=files.scenario.name,
+    mime="application/x-yaml",
+)  # fmt: skip
+cols[1].download_button(
+    "Download parameter_draws.csv", files.read(files.draws.name), file_name=files.draws.name, mime="text/csv"
+)
+cols[2].download_button(
+    "Download baseline.yaml", files.read(files.baseline.name),
+    file_name=files.baseline.name, mime="application/x-yaml",
+)  # fmt: skip
+st.caption(
+    f"The files `dcsim calibrate` writes ({files.scenario.name} extends baseline.yaml): save the three "
+    f"together; `dcsim run {files.scenario.name} "
+    "--observed FIGURES.csv` gives the conditioned forecast below."
+)
 if st.button("Use the fitted values in the service"):
     try:
-        space.with_values(dict(result.estimate))
-        st.success("The service now uses the fitted values.")
+        space.with_draws(dict(result.estimate), files.draws)
+        st.success(
+            "The service now uses the fitted values, and every later run in the app draws the fitted "
+            "settings from the kept parameter draws."
+        )
     except ConfigError as error:
         show_problems(error)
+
+st.subheader("Forecast")
+st.dataframe(result.checks, hide_index=True)
+metric = next(iter(result.info["targets"]), "breaches")
+name = labels.metric_name(metric)
+left, right = st.columns(2)
+left.plotly_chart(
+    charts.fan_figure(
+        result.summary,
+        metric,
+        f"{name}: from the start",
+        actuals=charts.observed(history, metric),
+        plan=charts.observed(history, f"projected_{metric}"),
+    ),
+    use_container_width=True,
+)
+forecast_reps = int(result.info["forecast_reps"])
+with right:
+    conditioned = finished_result(
+        start_conditioned(files, history, forecast_reps, result.info["seed"]), "Candidate replications run"
+    )
+    right.plotly_chart(
+        charts.fan_figure(
+            conditioned.summary,
+            metric,
+            f"{name}: from the reported months",
+            actuals=charts.observed(history, metric),
+        ),
+        use_container_width=True,
+    )
+info = conditioned.manifest["conditioning"]
+st.caption(
+    f"Left: the fit's forecast, each replication with drawn settings, from the start. Right: the same "
+    f"calibrated scenario run on from the reported months to {labels.month(info['cut_off'])}: "
+    f"{info['candidates']} candidate replications weighted by how well they match the reported figures "
+    f"(observation noise {info['dispersion']}, effective sample size {info['effective_sample_size']:g}), "
+    f"{forecast_reps} drawn."
+)
+if info["effective_sample_size"] < info["min_effective_sample_size"]:
+    st.warning(
+        f"Few distinct replications carry the conditioned band (effective sample size "
+        f"{info['effective_sample_size']:g}, below {info['min_effective_sample_size']:g}): "
+        "raise the forecast replications."
+    )

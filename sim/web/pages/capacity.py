@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError
-from sim.web import charts, questions
+from sim.web import charts, labels, questions
 from sim.web.jobs import STORE
 from sim.web.ui import finished_result, run_settings, show_problems, workspace
 
@@ -26,10 +26,14 @@ with st.form("capacity"):
     )
     lag = top[3].number_input("Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0)
     goal_cols = st.columns(4)
-    metric = goal_cols[0].selectbox("Measure", ["breaches", "waiting", "followup_waiting"])
+    metric = goal_cols[0].selectbox(
+        "Measure", [*questions.TRAJECTORY_METRICS, *questions.WEEKS_METRICS], format_func=labels.metric_name
+    )
     words = goal_cols[1].selectbox("is", list(questions.OPERATORS))
     threshold = goal_cols[2].number_input("Number", min_value=0.0, value=0.0, format="%g")
-    month = goal_cols[3].selectbox("By the end of", months, index=min(20, len(months) - 1))
+    month = goal_cols[3].selectbox(
+        "By the end of", months, index=min(20, len(months) - 1), format_func=labels.month
+    )
     grid = st.columns(5)
     confidence = grid[0].slider("Confidence", 0.5, 0.99, 0.9, 0.01)
     low = grid[1].number_input("Fewest WTE tried", min_value=0.0, value=0.0)

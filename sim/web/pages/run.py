@@ -4,7 +4,7 @@ import streamlit as st
 
 from sim.api import board_table
 from sim.engine.scenario import ConfigError
-from sim.web import charts, questions
+from sim.web import charts, labels, questions
 from sim.web.jobs import STORE
 from sim.web.ui import finished_result, run_settings, show_problems, workspace
 from sim.web.uploads import read_monthly_upload
@@ -90,19 +90,25 @@ result = finished_result(job, "Replications run", provisional_chart)
 months = list(dict.fromkeys(result.summary["month"]))
 reps_run = result.manifest["replications"]
 st.caption(f"{len(result.names)} scenarios x {reps_run} replications, seed {result.manifest['seed']}.")
-tabs = st.tabs(list(questions.TRAJECTORY_METRICS.values()))
-for tab, (metric, title) in zip(tabs, questions.TRAJECTORY_METRICS.items(), strict=True):
+tabs = st.tabs([*questions.TRAJECTORY_METRICS.values(), "Other measures"])
+for tab, (metric, title) in zip(tabs, questions.TRAJECTORY_METRICS.items(), strict=False):
     actual = charts.observed(space.actuals, metric)
     plan = charts.observed(space.actuals, f"projected_{metric}")
     figure = charts.fan_figure(result.summary, metric, title, result.names, actual, plan)
     tab.plotly_chart(figure, use_container_width=True, key=f"chart-{metric}")
+other = tabs[-1].selectbox(
+    "Measure", questions.chart_metrics(result), format_func=labels.metric_name, key="other-measure"
+)
+if other:
+    figure = charts.fan_figure(result.summary, other, labels.metric_name(other), result.names)
+    tabs[-1].plotly_chart(figure, use_container_width=True, key="chart-other")
 
-month = st.select_slider("Month", months, value=months[-1])
-st.subheader(f"Waiting over the target at the end of {month}")
+month = st.select_slider("Month", months, value=months[-1], format_func=labels.month)
+st.subheader(f"Waiting over the target at the end of {labels.month(month)}")
 table = questions.medians(result, month)
 for row in table.itertuples(index=False):
-    st.markdown(f"**{row.scenario}**: median {row.median:g} (10-90%: {row[2]:g} to {row[3]:g})")
-st.dataframe(table, hide_index=True)
+    st.markdown(f"**{row.scenario}**: {labels.band(row.median, row[2], row[3])}")
+st.dataframe(labels.medians_table(table), hide_index=True)
 
 st.subheader("Board table")
 st.caption("Median breaches at each month end; reported figures first when uploaded.")
@@ -111,16 +117,19 @@ st.dataframe(board_table(result, space.actuals), hide_index=True)
 st.subheader("Chance of meeting a goal")
 with st.form("goal"):
     cols = st.columns(5)
-    metric = cols[0].selectbox("Measure", questions.goal_metrics(result))
+    metric = cols[0].selectbox(
+        "Measure", questions.goal_metrics(result), format_func=labels.metric_name, key="goal-measure"
+    )
     words = cols[1].selectbox("is", list(questions.OPERATORS))
     threshold = cols[2].number_input("Number", value=0.0, min_value=0.0, format="%g")
     mode = cols[3].selectbox("When", ["by", "from"], help="by: at the end of the month; from: every month on")
-    goal_month = cols[4].selectbox("Month", months, index=min(20, len(months) - 1))
+    goal_month = cols[4].selectbox("Month", months, index=min(20, len(months) - 1), format_func=labels.month)
     asked = st.form_submit_button("Work out P(goal)")
 if asked:
     try:
         goal = questions.read_goal(questions.goal_text(metric, words, threshold, mode, goal_month))
         st.write(f"Goal: {goal.describe()}.")
-        st.dataframe(questions.goal_probabilities(result, goal), hide_index=True)
+        probabilities = questions.goal_probabilities(result, goal)
+        st.dataframe(labels.goal_table(probabilities, result.baseline), hide_index=True)
     except ConfigError as error:
         show_problems(error)

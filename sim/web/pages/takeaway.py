@@ -6,6 +6,7 @@ from sim.engine.scenario import ConfigError
 from sim.web.downloads import comparison_files
 from sim.web.jobs import STORE
 from sim.web.ui import run_settings, show_problems, workspace
+from sim.web.workspace import DRAWS_NAME
 
 st.title("Take it away")
 space = workspace()
@@ -25,6 +26,13 @@ for name in space.names():
     st.download_button(
         f"Download {name}.yaml", text, file_name=f"{stem}.yaml", mime="application/x-yaml", key=f"yaml-{name}"
     )
+
+draws = space.draws_file()
+if draws is not None and draws.is_file():  # the app's own copy, put there by Calibrate
+    st.download_button(
+        f"Download {DRAWS_NAME}", draws.read_bytes(), file_name=DRAWS_NAME, mime="text/csv", key="draws"
+    )
+    st.caption("The calibrated settings each replication draws from: save it beside the YAML files.")
 
 st.subheader("Board table and report")
 job = STORE.get(st.session_state.get("compare_key", ""))

@@ -1,0 +1,101 @@
+"""How the app writes months, numbers and measures: as the HTML report does, with its functions.
+
+Months read "Mar 2027" (``sim.reports.board.month_heading``); counts are whole patients,
+rounded half up with thousands separators (``count_text``); weeks keep one decimal and
+differences their sign (``sim.reports.labels``). Measures have plain-words names.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.reports.board import count_text, month_heading
+from sim.reports.labels import plain, points, signed
+
+METRIC_NAMES = {
+    "breaches": "Waiting over the target",
+    "waiting": "Waiting list (clock running)",
+    "followup_waiting": "Follow-up backlog",
+    "followup_overdue": "Follow-ups overdue",
+    "followup_overdue_p50_weeks": "Overdue follow-ups: median weeks past due",
+    "followup_overdue_p92_weeks": "Overdue follow-ups: 92nd centile weeks past due",
+    "followup_overdue_max_weeks": "Overdue follow-ups: longest weeks past due",
+    "wait_p50_weeks": "Median wait (weeks)",
+    "wait_p92_weeks": "92nd centile wait (weeks)",
+    "max_wait_weeks": "Longest wait (weeks)",
+    "referrals": "Referrals received",
+    "accepted": "Referrals accepted",
+    "first_contacts": "First contacts",
+    "clinical_hours": "Clinical hours",
+    "utilisation": "Utilisation",
+}
+
+
+def month(value: str) -> str:
+    """2027-03 -> Mar 2027."""
+    return month_heading(str(value))
+
+
+def metric_name(metric: str) -> str:
+    """A measure in plain words (new engine columns read as their name, spaced)."""
+    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+
+
+def digits(metric: str) -> int:
+    """Counts are whole patients; weeks and shares keep a decimal, as in the report's tables."""
+    return 1 if metric.endswith("_weeks") or metric == "utilisation" else 0
+
+
+def number(value: float, metric: str = "breaches") -> str:
+    """A value of ``metric`` as the report writes it ("1,234"; weeks "12.5")."""
+    if pd.isna(value):
+        return ""
+    return count_text(value) if digits(metric) == 0 else plain(value, digits(metric))
+
+
+def difference(value: float, metric: str = "breaches") -> str:
+    """A paired difference with its sign ("+12", "-3.5"; no sign on zero)."""
+    return "" if pd.isna(value) else signed(value, digits(metric))
+
+
+def band(median: float, low: float, high: float, metric: str = "breaches") -> str:
+    return f"median {number(median, metric)} (10-90%: {number(low, metric)} to {number(high, metric)})"
+
+
+def medians_table(table: pd.DataFrame, metric: str = "breaches") -> pd.DataFrame:
+    """``sim.web.questions.medians`` as shown: numbers as text, differences signed."""
+    shown = table.copy()
+    for column in shown.columns[1:]:
+        write = difference if column.startswith("vs baseline") else number
+        shown[column] = [write(v, metric) for v in shown[column]]
+    return shown
+
+
+def goal_table(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """P(goal) per scenario as the report's goal table writes it (percentages, points)."""
+    return pd.DataFrame(
+        {
+            "scenario": table["scenario"],
+            "P(goal)": [f"{p:.0%}" for p in table["probability"]],
+            "90% interval": [
+                f"{a:.0%} to {b:.0%}" for a, b in zip(table["p_low"], table["p_high"], strict=True)
+            ],
+            "simulated futures meeting it": [
+                f"{m} of {r}" for m, r in zip(table["met"], table["replications"], strict=True)
+            ],
+            "vs baseline": [
+                "" if s == baseline else points(c)
+                for s, c in zip(table["scenario"], table["change_from_baseline"], strict=True)
+            ],
+        }
+    )
+
+
+def months_table(frame: pd.DataFrame, column: str = "month") -> pd.DataFrame:
+    """A table with a month column shown as "Mar 2027" and whole counts (e.g. uploaded figures)."""
+    shown = frame.copy()
+    shown[column] = [month(m) for m in shown[column]]
+    for name in shown.columns:
+        if name != column and pd.api.types.is_numeric_dtype(shown[name]):
+            shown[name] = [number(v, name) for v in shown[name]]
+    return shown
