@@ -14,7 +14,17 @@ from pathlib import Path
 
 from PIL import Image
 
-from sim.web.browser import browser_page, choose, go_to, open_app, serve, settle, type_date, type_into
+from sim.web.browser import (
+    browser_page,
+    choose,
+    finished_comparison,
+    go_to,
+    open_app,
+    serve,
+    settle,
+    type_date,
+    type_into,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTUALS = ROOT / "scenarios" / "example" / "actuals.csv"
@@ -73,7 +83,7 @@ def main() -> None:
         settle(page)
         type_into(page, "Replications", str(options.reps))
         page.get_by_role("button", name="Run", exact=True).click()
-        page.locator(".js-plotly-plot").first.wait_for(timeout=900_000)
+        finished_comparison(page)
         settle(page)
         shoot(page, out, "run_and_compare", "Waiting over the target")
         page.get_by_role("tab", name="Follow-ups overdue").click()

@@ -23,6 +23,7 @@ from sim.web.browser import (
     browser_page,
     choose,
     chromium_path,
+    finished_comparison,
     go_to,
     open_app,  # noqa: E402
     serve,
@@ -79,7 +80,7 @@ def test_planner_session_matches_the_python_api(tmp_path):
         type_into(page, "Replications", str(REPS))
         type_into(page, "Seed", str(SEED))
         page.get_by_role("button", name="Run", exact=True).click()
-        page.locator(".js-plotly-plot").first.wait_for(timeout=600_000)
+        finished_comparison(page, timeout=600_000)
         settle(page)
         text = page.locator("main").inner_text()
         page.screenshot(path=tmp_path / "run_and_compare.png", full_page=True)

@@ -6,6 +6,7 @@ screenshots in docs/images. Uses Playwright for Python with the system's Chromiu
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -100,6 +101,12 @@ def settle(page, timeout: float = 120_000) -> None:
     """Wait until Streamlit has finished running the page's script."""
     page.wait_for_timeout(300)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout)
+
+
+def finished_comparison(page, timeout: float = 900_000) -> None:
+    """Wait for the Run page's finished answer, not the provisional chart drawn while it runs."""
+    page.get_by_text(re.compile(r"scenarios x \d+ replications, seed \d+")).first.wait_for(timeout=timeout)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=timeout)
 
 
 def go_to(page, title: str) -> None:

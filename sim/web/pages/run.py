@@ -63,7 +63,6 @@ if job is None:
     st.stop()
 
 
-
 @st.cache_resource(max_entries=4, show_spinner=False)
 def provisional_figure(key: str, batches: int):
     """The breach fan of a running comparison's first ``batches`` batches, drawn once per count.
@@ -77,11 +76,15 @@ def provisional_figure(key: str, batches: int):
 
 
 def provisional_chart(running) -> None:
-    """The breach fan of the replications finished so far, redrawn as more come in."""
+    """The breach fan of the replications finished so far, redrawn as their count doubles.
+
+    Redrawn at 1, 2, 4, 8... batches, not after every batch: each drawing takes CPU from
+    the replications still running on the same cores.
+    """
     batches = len(running.batches)
     if not batches:
         return
-    figure, count = provisional_figure(running.key, batches)
+    figure, count = provisional_figure(running.key, 1 << (batches.bit_length() - 1))
     st.caption(f"Provisional: from the first {count} replications; the band settles as the rest come in.")
     st.plotly_chart(figure, use_container_width=True, key="chart-provisional")
 
