@@ -260,38 +260,40 @@ class ServiceModel:
         waiting = False
         for kind in rules.activity_types[activity]:
             cost = rules.type_minutes[kind]
-            while budget >= cost:
-                served = self._run_session(kind, day)
-                if not served:
-                    break
-                budget -= cost
-                self.flows.used_minutes += cost
+            if budget >= cost:
+                budget = self._book_sessions(kind, day, budget, cost)
             waiting = waiting or self._has_ready(kind, day)
         return budget, waiting
 
-    def _run_session(self, kind: str, day: int) -> int:
-        """Book one slot (or one group session) of this type; return patients seen."""
-        seen = 0
-        for _ in range(self.rules.type_group[kind]):
-            patient = self._next_patient(kind, day)
-            if patient is None:
-                break
-            seen += 1
-            if self.attendance() < self.rules.type_dna[kind]:
-                self._did_not_attend(patient, day)
-            else:
-                self._attended(patient, day)
-        return seen
+    def _book_sessions(self, kind: str, day: int, budget: float, cost: float) -> float:
+        """Book sessions of one type while minutes last and patients are ready; return minutes left.
 
-    def _next_patient(self, kind: str, day: int):
-        sources = (self._pop_followup, self._pop_first)
-        if not self.rules.followups_first:
-            sources = sources[::-1]
-        for pop in sources:
-            patient = pop(kind, day)
-            if patient is not None:
-                return patient
-        return None
+        A session sees up to the type's group size; a session nobody comes to is not booked.
+        This is the engine's innermost loop (most of a run's time), so lookups are made once.
+        """
+        rules, flows, attendance = self.rules, self.flows, self.attendance
+        group, dna = rules.type_group[kind], rules.type_dna[kind]
+        pops = (self._pop_followup, self._pop_first)
+        first, second = pops if rules.followups_first else pops[::-1]
+        attended, missed = self._attended, self._did_not_attend
+        while budget >= cost:
+            seen = 0
+            for _ in range(group):
+                patient = first(kind, day)
+                if patient is None:
+                    patient = second(kind, day)
+                    if patient is None:
+                        break
+                seen += 1
+                if attendance() < dna:
+                    missed(patient, day)
+                else:
+                    attended(patient, day)
+            if not seen:
+                break
+            budget -= cost
+            flows.used_minutes += cost
+        return budget
 
     def _pop_first(self, kind: str, day: int):
         queue, patients = self.first_queue[kind], self.patients
