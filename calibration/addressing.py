@@ -17,8 +17,8 @@ import copy
 import datetime as dt
 from typing import Any
 
-from sim.engine.calendar import add_months
 from sim.engine.scenario import ConfigError
+from sim.engine.sweep import event_date
 
 
 class FitError(ConfigError):
@@ -118,10 +118,7 @@ def read_value(document: dict[str, Any], path: str) -> Any:
 def set_value(document: dict[str, Any], path: str, value: Any) -> None:
     container, key = locate(document, path)
     if is_event_path(path) and key == "date":
-        start = document["service"]["start_date"]
-        if isinstance(start, str):
-            start = dt.date.fromisoformat(start)
-        value = add_months(start, int(round(value)))
+        value = event_date(document, value)
     container[key] = value
 
 

@@ -22,6 +22,7 @@ from calibration.addressing import FitError, is_event_path, locate, read_value, 
 from sim.engine.calendar import calendar_for
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import deep_merge
+from sim.engine.sweep import is_event_date
 from sim.engine.timeline import PhaseError, build_phases
 
 BISECTIONS = 40  # enough to bring a default bound within 1e-12 of a schema limit
@@ -95,7 +96,7 @@ def default_bounds(document: dict[str, Any], path: str, start: float) -> tuple[f
 
     An event's date (months after the start) may move anywhere in the horizon.
     """
-    if is_event_path(path) and path.endswith(".date"):
+    if is_event_date(path):
         return 0.0, float(document["service"]["horizon_months"] - 1)
     low = _widest_allowed(document, path, start, start / 2)
     high = _widest_allowed(document, path, start, start * 2)
@@ -132,7 +133,7 @@ def _describe_one(
         raise FitError(f"{source}: {path}: is not a number (it is {start!r}), so cannot be fitted")
     integer = isinstance(start, int)
     if box is None:
-        if start <= 0 and not (is_event_path(path) and path.endswith(".date")):
+        if start <= 0 and not is_event_date(path):
             raise FitError(f"{source}: {path}: is {start}; give --bounds {path}=LOW,HIGH to search")
         box = default_bounds(document, path, float(start))
     low, high = (float(b) for b in box)

@@ -12,11 +12,13 @@ named ``<file stem>[<path>=<value>]``. Solving and sensitivity analysis use the 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError, resolve, validate
 
@@ -155,6 +157,19 @@ def get_field(document: dict[str, Any], path: str) -> Any:
             return None
         node, trail, parts = node[key], [*trail, str(key)], parts[used:]
     return node
+
+
+def is_event_date(path: str) -> bool:
+    """An ``events.<label>.date`` path: fitted and drawn as whole months after the start."""
+    return path.startswith("events.") and path.endswith(".date")
+
+
+def event_date(document: dict[str, Any], months: float) -> dt.date:
+    """The first of the month ``months`` (rounded to whole months) after ``service.start_date``."""
+    start = document["service"]["start_date"]
+    if isinstance(start, str):  # a document dumped to JSON types
+        start = dt.date.fromisoformat(start)
+    return add_months(start, int(round(months)))
 
 
 def apply_value(document: dict[str, Any], path: str, value: Any) -> None:

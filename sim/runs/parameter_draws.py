@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import datetime as dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError, file_hash, validate
 from sim.engine.streams import stream
-from sim.engine.sweep import FieldError, apply_value, get_field
+from sim.engine.sweep import FieldError, apply_value, event_date, get_field, is_event_date
 
 RESERVED = ("draw", "weight")
 NOT_DRAWN = ("extends", "sweep", "parameter_draws")
@@ -132,11 +130,6 @@ def _check_header(header: list[str], document: dict[str, Any], path: Path) -> li
     return fields
 
 
-def is_event_date(column: str) -> bool:
-    """An ``events.<label>.date`` column: months after the start, not a date."""
-    return column.startswith("events.") and column.endswith(".date")
-
-
 def _number(text: str) -> float:
     value = float(text.replace(",", ""))
     if not math.isfinite(value):
@@ -204,7 +197,7 @@ def apply_draw(document: dict[str, Any], changes: dict[str, Any], source: str) -
     changed = copy.deepcopy(document)
     for path, value in changes.items():
         if is_event_date(path):
-            value = add_months(dt.date.fromisoformat(str(document["service"]["start_date"])), int(value))
+            value = event_date(document, value)
         try:
             apply_value(changed, path, value)
         except FieldError as error:
