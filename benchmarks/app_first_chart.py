@@ -19,7 +19,16 @@ import statistics
 import time
 
 from sim.api import run
-from sim.web.browser import browser_page, chromium_path, go_to, open_app, serve, settle, type_into
+from sim.web.browser import (
+    browser_page,
+    chromium_path,
+    finished_comparison,
+    go_to,
+    open_app,
+    serve,
+    settle,
+    type_into,
+)
 from sim.web.workspace import EXAMPLE
 
 
@@ -31,7 +40,7 @@ def chart_seconds(page, reps: int, seed: int) -> tuple[float, float]:
     page.get_by_role("button", name="Run", exact=True).click()
     page.locator(".js-plotly-plot").first.wait_for(timeout=600_000)
     first = time.perf_counter() - started
-    page.get_by_text(f"x {reps} replications, seed {seed}").first.wait_for(timeout=600_000)
+    finished_comparison(page, timeout=600_000)
     return first, time.perf_counter() - started
 
 

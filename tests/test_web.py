@@ -192,22 +192,31 @@ def test_comparison_job_gives_the_numbers_of_sim_compare():
     )
 
 
-def test_provisional_chart_shows_the_replications_finished_so_far():
+def test_provisional_chart_shows_the_replications_finished_so_far(monkeypatch):
+    kept = []  # every batch the running job was shown, in order
+    keep = Job.keep_batch
+
+    def keep_and_record(job, name, frame):
+        kept.append((name, frame))
+        keep(job, name, frame)
+
+    monkeypatch.setattr(Job, "keep_batch", keep_and_record)
     space = small_workspace()
     space.add_scenario("plan")
     space.add_change("plan", POST)
     job = questions.start_comparison(space.run_scenarios(), reps=4, seed=12, workers=1)
     assert job.wait(300) and job.error is None
+    assert job.batches == []  # released once the answer holds every row
     names = job.result.names
-    seen = pd.concat([frame.assign(scenario=name) for name, frame in job.batches])
+    seen = pd.concat([frame.assign(scenario=name) for name, frame in kept])
     runs = seen.groupby(["scenario", "replication"]).size()
     assert sorted(runs.index) == [(name, r) for name in sorted(names) for r in range(4)]
     assert set(runs) == {len(questions.month_labels(space.config()))}  # each replication once, all months
     early = Job("early", total=8)
-    early.keep_batch(*job.batches[0])
+    early.batches.append(kept[0])
     summary, count = questions.provisional_summary(early)
     finished = job.result.monthly
-    in_batch = finished["replication"].isin(job.batches[0][1]["replication"])
+    in_batch = finished["replication"].isin(kept[0][1]["replication"])
     first = finished[(finished["scenario"] == names[0]) & in_batch]
     assert count == first["replication"].nunique()
     by_month = first.groupby("month", sort=False)["breaches"].median()

@@ -36,30 +36,10 @@ def fan_figure(
         colour = COLOURS[index % len(COLOURS)]
         months = [labels.month(m) for m in rows["month"]]
         low, mid, high = (rows[f"{metric}_{s}"].to_numpy() for s in ("p10", "p50", "p90"))
-        figure.add_trace(
-            go.Scatter(
-                x=months,
-                y=high,
-                mode="lines",
-                line={"width": 0},
-                legendgroup=name,
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=months,
-                y=low,
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=_rgba(colour, 0.18),
-                legendgroup=name,
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
+        edge = {"x": months, "mode": "lines", "line": {"width": 0}, "legendgroup": name,
+                "showlegend": False, "hoverinfo": "skip"}  # the band's edges: no line, no hover
+        figure.add_trace(go.Scatter(y=high, **edge))
+        figure.add_trace(go.Scatter(y=low, fill="tonexty", fillcolor=_rgba(colour, 0.18), **edge))
         figure.add_trace(
             go.Scatter(
                 x=months,

@@ -31,7 +31,7 @@ class Job:
     total: int
     done: int = 0
     messages: list[str] = field(default_factory=list)
-    batches: list[tuple[str, Any]] = field(default_factory=list)  # (scenario, monthly records) so far
+    batches: list[tuple[str, Any]] = field(default_factory=list)  # (scenario, monthly records) while running
     result: Any = None
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event)
@@ -118,6 +118,7 @@ def _run(job: Job, work: Callable[[Job], Any]) -> None:
     except Exception as error:  # noqa: BLE001 - shown on the page; the server keeps going
         job.error = f"the run failed: {type(error).__name__}: {error}"
     finally:
+        job.batches = []  # the answer holds every row now: no second copy in the cache
         job.finished.set()
 
 

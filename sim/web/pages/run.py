@@ -70,7 +70,10 @@ def provisional_figure(key: str, batches: int):
     The progress poll redraws every second; given the same figure the browser keeps the
     rendered chart, where a new figure each poll would never finish rendering.
     """
-    summary, count = questions.provisional_summary(STORE.get(key), batches)
+    provisional = questions.provisional_summary(STORE.get(key), batches)
+    if provisional is None:  # finished meanwhile: its batches are released, the answer follows
+        return None
+    summary, count = provisional
     figure = charts.fan_figure(summary, "breaches", questions.TRAJECTORY_METRICS["breaches"])
     return figure, count
 
@@ -84,7 +87,10 @@ def provisional_chart(running) -> None:
     batches = len(running.batches)
     if not batches:
         return
-    figure, count = provisional_figure(running.key, 1 << (batches.bit_length() - 1))
+    drawn = provisional_figure(running.key, 1 << (batches.bit_length() - 1))
+    if drawn is None:
+        return
+    figure, count = drawn
     st.caption(f"Provisional: from the first {count} replications; the band settles as the rest come in.")
     st.plotly_chart(figure, use_container_width=True, key="chart-provisional")
 
