@@ -42,6 +42,7 @@ class Post:
     new_starter: bool
     key: tuple[int, ...]
 
+
 GOLDEN = (5**0.5 - 1) / 2  # successive multiples mod 1 stay evenly spread for any team size
 
 
@@ -135,8 +136,10 @@ def _present(post, phases, phase_of_day, calendar, seed, replication, rota: floa
     rng = stream(seed, replication, "staff_absence", *post.key)
     n_days = calendar.n_days
     leave_p, sick_p = _absence_probabilities(phases, phase_of_day, post.role, calendar)
-    week_draws = rng.random(n_days // 7 + 1)
-    day_draw = rng.random(n_days)
+    # One row of draws per week (the week's leave draw, then its seven sick-day draws), so a
+    # day's draws do not depend on the horizon: a longer run repeats a shorter one's months.
+    draws = rng.random((n_days // 7 + 1, 8))
+    week_draws, day_draw = draws[:, 0], draws[:, 1:].ravel()[:n_days]
     week = np.arange(n_days) // 7
     staggered = np.array([p.config.job_plans[post.role].leave_pattern == "staggered" for p in phases])
     spread = _staggered_leave(leave_p, week, rota)
