@@ -17,8 +17,10 @@ A fit has three steps, all on the stochastic model itself:
    the posterior, importance-weighted for the proposal. Its 5th-95th percentiles are the
    reported range. A tolerance above zero widens the posterior rather than narrowing it
    (in recovery trials, tests/test_fit.py, the ranges held the true value 18 and 20 times in 20).
-3. **Forecast.** Each forecast replication draws its parameters from that posterior, so the
-   fan shows uncertainty in the parameters as well as chance.
+3. **Forecast.** Every draw of step 2 is weighted by how likely the history is given its
+   trajectory (``calibration.predictive``) and the chosen ones are continued past the last
+   fitted month, so the fan starts from where the service was observed and carries
+   uncertainty in the parameters as well as chance.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from calibration.addressing import is_event_path
 from calibration.history import COMPARABLE, TARGET_METRICS, History, agreement, align, score
 from calibration.limits import check_fit_size
 from calibration.parameters import FitError, Parameter, build, describe, scenario_document
-from calibration.problem import HORIZON, Problem, Progress, crn_objective, noise_scale
-from calibration.ranges import ABC_REPLICATIONS, abc_distance, weighted_correlation, weighted_quantile
+from calibration.predictive import conditioned_forecast
+from calibration.problem import Problem, Progress, crn_objective, noise_scale
+from calibration.ranges import abc_distance, weighted_correlation, weighted_quantile
 from calibration.results import FitResult
 from calibration.simulate import Simulator
 from sim.engine.config import ServiceConfig
@@ -169,26 +172,6 @@ def _round(value: float, integer: bool) -> float:
     return float(round(value)) if integer else float(f"{value:.4g}")
 
 
-def _forecast(
-    problem: Problem, posterior: pd.DataFrame, reps: int, horizon: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rng = np.random.default_rng(np.random.SeedSequence(problem.seed, spawn_key=(ABC_REPLICATIONS + 1,)))
-    chosen = rng.choice(len(posterior), size=reps, p=posterior["weight"].to_numpy())
-    paths = [p.path for p in problem.parameters]
-    draws = posterior.iloc[chosen][paths].reset_index(drop=True)
-    draws.insert(0, "replication", range(reps))
-    tasks = [
-        (
-            {**{p.path: p.cast(row[p.path]) for p in problem.parameters}, HORIZON: horizon},
-            int(row.replication),
-        )
-        for row in (draws.iloc[i] for i in range(reps))
-    ]
-    monthly = problem.simulator.frame(tasks)
-    monthly.insert(0, "scenario", "calibrated")
-    return monthly, draws
-
-
 def fit(
     config: ServiceConfig | str | Path,
     history: pd.DataFrame | str | Path,
@@ -243,10 +226,11 @@ def fit(
         scale = problem.scale(best_unit)
         objective = crn_objective(best_runs, observed.matrix(), scale)
         say(f"step 2/3: ranges from {draws} single-replication draws")
-        posterior = ranges.posterior(problem, scale, draws, accept)
-        say(f"step 3/3: forecast of {forecast_reps} replications with parameters from the posterior")
+        posterior, sample = ranges.posterior(problem, scale, draws, accept)
+        say(f"step 3/3: forecast of {forecast_reps} replications continuing the draws nearest the history")
         months = min(forecast_months or service.service.horizon_months, service.service.horizon_months)
-        forecast, forecast_draws = _forecast(problem, posterior, forecast_reps, months)
+        predicted = conditioned_forecast(problem, sample, forecast_reps, months)
+        forecast, forecast_draws = predicted.monthly, predicted.draws
         replications_run = simulator.replications_run
     fitted = build(document, {p.path: p.cast(estimate[p.path]) for p in parameters})
     summary = summarise(forecast)
@@ -271,6 +255,7 @@ def fit(
         "objective": objective,
         "objective_evaluations": len(trace),
         "forecast_reps": forecast_reps,
+        "forecast_conditioning": predicted.info,
         "replications_run": replications_run,
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - clock, 1),

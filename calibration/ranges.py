@@ -10,6 +10,8 @@ prior / pooled proposal density, so the weighted set approximates the ABC poster
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.stats import multivariate_normal
@@ -53,8 +55,22 @@ def _proposal_density(units: np.ndarray, centre, cov, rng: np.random.Generator) 
     return DEFENSIVE_SHARE + (1 - DEFENSIVE_SHARE) * gaussian / max(inside_mass, 1e-12)
 
 
-def posterior(problem: Problem, scale: np.ndarray, draws: int, accept: float) -> pd.DataFrame:
-    """Accepted parameter sets (values, not unit positions) with importance weights and distances.
+@dataclass(frozen=True)
+class AbcSample:
+    """Every ABC draw, kept or not: what the conditioned forecast (``calibration.predictive``) reweights."""
+
+    units: np.ndarray  # draws x parameters, positions in the unit box
+    replications: np.ndarray  # the replication number each draw was run with
+    runs: np.ndarray  # draws x fitted months x metrics, as simulated
+    proposal: np.ndarray  # pooled proposal density of each draw (the prior's is 1 on the box)
+    distance: np.ndarray
+
+
+def posterior(
+    problem: Problem, scale: np.ndarray, draws: int, accept: float
+) -> tuple[pd.DataFrame, AbcSample]:
+    """Accepted parameter sets (values, not unit positions) with importance weights and
+    distances, and the whole sample they were kept from.
 
     ``draws`` single replications in all: a share PRIOR_SHARE from the uniform prior over the
     bounds, the rest from the defensive mixture around the nearest of those. The nearest
@@ -67,18 +83,18 @@ def posterior(problem: Problem, scale: np.ndarray, draws: int, accept: float) ->
 
     def simulate(units: np.ndarray, first: int) -> np.ndarray:
         numbers = [[ABC_REPLICATIONS + first + i] for i in range(len(units))]
-        runs = problem.run(list(units), numbers)
-        return abc_distance(np.concatenate(runs), observed, scale)
+        return np.concatenate(problem.run(list(units), numbers))
 
     prior_units = rng.random((n_prior, d))
-    prior_distance = simulate(prior_units, 0)
+    prior_runs = simulate(prior_units, 0)
+    prior_distance = abc_distance(prior_runs, observed, scale)
     pilot = prior_units[np.argsort(prior_distance)[: max(d + 2, int(accept * n_prior))]]
     centre, cov = _proposal(pilot, d)
     n_more = max(0, draws - n_prior)
     more_units = _draw_proposal(rng, centre, cov, n_more)
-    more_distance = simulate(more_units, n_prior) if n_more else np.empty(0)
+    runs = np.concatenate([prior_runs, simulate(more_units, n_prior)]) if n_more else prior_runs
     units = np.vstack([prior_units, more_units])
-    distance = np.concatenate([prior_distance, more_distance])
+    distance = abc_distance(runs, observed, scale)
     # Importance weights for draws pooled from two proposals (prior density is 1 on the box).
     mixture = (n_prior + n_more * _proposal_density(units, centre, cov, rng)) / (n_prior + n_more)
     order = np.argsort(distance, kind="stable")[: min(n_keep, len(distance))]
@@ -88,7 +104,8 @@ def posterior(problem: Problem, scale: np.ndarray, draws: int, accept: float) ->
     weight = 1.0 / mixture[order]
     accepted["weight"] = weight / weight.sum()
     accepted["distance"] = distance[order]
-    return accepted
+    sample = AbcSample(units, ABC_REPLICATIONS + np.arange(len(units)), runs, mixture, distance)
+    return accepted, sample
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

@@ -17,6 +17,15 @@ With observed months, a run is importance-resampled against them:
 3. ``reps`` replications are drawn by systematic resampling with one uniform from the
    run's ``resampling`` stream, and numbered ``0..reps-1`` (column ``candidate`` keeps the
    candidate each came from).
+4. No candidate passes exactly through every reported figure, so the stocks (``breaches``,
+   ``waiting``, weeks bands) are level-corrected: from the last month each was reported,
+   every replication is shifted by the gap between the reported figure and its own value
+   that month, never below zero (an intercept correction, Clements & Hendry 1998). The band
+   at the cut-off is then the observation itself, and after it the forecast moves by the
+   model's own monthly changes. Flows (referrals, first contacts) are not shifted, nor are
+   metrics that were not observed (so a corrected ``waiting`` need not equal the sum of
+   uncorrected weeks bands). Scenarios resampling the same candidates get the same shifts,
+   so paired differences are unchanged by it.
 
 This is whole-trajectory importance resampling, not a month-by-month particle filter: a
 replication draws its randomness for the whole horizon before it starts, so it cannot be
@@ -45,6 +54,7 @@ from sim.engine.streams import stream
 
 OBSERVABLE = ("breaches", "waiting", "referrals", "first_contacts")
 BAND_PREFIX = "band_"
+STOCKS = ("breaches", "waiting")  # with the weeks bands: level-corrected from the cut-off
 DISPERSION_GRID = (2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, math.inf)
 CANDIDATES_PER_REPLICATION = 5
 MIN_MEAN = 0.5  # a simulated zero still allows a small observed count
@@ -173,11 +183,18 @@ def effective_sample_size(log_weights: np.ndarray) -> float:
     return float(w.sum() ** 2 / (w**2).sum())
 
 
-def choose_dispersion(cube: np.ndarray, obs: Observations, floor: float) -> tuple[float, str, np.ndarray]:
-    """Size ``k`` maximising the estimated marginal likelihood, widened until ESS >= ``floor``."""
+def choose_dispersion(
+    cube: np.ndarray, obs: Observations, floor: float, log_prior: np.ndarray | None = None
+) -> tuple[float, str, np.ndarray]:
+    """Size ``k`` maximising the estimated marginal likelihood, widened until ESS >= ``floor``.
+
+    ``log_prior`` weights candidates drawn from something other than the prior (importance
+    weights, up to a constant); the returned log weights include it.
+    """
     from scipy.special import logsumexp
 
-    table = {size: log_likelihood(cube, obs, size) for size in DISPERSION_GRID}
+    base = np.zeros(len(cube)) if log_prior is None else log_prior - logsumexp(log_prior)
+    table = {size: base + log_likelihood(cube, obs, size) for size in DISPERSION_GRID}
     marginal = {size: logsumexp(ll) for size, ll in table.items()}
     best = max(DISPERSION_GRID, key=lambda size: marginal[size])
     if effective_sample_size(table[best]) >= floor:
@@ -224,6 +241,7 @@ def condition(
             stacklevel=2,
         )
     chosen = _pick(monthly, picks)
+    corrected = level_correct(chosen, obs)
     info = {
         "cut_off": obs.cut_off,
         "months": list(obs.months),
@@ -239,6 +257,7 @@ def condition(
         "min_effective_sample_size": floor,
         "distinct_replications": int(np.unique(picks).size),
         "resampling": "systematic, whole trajectories",
+        "level_corrected_from": corrected,
     }
     return chosen, info
 
@@ -253,6 +272,31 @@ def _pick(monthly: pd.DataFrame, picks: np.ndarray) -> pd.DataFrame:
         frame["replication"] = slot
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def level_correct(monthly: pd.DataFrame, obs: Observations) -> dict[str, str]:
+    """Shift each replication's stocks, from the last month each was reported, by the gap to it.
+
+    Changes ``monthly`` in place; returns the month each stock was corrected from.
+    """
+    corrected = {}
+    for j, metric in enumerate(obs.metrics):
+        seen = np.flatnonzero(np.isfinite(obs.values[:, j]))
+        if not is_stock(metric) or not seen.size:
+            continue
+        month = obs.months[seen[-1]]
+        at = monthly["month"] == month
+        gap = obs.values[seen[-1], j] - monthly.loc[at].set_index("replication")[metric]
+        later = (monthly["month"] >= month).to_numpy()
+        shift = np.where(later, monthly["replication"].map(gap).to_numpy(float), 0.0)
+        monthly[metric] = np.maximum(monthly[metric].to_numpy(float) + shift, 0).astype(monthly[metric].dtype)
+        corrected[metric] = month
+    return corrected
+
+
+def is_stock(metric: str) -> bool:
+    """Counts carried from one month to the next (a flow, such as referrals, starts afresh)."""
+    return metric in STOCKS or metric.startswith(BAND_PREFIX)
 
 
 def forbid_with_observed(options: dict) -> None:
