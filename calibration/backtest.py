@@ -142,7 +142,7 @@ def backtest(
         result = fit(
             service if isinstance(config, ServiceConfig) else config, training, params, reps, seed, bounds,
             targets=columns, draws=draws, accept=accept, forecast_reps=forecast_reps,
-            forecast_months=whole_months(service, last), workers=workers, progress=progress,
+            forecast_months=whole_months(service, last), workers=workers, progress=progress, checks=False,
         )  # fmt: skip
         fits.append(result)
         rows += _points(result, frame, columns, n, horizon)

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.problem import HORIZON, Problem
-from calibration.ranges import AbcSample
+from calibration.ranges import ABC_REPLICATIONS, AbcSample
 from sim.engine.streams import stream
 from sim.runs.conditioning import (
     Observations,
@@ -108,3 +108,21 @@ def conditioned_forecast(problem: Problem, sample: AbcSample, reps: int, horizon
     info["level_corrected_from"] = level_correct(monthly, _observations(problem))
     monthly.insert(0, "scenario", SCENARIO)
     return Forecast(monthly, pd.DataFrame(draws), info)
+
+
+def forecast_from_start(problem: Problem, posterior: pd.DataFrame, reps: int, horizon: int) -> pd.DataFrame:
+    """``reps`` replications from the snapshot, each with parameters drawn from the posterior.
+
+    What a run of the fitted file with its parameter draws gives, knowing nothing of the
+    history's chance: the fit's checks ("does the model reproduce the history?") use it.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(problem.seed, spawn_key=(ABC_REPLICATIONS + 1,)))
+    chosen = rng.choice(len(posterior), size=reps, p=posterior["weight"].to_numpy())
+    rows = posterior.iloc[chosen]
+    tasks = [
+        ({**{p.path: p.cast(row[p.path]) for p in problem.parameters}, HORIZON: horizon}, replication)
+        for replication, (_, row) in enumerate(rows.iterrows())
+    ]
+    monthly = problem.simulator.frame(tasks)
+    monthly.insert(0, "scenario", SCENARIO)
+    return monthly

@@ -195,7 +195,8 @@ def scenario_text(
     command[-1] += f" --seed {info['seed']}"
     command += [outputs] if outputs else []
     lines = [
-        "# Fitted by `dcsim calibrate`: a run of this file reproduces the history below.",
+        "# Fitted by `dcsim calibrate`. A run of this file from the snapshot, with its parameter",
+        "# draws, meets the history as below (Fitted, Check).",
         f"# History: {Path(info['history']).name}, months {info['months_fitted'][0]} to "
         f"{info['months_fitted'][1]}, fitted series: {targets}.",
         f"# Seed {info['seed']}, {info['reps']} replications per evaluation, {info['draws']} ABC draws.",
@@ -313,8 +314,11 @@ def _fit_files(
         "posterior median and 90% range (approximate Bayesian computation); share_of_bounds = how much "
         "of the search box the range covers.</p>",
         _table(result.table),
-        "<h2>Fit against the history</h2><p>The fan draws each replication's parameters from the "
-        "posterior. coverage_80 = share of months inside the 10-90% band.</p>",
+        "<h2>Fit against the history</h2><p>The table: replications run from the snapshot, each with "
+        "parameters drawn from the posterior (what a run of the fitted file gives); coverage_80 = share "
+        "of months inside their 10-90% band. The charts: the forecast, continued from the draws that "
+        "came nearest the history and level-corrected to the last reported month, so its band starts "
+        "at that figure and widens with the model's chance and the parameters' uncertainty.</p>",
         _table(result.checks),
         *[_image(c) for c in charts],
         *_correlation(result),

@@ -27,14 +27,15 @@ class FitResult:
     posterior: pd.DataFrame  # accepted ABC draws: one column per parameter, weight, distance
     correlation: pd.DataFrame
     history: History
-    forecast: pd.DataFrame  # monthly records of replications with parameters drawn from the posterior
+    forecast: pd.DataFrame  # monthly records continued from the draws nearest the history
     forecast_draws: pd.DataFrame  # replication -> parameter values it used
     summary: pd.DataFrame
-    checks: pd.DataFrame  # agreement of the fan with each comparable history series
+    checks: pd.DataFrame  # agreement of the from-the-snapshot fan with each comparable history series
     warnings: list[str]
     trace: pd.DataFrame  # every objective evaluation of step 1
     info: dict[str, Any]
     source_document: dict[str, Any] | None = None  # the fitted file's own YAML, extends made absolute
+    start_summary: pd.DataFrame | None = None  # replications from the snapshot, nothing conditioned
 
     def scenario(self, extends: str | None = None) -> dict[str, Any]:
         """The fitted scenario document: ``extends`` plus the fitted fields.

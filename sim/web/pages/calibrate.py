@@ -109,7 +109,7 @@ name = labels.metric_name(metric)
 left, right = st.columns(2)
 left.plotly_chart(
     charts.fan_figure(
-        result.summary,
+        result.summary if result.start_summary is None else result.start_summary,
         metric,
         f"{name}: from the start",
         actuals=charts.observed(history, metric),
@@ -133,11 +133,13 @@ with right:
     )
 info = conditioned.manifest["conditioning"]
 st.caption(
-    f"Left: the fit's forecast, each replication with drawn settings, from the start. Right: the same "
-    f"calibrated scenario run on from the reported months to {labels.month(info['cut_off'])}: "
+    f"Left: the calibrated scenario from the snapshot, each replication with drawn settings (the "
+    f"fit's checks above). Right: the same scenario run on from the reported months to "
+    f"{labels.month(info['cut_off'])}, as `dcsim run --observed` does (the fit's own forecast works the "
+    f"same way from its draws): "
     f"{info['candidates']} candidate replications weighted by how well they match the reported figures "
     f"(observation noise {info['dispersion']}, effective sample size {info['effective_sample_size']:g}), "
-    f"{forecast_reps} drawn."
+    f"{forecast_reps} drawn, each shifted to start from the last reported figure."
 )
 if info["effective_sample_size"] < info["min_effective_sample_size"]:
     st.warning(
