@@ -55,7 +55,25 @@ from sim.engine.streams import stream
 OBSERVABLE = ("breaches", "waiting", "referrals", "first_contacts")
 BAND_PREFIX = "band_"
 STOCKS = ("breaches", "waiting")  # with the weeks bands: level-corrected from the cut-off
-DISPERSION_GRID = (2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, math.inf)
+DISPERSION_GRID = (
+    0.05,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    2.0,
+    5.0,
+    10.0,
+    20.0,
+    50.0,
+    100.0,
+    200.0,
+    500.0,
+    1000.0,
+    2000.0,
+    5000.0,
+    math.inf,
+)
 CANDIDATES_PER_REPLICATION = 5
 MIN_MEAN = 0.5  # a simulated zero still allows a small observed count
 
