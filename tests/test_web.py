@@ -244,3 +244,20 @@ def test_app_refuses_a_bad_baseline_with_the_cli_message(tmp_path):
     result = CliRunner().invoke(app, ["app", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}: demand: Field required" in result.output
+
+
+def test_old_fit_folders_are_pruned_newest_and_current_kept(tmp_path):
+    import os
+
+    from sim.web.calibrated import prune
+
+    folders = []
+    for number in range(30):
+        folder = tmp_path / f"fit{number:02d}"
+        folder.mkdir()
+        (folder / "calibrated.yaml").write_text("x")
+        os.utime(folder, (1_000_000 + number, 1_000_000 + number))  # fit29 newest
+        folders.append(folder)
+    current = folders[0]  # oldest by time, but the one just written
+    prune(tmp_path, keep=current, count=5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit00", "fit26", "fit27", "fit28", "fit29"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from sim.runs.planned_run import Observed
 from sim.web.jobs import STORE, Job, request_key
 
 APP_FILES = Path(tempfile.gettempdir()) / "dcsim-app" / "fits"
+KEEP_FITS = 24  # fit folders kept in APP_FILES: twice the answers the job store caches
 BASELINE_FILE = "baseline.yaml"
 CALIBRATED_FILE = "calibrated.yaml"
 OBSERVED_SOURCE = "reported monthly figures"
@@ -87,7 +89,21 @@ def write_calibrated(result: FitResult, document: dict[str, Any], root: Path = A
     write_text(baseline_text, folder / BASELINE_FILE)
     write_table(draws, folder / DRAWS_FILE)
     write_text(scenario, folder / CALIBRATED_FILE)
+    prune(Path(root), keep=folder)
     return CalibratedFiles(folder)
+
+
+def prune(root: Path, keep: Path, count: int = KEEP_FITS) -> None:
+    """Remove all but the ``count`` most recently written fit folders (always keeping ``keep``).
+
+    The app writes one folder per distinct fit; a long session would otherwise fill the
+    temporary folder. A folder another app process is reading may go: a later run of it
+    fails with the file named, and fitting again writes it back.
+    """
+    folders = [p for p in root.iterdir() if p.is_dir() and p != keep]
+    folders.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[max(count - 1, 0) :]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def start_conditioned(
