@@ -69,9 +69,10 @@ def _observations(problem: Problem) -> Observations:
 
 def _pick(problem: Problem, sample: AbcSample, reps: int) -> tuple[np.ndarray, dict[str, Any]]:
     obs = _observations(problem)
-    # As many effective draws as forecast replications (up to half the draws): a band drawn
-    # from a dozen distinct trajectories is too ragged to cover as it says.
-    floor = min(float(reps), len(sample.units) / 2)
+    # Half the forecast replications, as `run --observed`: a higher floor forces a wider
+    # observation noise, and the synthetic study's bands then over-cover (24 trials: 80% band
+    # 0.90 at a floor of all replications, 0.88 at half; 50% band 0.75 against 0.68).
+    floor = min(reps / 2, len(sample.units) / 2)
     log_prior = -np.log(np.maximum(sample.proposal, 1e-300))
     size, how, log_weights = choose_dispersion(sample.runs, obs, floor, log_prior)
     uniform = float(stream(problem.seed, 0, "resampling", FIT_FORECAST).random())
