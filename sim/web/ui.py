@@ -70,7 +70,10 @@ Preview = Callable[[Job], None]  # draws what a running job has so far
 def job_progress(job: Job, label: str, preview: Preview | None = None) -> None:
     """Show a job's progress and ``preview``; rerun the page when it finishes.
 
-    Only this part reruns while the job runs, so the rest of the page stays usable.
+    Only this part reruns while the job runs, so the rest of the page stays usable. When
+    the answer is due before the next poll or two, the poll waits for it (at most
+    ``POLL_SECONDS``, so a click elsewhere is answered within that) and shows it at once,
+    instead of up to a poll later.
     """
 
     @st.fragment(run_every=POLL_SECONDS if job.running else None)
@@ -82,8 +85,15 @@ def job_progress(job: Job, label: str, preview: Preview | None = None) -> None:
             st.caption(job.messages[-1])
         if preview is not None:
             preview(job)
+        if _due_soon(job) and job.wait(POLL_SECONDS):
+            st.rerun()
 
     poll()
+
+
+def _due_soon(job: Job) -> bool:
+    left = job.seconds_left()
+    return left is not None and left <= 2 * POLL_SECONDS
 
 
 def finished_result(job: Job, label: str, preview: Preview | None = None) -> Any:
