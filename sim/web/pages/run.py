@@ -63,6 +63,9 @@ if job is None:
     st.stop()
 
 
+LATE = 0.75  # no new provisional drawing beyond this share of the run
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def provisional_figure(key: str, batches: int):
     """The breach fan of a running comparison's first ``batches`` batches, drawn once per count.
@@ -81,13 +84,18 @@ def provisional_figure(key: str, batches: int):
 def provisional_chart(running) -> None:
     """The breach fan of the replications finished so far, redrawn as their count doubles.
 
-    Redrawn at 1, 2, 4, 8... batches, not after every batch: each drawing takes CPU from
+    Redrawn at 1, 2, 4, 8... batches, not after every batch, and not in the last quarter of
+    the run, when the answer is near: each drawing (here and in the browser) takes CPU from
     the replications still running on the same cores.
     """
     batches = len(running.batches)
     if not batches:
         return
-    drawn = provisional_figure(running.key, 1 << (batches.bit_length() - 1))
+    count = 1 << (batches.bit_length() - 1)
+    expected = batches / max(running.fraction, 1e-9)  # batches in the whole run, at this pace
+    while count > 1 and count > LATE * expected:
+        count //= 2  # drawn before: the cached figure
+    drawn = provisional_figure(running.key, count)
     if drawn is None:
         return
     figure, count = drawn
