@@ -147,14 +147,17 @@ def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as
     months = [dt.datetime.strptime(m, "%Y-%m").strftime("%b %Y") for m in summary["month"]]
     assert [t.label for t in test.tabs][3:] == ["Follow-ups overdue", "Other measures"]
 
-    overdue = next(t for t in charts(test)["Follow-ups overdue"] if t.get("name") == "baseline")
+    assert list(charts(test)) == ["Waiting over the target"]  # only the open tab's chart is drawn
+    test.session_state["chart-tab"] = "Follow-ups overdue"
+    overdue = next(t for t in charts(test.run())["Follow-ups overdue"] if t.get("name") == "baseline")
     assert overdue["x"] == months and overdue["y"] == summary["followup_overdue_p50"].tolist()
     assert summary["followup_overdue_p50"].iloc[-1] > 50  # the service is behind with follow-ups
     last = summary.iloc[-1]
     hover = f"median {math.floor(last['followup_overdue_p50'] + 0.5):,} (10-90%: "
     assert overdue["customdata"][-1][0].startswith(hover)
 
-    test.selectbox(key="other-measure").set_value("followup_overdue_p92_weeks").run()
+    test.session_state["chart-tab"] = "Other measures"
+    test.run().selectbox(key="other-measure").set_value("followup_overdue_p92_weeks").run()
     weeks = charts(test)["Overdue follow-ups: 92nd centile weeks past due"]
     line = next(t for t in weeks if t.get("name") == "baseline")
     assert line["y"] == pytest.approx(summary["followup_overdue_p92_weeks_p50"].tolist())
