@@ -85,6 +85,9 @@ def test_service_page_applies_valid_values_and_refuses_bad_ones_with_cli_message
     assert labels == ["Referrals", "Triage", "Pathways", "Job plans", "Staff in post", "Starting list"]
     staff = next(d.value for d in test.dataframe if "role" in d.value.columns)
     assert staff["WTE"].tolist() == ["4.5", "1.0"]
+    bars = charts(test)["Referrals expected a month"][0]
+    seasonality = space.document["demand"].get("seasonality", [1.0] * 12)
+    assert bars["x"][0] == "Jan" and bars["y"] == pytest.approx([60 * s for s in seasonality])
 
 
 def test_scenarios_page_builds_named_scenarios_from_plain_words():
