@@ -1,5 +1,7 @@
 """Run and compare: replications and seed, progress, interactive charts, board table, P(goal)."""
 
+import time
+
 import streamlit as st
 
 from sim.api import board_table
@@ -64,13 +66,14 @@ if job is None:
 
 
 LATE = 0.75  # no new provisional drawing beyond this share of the run
+REDRAW_SECONDS = 10.0
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def provisional_figure(key: str, batches: int):
     """The breach fan of a running comparison's first ``batches`` batches, drawn once per count.
 
-    The progress poll redraws every second; given the same figure the browser keeps the
+    The progress poll reruns every few seconds; given the same figure the browser keeps the
     rendered chart, where a new figure each poll would never finish rendering.
     """
     provisional = questions.provisional_summary(STORE.get(key), batches)
@@ -82,19 +85,19 @@ def provisional_figure(key: str, batches: int):
 
 
 def provisional_chart(running) -> None:
-    """The breach fan of the replications finished so far, redrawn as their count quadruples.
-
-    Redrawn at 1, 4, 16, 64... batches, not after every batch, and not in the last quarter of
-    the run, when the answer is near: each drawing (here and in the browser, about 0.3 s of
-    CPU) takes CPU from the replications still running on the same cores.
+    """The breach fan of the replications finished so far: drawn from the batches in at the
+    first poll that has any, then again at most every ``REDRAW_SECONDS`` and not in the last
+    quarter of the run, when the answer is near. Each drawing (here and in the browser, about
+    0.3 s of CPU) takes CPU from the replications still running on the same cores.
     """
     batches = len(running.batches)
     if not batches:
         return
-    count = 1 << 2 * ((batches.bit_length() - 1) // 2)  # the largest power of 4 up to batches
-    expected = batches / max(running.fraction, 1e-9)  # batches in the whole run, at this pace
-    while count > 1 and count > LATE * expected:
-        count //= 4  # drawn before: the cached figure
+    key, count, when = st.session_state.get("provisional", ("", 0, 0.0))
+    now = time.monotonic()
+    if key != running.key or (now - when >= REDRAW_SECONDS and running.fraction < LATE):
+        key, count, when = running.key, batches, now
+        st.session_state["provisional"] = (key, count, when)
     drawn = provisional_figure(running.key, count)
     if drawn is None:
         return
