@@ -16,7 +16,7 @@ import sim.runs.runner
 from sim.cli import app
 from sim.engine.model import ServiceModel
 from sim.runs.backends import BackendError, DaskBackend, ProcessBackend, SerialBackend, make_backend
-from sim.runs.runner import RunInterrupted, run_replications
+from sim.runs.runner import RunInterrupted, batches, run_replications
 
 REPS, SEED = 6, 17
 RUN_BATCH = sim.runs.runner.run_batch
@@ -153,3 +153,10 @@ def test_peak_memory_does_not_grow_with_replications(small_config):
     # Holding each replication's patients would add about a whole replication's peak per
     # replication; only its monthly rows (a few kB) may stay.
     assert (many - one) / 12 < 0.05 * one
+
+
+def test_the_last_batches_halve_so_the_workers_finish_together():
+    plan = batches(range(100), 6)
+    assert [len(b) for b in plan] == [6] * 15 + [5, 3, 1, 1]  # the last 10: half of what is left each time
+    assert [r for b in plan for r in b] == list(range(100))
+    assert batches(range(4), 6) == [[0, 1, 2, 3]]  # less than a batch: one batch, no pool

@@ -171,6 +171,18 @@ def test_identical_requests_are_served_by_one_job_and_failures_are_retried():
     assert store.start("bad", 1, work) is not failed
 
 
+def test_a_running_job_expects_the_rest_at_the_pace_so_far(monkeypatch):
+    job = Job("k", total=10, started=100.0)
+    assert job.seconds_left() is None  # no pace yet
+    job.advance(4)
+    monkeypatch.setattr("sim.web.jobs.time.monotonic", lambda: 108.0)
+    left = job.seconds_left()
+    monkeypatch.undo()
+    assert left == pytest.approx(12.0)  # 4 done in 8 s: 2 s each, 6 to go
+    job.finished.set()
+    assert job.seconds_left() == 0.0
+
+
 # --- answers -------------------------------------------------------------------------------------
 def test_comparison_job_gives_the_numbers_of_sim_compare():
     space = small_workspace()

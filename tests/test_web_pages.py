@@ -85,6 +85,9 @@ def test_service_page_applies_valid_values_and_refuses_bad_ones_with_cli_message
     assert labels == ["Referrals", "Triage", "Pathways", "Job plans", "Staff in post", "Starting list"]
     staff = next(d.value for d in test.dataframe if "role" in d.value.columns)
     assert staff["WTE"].tolist() == ["4.5", "1.0"]
+    bars = charts(test)["Referrals expected a month"][0]
+    seasonality = space.document["demand"].get("seasonality", [1.0] * 12)
+    assert bars["x"][0] == "Jan" and bars["y"] == pytest.approx([60 * s for s in seasonality])
 
 
 def test_scenarios_page_builds_named_scenarios_from_plain_words():
@@ -147,14 +150,17 @@ def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as
     months = [dt.datetime.strptime(m, "%Y-%m").strftime("%b %Y") for m in summary["month"]]
     assert [t.label for t in test.tabs][3:] == ["Follow-ups overdue", "Other measures"]
 
-    overdue = next(t for t in charts(test)["Follow-ups overdue"] if t.get("name") == "baseline")
+    assert list(charts(test)) == ["Waiting over the target"]  # only the open tab's chart is drawn
+    test.session_state["chart-tab"] = "Follow-ups overdue"
+    overdue = next(t for t in charts(test.run())["Follow-ups overdue"] if t.get("name") == "baseline")
     assert overdue["x"] == months and overdue["y"] == summary["followup_overdue_p50"].tolist()
     assert summary["followup_overdue_p50"].iloc[-1] > 50  # the service is behind with follow-ups
     last = summary.iloc[-1]
     hover = f"median {math.floor(last['followup_overdue_p50'] + 0.5):,} (10-90%: "
     assert overdue["customdata"][-1][0].startswith(hover)
 
-    test.selectbox(key="other-measure").set_value("followup_overdue_p92_weeks").run()
+    test.session_state["chart-tab"] = "Other measures"
+    test.run().selectbox(key="other-measure").set_value("followup_overdue_p92_weeks").run()
     weeks = charts(test)["Overdue follow-ups: 92nd centile weeks past due"]
     line = next(t for t in weeks if t.get("name") == "baseline")
     assert line["y"] == pytest.approx(summary["followup_overdue_p92_weeks_p50"].tolist())

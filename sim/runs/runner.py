@@ -63,9 +63,24 @@ def run_batch(config: Plan, seed: int, trace: bool, replications: list[int]) -> 
 
 
 def batches(replications: Iterable[int], size: int) -> list[list[int]]:
-    """Split replication numbers into batches of at most ``size``."""
+    """Split replication numbers into batches of at most ``size``, the last ones halving.
+
+    The last whole batch and any remainder are split into batches of half what is left
+    (100 in sixes: 15 sixes, then 5, 3, 1, 1), so the workers finish together instead of
+    one running a last whole batch alone: with 2 workers that idled one of them for ~0.4 s
+    at the end of 100 replications of the example.
+    """
     numbers = list(replications)
-    return [numbers[i : i + size] for i in range(0, len(numbers), size)]
+    if len(numbers) <= size:  # one batch: no pool to start
+        return [numbers] if numbers else []
+    tail = size + len(numbers) % size
+    whole = len(numbers) - tail  # a multiple of size
+    plan = [numbers[i : i + size] for i in range(0, whole, size)]
+    while whole < len(numbers):
+        step = (len(numbers) - whole + 1) // 2
+        plan.append(numbers[whole : whole + step])
+        whole += step
+    return plan
 
 
 def default_batch_size(reps: int) -> int:

@@ -143,3 +143,23 @@ def solve_figure(evaluations: pd.DataFrame, confidence: float, lever_label: str)
         template="plotly_white",
     )
     return figure
+
+
+def referrals_figure(referrals: pd.DataFrame) -> go.Figure:
+    """Referrals expected in each calendar month (``tables.referrals``), as bars."""
+    figure = go.Figure(
+        go.Bar(
+            x=referrals["month"],
+            y=referrals["referrals expected"],
+            marker_color=COLOURS[0],
+            customdata=referrals["seasonal multiplier"],
+            hovertemplate="%{x}: %{y:,.0f} referrals (seasonal multiplier %{customdata:g})<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title="Referrals expected a month",
+        height=280,
+        margin={"l": 40, "r": 10, "t": 50, "b": 30},
+        template="plotly_white",
+    )
+    return figure

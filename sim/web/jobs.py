@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Job:
     result: Any = None
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def running(self) -> bool:
@@ -43,6 +45,17 @@ class Job:
     @property
     def fraction(self) -> float:
         return min(1.0, self.done / self.total) if self.total else 0.0
+
+    def seconds_left(self) -> float | None:
+        """The time the rest should take at the pace so far; None before any progress.
+
+        The pace includes starting the workers, so early on this is an overestimate.
+        """
+        if not self.running:
+            return 0.0
+        if not self.done:
+            return None
+        return (self.total - self.done) * (time.monotonic() - self.started) / self.done
 
     def advance(self, count: int) -> None:
         self.done += count

@@ -1,5 +1,7 @@
 """Run and compare: replications and seed, progress, interactive charts, board table, P(goal)."""
 
+import time
+
 import streamlit as st
 
 from sim.api import board_table
@@ -63,11 +65,15 @@ if job is None:
     st.stop()
 
 
+LATE = 0.75  # no new provisional drawing beyond this share of the run
+REDRAW_SECONDS = 10.0
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def provisional_figure(key: str, batches: int):
     """The breach fan of a running comparison's first ``batches`` batches, drawn once per count.
 
-    The progress poll redraws every second; given the same figure the browser keeps the
+    The progress poll reruns every few seconds; given the same figure the browser keeps the
     rendered chart, where a new figure each poll would never finish rendering.
     """
     provisional = questions.provisional_summary(STORE.get(key), batches)
@@ -79,15 +85,20 @@ def provisional_figure(key: str, batches: int):
 
 
 def provisional_chart(running) -> None:
-    """The breach fan of the replications finished so far, redrawn as their count doubles.
-
-    Redrawn at 1, 2, 4, 8... batches, not after every batch: each drawing takes CPU from
-    the replications still running on the same cores.
+    """The breach fan of the replications finished so far: drawn from the batches in at the
+    first poll that has any, then again at most every ``REDRAW_SECONDS`` and not in the last
+    quarter of the run, when the answer is near. Each drawing (here and in the browser, about
+    0.3 s of CPU) takes CPU from the replications still running on the same cores.
     """
     batches = len(running.batches)
     if not batches:
         return
-    drawn = provisional_figure(running.key, 1 << (batches.bit_length() - 1))
+    key, count, when = st.session_state.get("provisional", ("", 0, 0.0))
+    now = time.monotonic()
+    if key != running.key or (now - when >= REDRAW_SECONDS and running.fraction < LATE):
+        key, count, when = running.key, batches, now
+        st.session_state["provisional"] = (key, count, when)
+    drawn = provisional_figure(running.key, count)
     if drawn is None:
         return
     figure, count = drawn
@@ -99,13 +110,17 @@ result = finished_result(job, "Replications run", provisional_chart)
 months = list(dict.fromkeys(result.summary["month"]))
 reps_run = result.manifest["replications"]
 st.caption(f"{len(result.names)} scenarios x {reps_run} replications, seed {result.manifest['seed']}.")
-tabs = st.tabs([*questions.TRAJECTORY_METRICS.values(), "Other measures"])
+# Only the open tab's chart is built and sent (a tab change reruns the page): drawing all
+# five in the browser delayed the finished answer by about 0.4 s.
+tabs = st.tabs([*questions.TRAJECTORY_METRICS.values(), "Other measures"], key="chart-tab", on_change="rerun")
 for tab, (metric, title) in zip(tabs, questions.TRAJECTORY_METRICS.items(), strict=False):
+    if not tab.open:
+        continue
     actual = charts.observed(space.actuals, metric)
     plan = charts.observed(space.actuals, f"projected_{metric}")
     figure = charts.fan_figure(result.summary, metric, title, result.names, actual, plan)
     tab.plotly_chart(figure, use_container_width=True, key=f"chart-{metric}")
-other = tabs[-1].selectbox(
+other = tabs[-1].open and tabs[-1].selectbox(
     "Measure", questions.chart_metrics(result), format_func=labels.metric_name, key="other-measure"
 )
 if other:

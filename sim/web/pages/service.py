@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError, validate
-from sim.web import tables
+from sim.web import charts, tables
 from sim.web.fields import label_for
 from sim.web.ui import field_input, show_problems, workspace
 from sim.web.uploads import read_scenario_upload
@@ -79,7 +79,11 @@ with tabs[0]:
         f"{demand.monthly_rate:g} referrals a month before seasonality, {demand.annual_trend:+.0%} a year, "
         f"volume multiplier {demand.multiplier:g}."
     )
-    st.dataframe(tables.referrals(config), hide_index=True)
+    referrals = tables.referrals(config)
+    table, chart = st.columns([2, 3])
+    table.dataframe(referrals, hide_index=True)
+    # Also loads the chart library with the first page, not during the first run.
+    chart.plotly_chart(charts.referrals_figure(referrals), use_container_width=True, key="chart-referrals")
     left, right = st.columns(2)
     left.dataframe(tables.shares(demand.sources, "source"), hide_index=True)
     right.dataframe(tables.shares(demand.priorities, "priority"), hide_index=True)
