@@ -116,11 +116,17 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
         error = (model["p50"] - y).abs().groupby(level="trial").mean()
         naive = (carry["p50"] - carry["observed"]).abs().groupby(level="trial").mean()
         n = len(inside_50)
+        # A held-out zero sits inside any band that reaches zero: counts at their floor cover
+        # more than the band's nominal share, so coverage is also given without them.
+        positive = y > 0
         rows.append(
             {
                 "target": target, "trials": n, "points": len(model),
                 "coverage_50": inside_50.mean(), "se_50": inside_50.std(ddof=1) / np.sqrt(n),
                 "coverage_80": inside_80.mean(), "se_80": inside_80.std(ddof=1) / np.sqrt(n),
+                "points_above_0": int(positive.sum()),
+                "coverage_50_above_0": float(((model["p25"] <= y) & (y <= model["p75"]))[positive].mean()),
+                "coverage_80_above_0": float(((model["p10"] <= y) & (y <= model["p90"]))[positive].mean()),
                 "mae_model": error.mean(), "mae_carry_forward": naive.mean(),
                 "model_better_share": float((error < naive).mean()),
             }
