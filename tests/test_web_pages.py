@@ -49,6 +49,17 @@ def finish(test: AppTest, state_key: str) -> AppTest:
     return test.run()
 
 
+def finished_run_page(space: Workspace, reps: int, seed: int) -> AppTest:
+    """The Run page after pressing Run with ``reps`` and ``seed``, its answer shown."""
+    test = page("run", space)
+    test.number_input[0].set_value(reps)
+    test.number_input[1].set_value(seed)
+    button(test, "Run").click().run()
+    test = finish(test, "compare_key")
+    assert not test.exception
+    return test
+
+
 def charts(test: AppTest) -> dict[str, list[dict]]:
     """The page's plotly figures by title: their traces, numbers decoded from plotly's typed arrays."""
     figures = {}
@@ -118,12 +129,7 @@ def test_run_page_shows_the_medians_sim_api_gives_and_p_goal():
     space = Workspace(service_document(), "small.yaml")
     space.add_scenario("plan")
     space.add_change("plan", POST)
-    test = page("run", space)
-    test.number_input[0].set_value(6)
-    test.number_input[1].set_value(5)
-    button(test, "Run").click().run()
-    test = finish(test, "compare_key")
-    assert not test.exception
+    test = finished_run_page(space, reps=6, seed=5)
     summary = run(space.scenario_config("plan"), reps=6, seed=5).summary.iloc[-1]
     low, mid, high = (f"{math.floor(summary[f'breaches_{q}'] + 0.5):,}" for q in ("p10", "p50", "p90"))
     assert f"**plan**: median {mid} (10-90%: {low} to {high})" in [m.value for m in test.markdown]
@@ -139,12 +145,7 @@ def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as
     base = service_document()
     busy = {name: {"followups": {"mean": 4 * p["followups"]["mean"]}} for name, p in base["pathways"].items()}
     space = Workspace(service_document({"pathways": busy}), "busy.yaml")
-    test = page("run", space)
-    test.number_input[0].set_value(6)
-    test.number_input[1].set_value(5)
-    button(test, "Run").click().run()
-    test = finish(test, "compare_key")
-    assert not test.exception
+    test = finished_run_page(space, reps=6, seed=5)
     expected = run(space.config(), reps=6, seed=5)
     summary = expected.summary
     months = [dt.datetime.strptime(m, "%Y-%m").strftime("%b %Y") for m in summary["month"]]
