@@ -111,8 +111,9 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
         model = mine[mine["method"] == "model"].set_index(["trial", "month"])
         carry = mine[mine["method"] == "carry_forward"].set_index(["trial", "month"])
         y = model["observed"]
-        inside_50 = ((model["p25"] <= y) & (y <= model["p75"])).groupby(level="trial").mean()
-        inside_80 = ((model["p10"] <= y) & (y <= model["p90"])).groupby(level="trial").mean()
+        in_50 = (model["p25"] <= y) & (y <= model["p75"])
+        in_80 = (model["p10"] <= y) & (y <= model["p90"])
+        inside_50, inside_80 = in_50.groupby(level="trial").mean(), in_80.groupby(level="trial").mean()
         error = (model["p50"] - y).abs().groupby(level="trial").mean()
         naive = (carry["p50"] - carry["observed"]).abs().groupby(level="trial").mean()
         n = len(inside_50)
@@ -125,8 +126,8 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
                 "coverage_50": inside_50.mean(), "se_50": inside_50.std(ddof=1) / np.sqrt(n),
                 "coverage_80": inside_80.mean(), "se_80": inside_80.std(ddof=1) / np.sqrt(n),
                 "points_above_0": int(positive.sum()),
-                "coverage_50_above_0": float(((model["p25"] <= y) & (y <= model["p75"]))[positive].mean()),
-                "coverage_80_above_0": float(((model["p10"] <= y) & (y <= model["p90"]))[positive].mean()),
+                "coverage_50_above_0": float(in_50[positive].mean()),
+                "coverage_80_above_0": float(in_80[positive].mean()),
                 "mae_model": error.mean(), "mae_carry_forward": naive.mean(),
                 "model_better_share": float((error < naive).mean()),
             }

@@ -67,8 +67,9 @@ def _observations(problem: Problem) -> Observations:
     return Observations(tuple(history.months), tuple(history.metrics), values)
 
 
-def _pick(problem: Problem, sample: AbcSample, reps: int) -> tuple[np.ndarray, dict[str, Any]]:
-    obs = _observations(problem)
+def _pick(
+    obs: Observations, problem: Problem, sample: AbcSample, reps: int
+) -> tuple[np.ndarray, dict[str, Any]]:
     # Half the forecast replications, as `run --observed`: a higher floor forces a wider
     # observation noise, and the synthetic study's bands then over-cover (24 trials: 80% band
     # 0.90 at a floor of all replications, 0.88 at half; 50% band 0.75 against 0.68).
@@ -93,7 +94,8 @@ def _pick(problem: Problem, sample: AbcSample, reps: int) -> tuple[np.ndarray, d
 
 def conditioned_forecast(problem: Problem, sample: AbcSample, reps: int, horizon: int) -> Forecast:
     """``reps`` forecast replications over ``horizon`` months from the start, conditioned on the history."""
-    picks, info = _pick(problem, sample, reps)
+    obs = _observations(problem)
+    picks, info = _pick(obs, problem, sample, reps)
     unique = np.unique(picks)
     tasks = [
         ({**problem.values(sample.units[i]), HORIZON: horizon}, int(sample.replications[i])) for i in unique
@@ -108,7 +110,7 @@ def conditioned_forecast(problem: Problem, sample: AbcSample, reps: int, horizon
         values = {p.path: p.value(u) for p, u in zip(problem.parameters, sample.units[i], strict=True)}
         draws.append({"replication": slot, **values, "candidate": int(sample.replications[i])})
     monthly = pd.concat(frames, ignore_index=True)
-    info["level_corrected_from"] = level_correct(monthly, _observations(problem))
+    info["level_corrected_from"] = level_correct(monthly, obs)
     monthly.insert(0, "scenario", SCENARIO)
     return Forecast(monthly, pd.DataFrame(draws), info)
 
