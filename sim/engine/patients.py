@@ -114,21 +114,53 @@ def seed_initial_state(model: PatientLists, rng: np.random.Generator) -> None:
 
 
 def _seed_followup_caseload(model: PatientLists, rng, count: int, cumulative: np.ndarray) -> None:
-    """Patients part-way through episodes: clock stopped, next follow-up due within one interval."""
+    """Patients part-way through episodes: clock stopped, next follow-up due within one interval.
+
+    A caseload seen on one day holds long episodes more often than referrals start them, so it
+    is drawn as a team's settled caseload would be: a pathway in proportion to its share of
+    referrals times its episode length (follow-ups x interval), and follow-ups left with
+    P(r) proportional to P(episode has at least r follow-ups). Drawing every patient from the
+    start of an episode put all of a fixed-length group programme's patients at the same step,
+    so they finished together and their time came free in one month.
+    """
     rules = model.rules
     with_followups = [i for i, kind in enumerate(rules.followup_type) if kind]
     if not with_followups or count == 0:
         return
     routine = len(model.config.demand.priorities) - 1
-    pathways = np.searchsorted(cumulative, rng.random(count), side="right").tolist()
+    caseload_cumulative, remaining_cdfs = _settled_caseload(rules, np.diff(cumulative, prepend=0.0))
+    pathways = np.searchsorted(caseload_cumulative, rng.random(count), side="right").tolist()
     draws, offsets = rng.random(count).tolist(), rng.random(count).tolist()
     for pathway, draw, offset in zip(pathways, draws, offsets, strict=True):
         if rules.followup_type[pathway] is None:
             pathway = with_followups[0]
-        remaining = max(1, bisect.bisect_right(rules.followup_cdf[pathway], draw))
+        remaining = 1 + bisect.bisect_right(remaining_cdfs[pathway], draw)
         patient = Referral(len(model.patients), -14.0, routine, State.IN_FOLLOWUP, -14.0)
         patient.clock_running = False
         patient.contacts = rules.clock_stop_contact
         patient.pathway, patient.followups_left = pathway, remaining
         model.add_patient(patient)
         model.queue_followup(patient, offset * rules.interval_days[pathway])
+
+
+def _settled_caseload(rules: Rules, shares: np.ndarray) -> tuple[np.ndarray, list[list[float]]]:
+    """Cumulative pathway shares of a settled caseload, and each pathway's cumulative
+    probabilities of 1, 2, ... follow-ups left (its entry i is P(at most i + 1 left))."""
+    weights, remaining = [], []
+    for pathway, cdf in enumerate(rules.followup_cdf):
+        at_least = 1.0 - np.asarray(cdf[:-1])  # P(N >= r) for r = 1, 2, ...
+        has_followups = rules.followup_type[pathway] is not None and at_least.sum() > 0
+        if not has_followups:
+            at_least = np.zeros_like(at_least)
+            at_least[0] = 1.0  # an episode seeded on the caseload has at least one follow-up
+        cdf_left = np.cumsum(at_least) / at_least.sum()
+        cdf_left[-1] = 1.0
+        remaining.append(cdf_left.tolist())
+        length = at_least.sum() * rules.interval_days[pathway] if has_followups else 0.0
+        weights.append(shares[pathway] * length)
+    weights = np.asarray(weights)
+    if weights.sum() <= 0:
+        weights = np.asarray([1.0 if kind else 0.0 for kind in rules.followup_type])
+    cumulative = np.cumsum(weights / weights.sum())
+    cumulative[-1] = 1.0
+    return cumulative, remaining
