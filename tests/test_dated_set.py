@@ -27,7 +27,12 @@ BASE = {
     "pathways": {"specialist": {"followups": {"distribution": "negbin", "mean": 3, "dispersion": 1.0}}},
     "access_policy": {"validation_removal_rate": 0.01, "reneging_rate": 0.01},
     "job_plans": {
-        "band6": {"turnover_rate": 1.5, "recruitment_lag_weeks": 3, "cover_share": 0.2},
+        "band6": {
+            "turnover_rate": 1.5,
+            "recruitment_lag_weeks": 3,
+            "vacancy_cover_share": 0.2,
+            "sickness_cover_share": 0.3,
+        },
         "band4": {
             "turnover_rate": 1.5,
             "recruitment_lag_weeks": 3,
@@ -91,7 +96,8 @@ VALUES = {
     "job_plans.<role>.ramp_up_start": 0.0,
     "job_plans.<role>.turnover_rate": 0.0,
     "job_plans.<role>.recruitment_lag_weeks": 40,
-    "job_plans.<role>.cover_share": 1.0,
+    "job_plans.<role>.vacancy_cover_share": 1.0,
+    "job_plans.<role>.sickness_cover_share": 1.0,
     "job_plans.band6.clinical_time.rule": "caseload_first",
     "job_plans.band6.clinical_time.max_followup_share": ("refused", 0.5, "apply under rule caseload_first"),
     "job_plans.band6.clinical_time.min_new_share": ("refused", 0.5, "apply under rule caseload_first"),

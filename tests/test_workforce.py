@@ -175,3 +175,36 @@ def test_a_source_mix_must_name_a_known_source_and_all_outcomes():
         service_config({"demand": {"source_priorities": {"school": {"urgent": 0.5, "routine": 0.5}}}})
     with pytest.raises(ConfigError, match="source_outcomes.professional: needs the outcomes"):
         service_config({"triage": {"source_outcomes": {"professional": {"reject": 1.0}}}})
+
+
+def test_fully_covered_sickness_is_no_sickness_and_half_covered_loses_half():
+    plans = {"annual_leave_days": 0, "turnover_rate": 0.0, "sickness_rate": 0.2}
+    base = {"service": {"horizon_months": 12}, "job_plans": {"band6": plans, "band4": plans}}
+
+    def with_cover(rate: float, cover: float) -> np.ndarray:
+        changes = {"sickness_rate": rate, "sickness_cover_share": cover}
+        document = {**base, "job_plans": {role: {**plans, **changes} for role in ("band6", "band4")}}
+        return np.concatenate([capacity(service_config(document), k) for k in range(8)])
+
+    well = with_cover(0.0, 0.0)
+    assert np.array_equal(with_cover(0.2, 1.0), well)
+    lost_bare = 1 - with_cover(0.2, 0.0).sum() / well.sum()
+    lost_half = 1 - with_cover(0.2, 0.5).sum() / well.sum()
+    assert lost_bare == pytest.approx(0.2, abs=0.01)  # sickness_rate of days, whatever the post
+    assert lost_half == pytest.approx(lost_bare / 2, rel=1e-9)  # the same sick days, half worked
+
+
+def test_fully_covered_vacancies_cost_nothing_and_half_covered_cost_half():
+    # With no ramp-up, a vacancy worked in full by bank staff is as if nobody left; with half
+    # covered, the same leavers (same turnover stream) lose half their empty days.
+    def with_cover(cover: float, turnover: float = 1.5) -> np.ndarray:
+        plan = {"turnover_rate": turnover, "recruitment_lag_weeks": 10, "ramp_up_weeks": 0,
+                "vacancy_cover_share": cover}  # fmt: skip
+        document = {"service": {"horizon_months": 12}, "job_plans": {"band6": plan, "band4": plan}}
+        return np.concatenate([capacity(service_config(document), k) for k in range(8)])
+
+    steady = with_cover(0.0, turnover=0.0)
+    assert np.array_equal(with_cover(1.0), steady)
+    lost_bare, lost_half = (steady - with_cover(0.0)).sum(), (steady - with_cover(0.5)).sum()
+    assert lost_bare > 0.1 * steady.sum()
+    assert lost_half == pytest.approx(lost_bare / 2, rel=1e-9)

@@ -5,7 +5,8 @@ the SimPy model runs. Each staff group is split into posts of at most 1 WTE. A p
 post between its dates, loses leave (in whole weeks) and sickness (single days) at random,
 and, with turnover, is vacated at random, stays vacant for the recruitment lag and is
 refilled by a new starter who ramps up to full productivity (``sim.engine.workforce``). A job
-plan's ``cover_share`` of sickness and vacancy days is worked by bank or agency staff.
+plan's ``vacancy_cover_share`` of a vacant post's days and ``sickness_cover_share`` of a sick
+day are worked by bank or agency staff.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def _vacate(posts: list[Post], role: str, wte: float, day: int) -> list[Post]:
 def _productivity(post: Post, plans: RolePlans, n_days: int, rng: np.random.Generator) -> np.ndarray:
     """Share of the post's WTE worked on each day (ignoring absence); covered vacancy days count."""
     level = productivity(post.start, post.end, post.new_starter, plans, n_days, rng)
-    cover = _by_day(plans, n_days, "cover_share")
+    cover = _by_day(plans, n_days, "vacancy_cover_share")
     if cover.any():
         open_days = np.zeros(n_days, dtype=bool)
         open_days[max(post.start, 0) : max(min(post.end, n_days), 0)] = True
@@ -131,7 +132,7 @@ def _present(post, phases, phase_of_day, calendar, seed, replication, rota: floa
     """1 on days the post holder is at work: leave taken in whole weeks, sickness by day.
 
     Staggered leave starts at ``rota`` (the post's place in its team's leave rota, in [0, 1)).
-    A sick day counts ``cover_share`` (bank staff working it); leave is planned and not covered.
+    A sick day counts ``sickness_cover_share`` (bank staff working it); leave is planned and not covered.
     """
     rng = stream(seed, replication, "staff_absence", *post.key)
     n_days = calendar.n_days
@@ -144,7 +145,8 @@ def _present(post, phases, phase_of_day, calendar, seed, replication, rota: floa
     staggered = np.array([p.config.job_plans[post.role].leave_pattern == "staggered" for p in phases])
     spread = _staggered_leave(leave_p, week, rota)
     on_leave = np.where(staggered[phase_of_day], spread, week_draws[week] < leave_p)
-    cover = np.array([p.config.job_plans[post.role].cover_share for p in phases])[phase_of_day]
+    cover = np.array([p.config.job_plans[post.role].sickness_cover_share for p in phases])
+    cover = cover[phase_of_day]
     sick = np.where(day_draw < sick_p, cover, 1.0)
     return np.where(on_leave, 0.0, sick)
 

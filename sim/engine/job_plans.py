@@ -87,12 +87,16 @@ class JobPlan(Strict):
         default_factory=ClinicalTime,
         description="Rule sharing clinical time between follow-ups and new patients.",
     )
-    cover_share: Share = Field(
+    vacancy_cover_share: Share = Field(
         0.0,
         description=(
-            "Share of the time lost to sickness and vacancies covered by bank or agency staff "
-            "(0 = none covered)."
+            "Share of a vacant post's time worked by bank or agency staff while it is recruited "
+            "to (0 = none covered)."
         ),
+    )
+    sickness_cover_share: Share = Field(
+        0.0,
+        description="Share of a sick day worked by bank or agency staff (0 = none covered).",
     )
 
     @field_validator("activity_split")
