@@ -107,10 +107,21 @@ def _followups_fixed(document: dict) -> None:
     document["pathways"]["specialist"]["followups"] = {"distribution": "fixed", "mean": 6}
 
 
-def _min_new_share(document: dict) -> None:
-    for plan in document["job_plans"].values():
-        if plan["clinical_time"]["rule"] == "caseload_first":
-            plan["clinical_time"]["min_new_share"] = 0.25
+def _min_new_share(share: float):
+    def change(document: dict) -> None:
+        for plan in document["job_plans"].values():
+            if plan["clinical_time"]["rule"] == "caseload_first":
+                plan["clinical_time"]["min_new_share"] = share
+
+    return change
+
+
+def _both(*changes):
+    def change(document: dict) -> None:
+        for one in changes:
+            one(document)
+
+    return change
 
 
 MECHANISMS = {
@@ -118,7 +129,11 @@ MECHANISMS = {
     "template time sharing instead of caseload_first": _set_plans(clinical_time={"rule": "template"}),
     "fixed follow-ups per episode (6)": _followups_fixed,
     "no turnover": _set_plans(turnover_rate=0.0),
-    "min_new_share 0.25 instead of 0.20": _min_new_share,
+    "no vacancy cover (0 instead of 0.5)": _set_plans(vacancy_cover_share=0.0),
+    "min_new_share 0.20 instead of 0.25": _min_new_share(0.20),
+    "neither (the example's job plans before)": _both(
+        _set_plans(vacancy_cover_share=0.0), _min_new_share(0.20)
+    ),
     "no sickness and no annual leave": _set_plans(sickness_rate=0.0, annual_leave_days=0),
     "no staff absence or turnover": _set_plans(sickness_rate=0.0, annual_leave_days=0, turnover_rate=0.0),
 }
