@@ -36,7 +36,15 @@ from scipy.stats import qmc
 
 from calibration import ranges
 from calibration.addressing import is_event_path
-from calibration.history import COMPARABLE, TARGET_METRICS, History, agreement, align, score
+from calibration.history import (
+    COMPARABLE,
+    TARGET_METRICS,
+    History,
+    agreement,
+    align,
+    month_to_month,
+    score,
+)
 from calibration.limits import check_fit_size
 from calibration.parameters import FitError, Parameter, build, describe, scenario_document
 from calibration.predictive import conditioned_forecast, forecast_from_start
@@ -69,6 +77,7 @@ __all__ = [  # the history and ABC helpers are re-exported: analysts meet them t
 
 RANGE = (0.05, 0.95)  # the reported range of each parameter: a 90% posterior interval
 WIDE_RANGE, STRONG_CORRELATION, NEAR_BOUND = 0.6, 0.8, 0.01
+MOVEMENT_TAIL = 5  # percent of replications: a reported movement rarer than this either way is warned of
 
 
 # ----- step 1: point estimate ----------------------------------------------------------------------
@@ -163,8 +172,32 @@ def diagnose(table: pd.DataFrame, correlation: pd.DataFrame, checks: pd.DataFram
             warnings.append(
                 f"{row.series}: only {row.coverage_80:.0%} of fitted months lie inside the 10-90% band"
             )
+    warnings += _movement_warnings(checks)
     if ess < 30:
         warnings.append(f"the posterior rests on few effective draws ({ess:.0f}); raise --draws")
+    return warnings
+
+
+def _movement_warnings(checks: pd.DataFrame) -> list[str]:
+    """Reported month-to-month movement far out in the simulated tail, either way."""
+    if "rms_change_percentile" not in checks:
+        return []
+    warnings = []
+    for row in checks.dropna(subset=["rms_change_percentile"]).itertuples():
+        reported = f"reported root-mean-square monthly change {row.rms_change:.1f}; simulated 10-90%: "
+        reported += f"{row.rms_change_p10:.1f} to {row.rms_change_p90:.1f}"
+        if row.rms_change_percentile < MOVEMENT_TAIL:
+            warnings.append(
+                f"{row.series}: the model moves month to month more than the service reported ({reported}, "
+                f"only {row.rms_change_percentile:.0f}% of replications as low), so its bands are wider than "
+                "they need be; see docs/modelling-guide.md, Month-to-month variability"
+            )
+        elif row.rms_change_percentile > 100 - MOVEMENT_TAIL:
+            warnings.append(
+                f"{row.series}: the service moved month to month more than the model does ({reported}, "
+                f"only {100 - row.rms_change_percentile:.0f}% of replications as high), so its bands may be "
+                "too narrow"
+            )
     return warnings
 
 
@@ -235,13 +268,16 @@ def fit(
         months = min(forecast_months or service.service.horizon_months, service.service.horizon_months)
         predicted = conditioned_forecast(problem, sample, forecast_reps, months)
         forecast, forecast_draws = predicted.monthly, predicted.draws
-        start = summarise(forecast_from_start(problem, posterior, forecast_reps, months)) if checks else None
+        from_start = forecast_from_start(problem, posterior, forecast_reps, months) if checks else None
         replications_run = simulator.replications_run
     fitted = build(document, {p.path: p.cast(estimate[p.path]) for p in parameters})
     summary = summarise(forecast)
+    start = summarise(from_start) if from_start is not None else None
     table = parameter_table(parameters, estimate, posterior)
     correlation = weighted_correlation(posterior, paths)
     agrees = agreement(summary if start is None else start, observed)
+    if from_start is not None:  # the conditioned forecast meets the history by construction
+        agrees = agrees.merge(month_to_month(from_start, observed), on="series", how="left")
     weights = posterior["weight"].to_numpy()
     ess = float(weights.sum() ** 2 / np.sum(weights**2))
     info = {

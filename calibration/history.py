@@ -19,6 +19,16 @@ from sim.engine.config import ServiceConfig
 TARGET_METRICS = ("breaches", "waiting", "referrals", "first_contacts")
 # History columns that can be set against a model metric (fitted or only shown).
 COMPARABLE = {metric: metric for metric in TARGET_METRICS} | {"projected_breaches": "breaches"}
+# Columns of the month-to-month check, added to the fit's checks.
+MONTH_TO_MONTH = [
+    "series",
+    "changes",
+    "rms_change",
+    "rms_change_p10",
+    "rms_change_p50",
+    "rms_change_p90",
+    "rms_change_percentile",
+]
 
 
 @dataclass
@@ -138,3 +148,37 @@ def agreement(summary: pd.DataFrame, history: History) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def month_to_month(monthly: pd.DataFrame, history: History) -> pd.DataFrame:
+    """A posterior predictive check of how much each fitted series moves from month to month.
+
+    For each fitted series with at least two changes between consecutive reported months:
+    the reported root-mean-square monthly change, the same statistic of every replication of
+    ``monthly`` over the same pairs of months (its 10th, 50th and 90th centiles) and the
+    percentile the reported figure takes among them. A reported figure in the bottom few
+    percent says the model moves month to month more than the service does, so its bands
+    are wider than they need be (docs/modelling-guide.md, "Month-to-month variability").
+    """
+    rows = []
+    for metric, column in history.columns.items():
+        changes = pd.Series(history.observed[metric], index=history.months).diff().dropna()
+        if len(changes) < 2 or metric not in monthly:
+            continue
+        by_month = monthly.pivot(index="replication", columns="month", values=metric)
+        simulated_changes = by_month.reindex(columns=history.months).diff(axis=1)[changes.index]
+        simulated = np.sqrt((simulated_changes**2).mean(axis=1)).to_numpy()
+        reported = float(np.sqrt(np.mean(changes.to_numpy() ** 2)))
+        p10, p50, p90 = np.percentile(simulated, [10, 50, 90])
+        rows.append(
+            {
+                "series": column,
+                "changes": len(changes),
+                "rms_change": reported,
+                "rms_change_p10": float(p10),
+                "rms_change_p50": float(p50),
+                "rms_change_p90": float(p90),
+                "rms_change_percentile": float(np.mean(simulated <= reported) * 100),
+            }
+        )
+    return pd.DataFrame(rows, columns=MONTH_TO_MONTH)

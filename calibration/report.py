@@ -212,6 +212,12 @@ def scenario_text(
             f"# {'Fitted' if row.fitted else 'Check, not fitted'}: {row.series}, {row.months} months: "
             f"MAE {row.mae:.1f}, bias {row.bias:+.1f}, {row.coverage_80:.0%} inside the 10-90% band."
         )
+        if pd.notna(getattr(row, "rms_change_percentile", float("nan"))):
+            lines.append(
+                f"#   Month to month: reported root-mean-square change {row.rms_change:.1f}, simulated "
+                f"median {row.rms_change_p50:.1f} (10-90%: {row.rms_change_p10:.1f} to "
+                f"{row.rms_change_p90:.1f}); {row.rms_change_percentile:.0f}% of replications move less."
+            )
     lines += [f"# Warning: {w}" for w in result.warnings]
     continued = [f"{part} \\" for part in command[:-1]] + command[-1:]
     lines += ["# Made by:", *(f"#   {part}" for part in continued)]
@@ -316,8 +322,11 @@ def _fit_files(
         _table(result.table),
         "<h2>Fit against the history</h2><p>The table: replications run from the snapshot, each with "
         "parameters drawn from the posterior (what a run of the fitted file gives); coverage_80 = share "
-        "of months inside their 10-90% band. The charts: the forecast, continued from the draws that "
-        "came nearest the history and level-corrected to the last reported month, so its band starts "
+        "of months inside their 10-90% band; rms_change = the root-mean-square change between consecutive "
+        "reported months, beside the same figure of each replication (10th, 50th, 90th centile; "
+        "rms_change_percentile: the share of replications that move less). The charts: the forecast, "
+        "continued from the draws that came nearest the history and level-corrected to the last "
+        "reported month, so its band starts "
         "at that figure and widens with the model's chance and the parameters' uncertainty.</p>",
         _table(result.checks),
         *[_image(c) for c in charts],
