@@ -131,9 +131,7 @@ def _seed_followup_caseload(model: PatientLists, rng, count: int, cumulative: np
     caseload_cumulative, remaining_cdfs = _settled_caseload(rules, np.diff(cumulative, prepend=0.0))
     pathways = np.searchsorted(caseload_cumulative, rng.random(count), side="right").tolist()
     draws, offsets = rng.random(count).tolist(), rng.random(count).tolist()
-    for pathway, draw, offset in zip(pathways, draws, offsets, strict=True):
-        if rules.followup_type[pathway] is None:
-            pathway = with_followups[0]
+    for pathway, draw, offset in zip(pathways, draws, offsets, strict=True):  # never one without follow-ups
         remaining = 1 + bisect.bisect_right(remaining_cdfs[pathway], draw)
         patient = Referral(len(model.patients), -14.0, routine, State.IN_FOLLOWUP, -14.0)
         patient.clock_running = False
