@@ -120,11 +120,20 @@ def mean_breaches(config, month: int, reps: int = 4) -> float:
     return float(np.mean([ServiceModel(config, 11, r).run()[month]["breaches"] for r in range(reps)]))
 
 
+def example_for(months: int, min_new_share: float):
+    """The example baseline over ``months``, its caseload_first roles keeping ``min_new_share``."""
+    base = load_config(EXAMPLE / "baseline.yaml")
+    base = base.model_copy(update={"service": base.service.model_copy(update={"horizon_months": months})})
+    assert base.job_plans["band6"].clinical_time.rule == "caseload_first"
+    floor = {"clinical_time": {"rule": "caseload_first", "min_new_share": min_new_share}}
+    return apply_changes(base, {"job_plans.band6": floor, "job_plans.band7": floor})
+
+
 @pytest.mark.slow
 def test_followup_pressure_reaches_breaches_under_caseload_first():
-    base = load_config(EXAMPLE / "baseline.yaml")
-    base = base.model_copy(update={"service": base.service.model_copy(update={"horizon_months": 15})})
-    assert base.job_plans["band6"].clinical_time.rule == "caseload_first"
+    # With a low protected share the floor does not bind, so follow-up work comes out of
+    # new-patient time (the example's own quarter is the next test).
+    base = example_for(15, min_new_share=0.1)
     month = 14
     reference = mean_breaches(base, month)
     for changes in ({"pathways.specialist.followups.mean": 8}, {"pathways.specialist.interval_weeks": 3}):
@@ -219,3 +228,19 @@ def test_a_followup_goal_is_judged_like_any_other(tmp_path):
     table = goal.probability(monthly.assign(scenario="test"))
     met = (monthly.loc[monthly["month"] == "2024-06", "followup_overdue"] <= 50).mean()
     assert table["probability"].iloc[0] == met
+
+
+def overdue(config, month: int, reps: int = 4) -> float:
+    return float(np.mean([ServiceModel(config, 11, r).run()[month]["followup_overdue"] for r in range(reps)]))
+
+
+@pytest.mark.slow
+def test_a_protected_share_sends_extra_follow_ups_to_the_overdue_list_not_to_breaches():
+    # The example keeps a quarter of clinical time for new assessments. A third more
+    # follow-ups per episode needs more than the rest of the pool, so new-patient time stays
+    # at its floor and the extra reviews wait (overdue) instead of raising breaches much.
+    base = example_for(15, min_new_share=0.25)
+    more = apply_changes(base, {"pathways.specialist.followups.mean": 8})
+    month = 14
+    assert overdue(more, month) > overdue(base, month) + 50
+    assert mean_breaches(more, month) < mean_breaches(base, month) + 20
