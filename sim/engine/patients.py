@@ -147,15 +147,14 @@ def _settled_caseload(rules: Rules, shares: np.ndarray) -> tuple[np.ndarray, lis
     weights, remaining = [], []
     for pathway, cdf in enumerate(rules.followup_cdf):
         at_least = 1.0 - np.asarray(cdf[:-1])  # P(N >= r) for r = 1, 2, ...
-        has_followups = rules.followup_type[pathway] is not None and at_least.sum() > 0
-        if not has_followups:
-            at_least = np.zeros_like(at_least)
-            at_least[0] = 1.0  # an episode seeded on the caseload has at least one follow-up
+        if rules.followup_type[pathway] is None or at_least.sum() <= 0:
+            weights.append(0.0)  # nobody on the caseload is on this pathway
+            remaining.append([1.0])
+            continue
         cdf_left = np.cumsum(at_least) / at_least.sum()
         cdf_left[-1] = 1.0
         remaining.append(cdf_left.tolist())
-        length = at_least.sum() * rules.interval_days[pathway] if has_followups else 0.0
-        weights.append(shares[pathway] * length)
+        weights.append(shares[pathway] * at_least.sum() * rules.interval_days[pathway])
     weights = np.asarray(weights)
     if weights.sum() <= 0:
         weights = np.asarray([1.0 if kind else 0.0 for kind in rules.followup_type])
