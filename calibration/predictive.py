@@ -23,6 +23,9 @@ changes: its band at the last fitted month is the observation, and widens after 
 the model's chance and the parameters' uncertainty. Flows (referrals, first contacts) carry
 no level from one month to the next and are not shifted. On synthetic services the shift
 halved the median's error three months ahead (``benchmarks/calibration_coverage.py``).
+What the shift cannot move is why a replication missed (its parameters, the rest of its
+state), so the corrected stocks are then regression-adjusted on the misses at the cut-off
+(``sim.runs.regression_adjustment``), as ABC adjusts its accepted draws.
 Forecasts drawn afresh from the parameter posterior (the old way) restarted every
 replication from the snapshot: months after the cut-off then spread as if nothing had been
 observed since the start.
@@ -47,6 +50,7 @@ from sim.runs.conditioning import (
     level_correct,
     systematic_resample,
 )
+from sim.runs.regression_adjustment import adjust, misses
 
 SCENARIO = "calibrated"
 FIT_FORECAST = 1  # part of the resampling stream: apart from the uniform of `run --observed`
@@ -110,7 +114,9 @@ def conditioned_forecast(problem: Problem, sample: AbcSample, reps: int, horizon
         values = {p.path: p.value(u) for p, u in zip(problem.parameters, sample.units[i], strict=True)}
         draws.append({"replication": slot, **values, "candidate": int(sample.replications[i])})
     monthly = pd.concat(frames, ignore_index=True)
+    miss = misses(monthly, obs.months, obs.metrics, obs.values)
     info["level_corrected_from"] = level_correct(monthly, obs)
+    info["regression_adjustment"] = adjust(monthly, miss, info["level_corrected_from"])
     monthly.insert(0, "scenario", SCENARIO)
     return Forecast(monthly, pd.DataFrame(draws), info)
 

@@ -88,3 +88,12 @@ def test_level_correction_never_goes_below_zero():
     obs = Observations(("2024-01",), ("breaches",), np.array([[10.0]]))
     level_correct(monthly, obs)
     assert monthly["breaches"].tolist() == [10, 0]
+
+
+def test_the_forecast_records_its_regression_adjustment(fitted):
+    _, _, forecast = fitted
+    adjustment = forecast.info["regression_adjustment"]
+    distinct = forecast.monthly["candidate"].nunique()
+    assert adjustment["distinct_replications"] == distinct
+    assert set(adjustment["regressors"]) <= set(TARGETS)  # a miss the same everywhere is dropped
+    assert adjustment["applied"] == (distinct >= 5 * (len(adjustment["regressors"]) + 1)), adjustment

@@ -26,6 +26,10 @@ With observed months, a run is importance-resampled against them:
    metrics that were not observed (so a corrected ``waiting`` need not equal the sum of
    uncorrected weeks bands). Scenarios resampling the same candidates get the same shifts,
    so paired differences are unchanged by it.
+5. The corrected stocks are then regression-adjusted on each replication's misses at the
+   cut-off (``sim.runs.regression_adjustment``): the part of the forecast's spread that
+   comes from how far a replication was from the reported figures, not from what happens
+   after them, is taken out. Each scenario estimates its own adjustment on the same misses.
 
 This is whole-trajectory importance resampling, not a month-by-month particle filter: a
 replication draws its randomness for the whole horizon before it starts, so it cannot be
@@ -51,6 +55,7 @@ from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError
 from sim.engine.streams import stream
+from sim.runs.regression_adjustment import adjust, misses
 
 OBSERVABLE = ("breaches", "waiting", "referrals", "first_contacts")
 BAND_PREFIX = "band_"
@@ -259,7 +264,9 @@ def condition(
             stacklevel=2,
         )
     chosen = _pick(monthly, picks)
+    miss = misses(chosen, obs.months, obs.metrics, obs.values)
     corrected = level_correct(chosen, obs)
+    adjustment = adjust(chosen, miss, corrected)
     info = {
         "cut_off": obs.cut_off,
         "months": list(obs.months),
@@ -276,6 +283,7 @@ def condition(
         "distinct_replications": int(np.unique(picks).size),
         "resampling": "systematic, whole trajectories",
         "level_corrected_from": corrected,
+        "regression_adjustment": adjustment,
     }
     return chosen, info
 

@@ -139,7 +139,12 @@ st.caption(
     f"same way from its draws): "
     f"{info['candidates']} candidate replications weighted by how well they match the reported figures "
     f"(observation noise {info['dispersion']}, effective sample size {info['effective_sample_size']:g}), "
-    f"{forecast_reps} drawn, each shifted to start from the last reported figure."
+    f"{forecast_reps} drawn, each shifted to start from the last reported figure"
+    + (
+        " and adjusted for how far it had been from the reported figures (regression adjustment)."
+        if info.get("regression_adjustment", {}).get("applied")
+        else "."
+    )
 )
 if info["effective_sample_size"] < info["min_effective_sample_size"]:
     st.warning(
