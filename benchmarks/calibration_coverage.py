@@ -1,13 +1,15 @@
 """Do the calibrated forecast bands cover at their nominal rates? A simulation-based study.
 
-    .venv/bin/python benchmarks/calibration_coverage.py              # 40 trials
-    .venv/bin/python benchmarks/calibration_coverage.py --trials 10  # quicker
+    .venv/bin/python benchmarks/calibration_coverage.py              # 80 trials, about 11 minutes
+    .venv/bin/python benchmarks/calibration_coverage.py --trials 10  # quicker, far less certain
 
 Each trial draws true parameters from the prior, simulates a 12-month history of a small
 synthetic service, fits on the first 9 months and forecasts the last 3
 (``calibration.coverage_study``). Prints, per target, the share of held-out figures inside
-the 50% and 80% bands (with a standard error clustered by trial) and the mean absolute
-error of the forecast median beside that of the last value carried forward.
+the 50% and 80% bands (with a standard error clustered by trial), the 80% band's width and
+interval score, and the mean absolute error of the forecast median, beside those of the last
+value carried forward. Forty trials leave a standard error of about 3 points on the 80%
+band's coverage, and more for the 50% band: judge a change on the default 80.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from calibration.coverage_study import study, summary
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--trials", type=int, default=80)
     parser.add_argument("--k", type=int, default=9, help="months fitted")
     parser.add_argument("--reps", type=int, default=4)
     parser.add_argument("--draws", type=int, default=300)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from calibration.addressing import with_values
 from calibration.backtest import backtest
+from calibration.scoring import interval_score
 from sim.engine.config import ServiceConfig
 from sim.engine.model import ServiceModel
 
@@ -105,7 +106,8 @@ def study(trials: int, first: int = 0, **options: Any) -> pd.DataFrame:
 
 def summary(points: pd.DataFrame) -> pd.DataFrame:
     """Per target: coverage of the model's 50% and 80% bands (with a trial-clustered standard
-    error), the model median's MAE, carry-forward's MAE, and how often the model's was lower."""
+    error), the 80% band's mean width and interval score beside carry-forward's, the model
+    median's MAE, carry-forward's MAE, and how often the model's was lower."""
     rows = []
     for target, mine in points.groupby("target"):
         model = mine[mine["method"] == "model"].set_index(["trial", "month"])
@@ -116,6 +118,10 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
         inside_50, inside_80 = in_50.groupby(level="trial").mean(), in_80.groupby(level="trial").mean()
         error = (model["p50"] - y).abs().groupby(level="trial").mean()
         naive = (carry["p50"] - carry["observed"]).abs().groupby(level="trial").mean()
+        score, naive_score = (
+            interval_score(f["p10"].to_numpy(), f["p90"].to_numpy(), f["observed"].to_numpy(), 0.2).mean()
+            for f in (model, carry)
+        )
         n = len(inside_50)
         # A held-out zero sits inside any band that reaches zero: counts at their floor cover
         # more than the band's nominal share, so coverage is also given without them.
@@ -128,6 +134,8 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
                 "points_above_0": int(positive.sum()),
                 "coverage_50_above_0": float(in_50[positive].mean()),
                 "coverage_80_above_0": float(in_80[positive].mean()),
+                "width_80": float((model["p90"] - model["p10"]).mean()),
+                "interval_score_80": score, "interval_score_80_carry_forward": naive_score,
                 "mae_model": error.mean(), "mae_carry_forward": naive.mean(),
                 "model_better_share": float((error < naive).mean()),
             }
