@@ -325,8 +325,8 @@ def _fit_files(
         "of months inside their 10-90% band; rms_change = the root-mean-square change between consecutive "
         "reported months, beside the same figure of each replication (10th, 50th, 90th centile; "
         "rms_change_percentile: the share of replications that move less). The charts: the forecast, "
-        "continued from the draws that came nearest the history and level-corrected to the last "
-        "reported month, so its band starts "
+        "continued from the draws that came nearest the history, level-corrected to the last "
+        "reported month and regression-adjusted for how far each draw was from it, so its band starts "
         "at that figure and widens with the model's chance and the parameters' uncertainty.</p>",
         _table(result.checks),
         *[_image(c) for c in charts],
