@@ -22,7 +22,7 @@ from calibration.limits import ORIGINS, check_backtest_size, check_fit_size
 from calibration.parameters import FitError
 from calibration.problem import Progress
 from calibration.results import BacktestResult
-from calibration.scoring import QUANTILES, model_quantiles, naive_forecasts, scores
+from calibration.scoring import QUANTILES, model_pit, model_quantiles, naive_forecasts, normal_pit, scores
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import load_config
 
@@ -62,6 +62,9 @@ def _points(result, frame: pd.DataFrame, columns: dict[str, str], n: int, horizo
         forecasts = {MODEL: model_quantiles(result.forecast, metric, months).to_dict("list")}
         naive = naive_forecasts(train.to_numpy(), steps)
         forecasts.update({m: {q: list(v) for q, v in f.items()} for m, f in naive.items()})
+        y = ahead[column].to_numpy(float)
+        pits = {MODEL: model_pit(result.forecast, metric, months, list(y)).to_numpy()}
+        pits.update({m: np.column_stack([normal_pit(f, y)] * 2) for m, f in naive.items()})
         for method, quantiles in forecasts.items():
             for i, month in enumerate(months):
                 rows.append(
@@ -70,6 +73,7 @@ def _points(result, frame: pd.DataFrame, columns: dict[str, str], n: int, horizo
                         "horizon": int(position[month] - (n - 1)), "method": method,
                         "observed": float(ahead[column].iloc[i]),
                         **{q: float(quantiles[q][i]) for q in QUANTILES},
+                        "pit_low": float(pits[method][i, 0]), "pit_high": float(pits[method][i, 1]),
                     }
                 )  # fmt: skip
     return rows

@@ -23,6 +23,8 @@ from sim.runs.staging import staged
 SCORE_NOTE = (
     "Scored over every origin and held-out month of the requested targets. coverage_50 and "
     "coverage_80: share of figures inside the 25-75% and 10-90% bands (nominal 0.5 and 0.8); "
+    "pit_coverage_50 and pit_coverage_80: the same for a randomised PIT, which ties of whole counts "
+    "with a band's edge (a zero inside any band reaching zero) do not inflate; "
     "width: mean band width; interval_score (Gneiting & Raftery 2007): band width plus 2/alpha "
     "times any miss, lower is better; mae and bias: of the median (bias > 0 = forecast above). "
     "carry_forward, drift and seasonal_naive are naive forecasts from the same training months."

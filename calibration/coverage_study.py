@@ -19,7 +19,7 @@ import pandas as pd
 
 from calibration.addressing import with_values
 from calibration.backtest import backtest
-from calibration.scoring import interval_score
+from calibration.scoring import interval_score, pit_coverage
 from sim.engine.config import ServiceConfig
 from sim.engine.model import ServiceModel
 
@@ -106,8 +106,9 @@ def study(trials: int, first: int = 0, **options: Any) -> pd.DataFrame:
 
 def summary(points: pd.DataFrame) -> pd.DataFrame:
     """Per target: coverage of the model's 50% and 80% bands (with a trial-clustered standard
-    error), the 80% band's mean width and interval score beside carry-forward's, the model
-    median's MAE, carry-forward's MAE, and how often the model's was lower."""
+    error) and of a randomised PIT (``calibration.scoring.pit_coverage``), the 80% band's mean
+    width and interval score beside carry-forward's, the model median's MAE, carry-forward's
+    MAE, and how often the model's was lower."""
     rows = []
     for target, mine in points.groupby("target"):
         model = mine[mine["method"] == "model"].set_index(["trial", "month"])
@@ -116,6 +117,10 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
         in_50 = (model["p25"] <= y) & (y <= model["p75"])
         in_80 = (model["p10"] <= y) & (y <= model["p90"])
         inside_50, inside_80 = in_50.groupby(level="trial").mean(), in_80.groupby(level="trial").mean()
+        pit = {
+            name: pd.Series(pit_coverage(model["pit_low"].to_numpy(), model["pit_high"].to_numpy(), alpha))
+            for name, alpha in (("50", 0.5), ("80", 0.2))
+        }
         error = (model["p50"] - y).abs().groupby(level="trial").mean()
         naive = (carry["p50"] - carry["observed"]).abs().groupby(level="trial").mean()
         score, naive_score = (
@@ -131,6 +136,7 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
                 "target": target, "trials": n, "points": len(model),
                 "coverage_50": inside_50.mean(), "se_50": inside_50.std(ddof=1) / np.sqrt(n),
                 "coverage_80": inside_80.mean(), "se_80": inside_80.std(ddof=1) / np.sqrt(n),
+                "pit_coverage_50": float(pit["50"].mean()), "pit_coverage_80": float(pit["80"].mean()),
                 "points_above_0": int(positive.sum()),
                 "coverage_50_above_0": float(in_50[positive].mean()),
                 "coverage_80_above_0": float(in_80[positive].mean()),

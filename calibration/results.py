@@ -78,6 +78,8 @@ class BacktestResult:
     horizon: int
     train_months: list[str]  # the first origin's training months
     test_months: list[str]  # months scored at one origin or more
-    # target, method, points, coverage_50/80, width_50/80, interval_score_50/80, mae, bias:
+    # target, method, points, coverage_50/80, pit_coverage_50/80, width_50/80, interval_score_50/80,
+    # mae, bias:
     scores: pd.DataFrame
-    detail: pd.DataFrame  # origin, target, metric, month, horizon, observed, method, p10, p25, p50, p75, p90
+    # origin, target, metric, month, horizon, observed, method, p10..p90, pit_low, pit_high:
+    detail: pd.DataFrame

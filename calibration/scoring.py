@@ -1,7 +1,9 @@
 """Scoring forecast bands against held-out figures, and the naive forecasts they must beat.
 
 A forecast for one month is five quantiles (10, 25, 50, 75, 90%): the 50% band is p25-p75
-and the 80% band p10-p90. Scores: coverage of each band, its mean width, the interval
+and the 80% band p10-p90. Scores: coverage of each band (and, where the points carry the
+forecast's probability below and at or below each figure, the coverage of a randomised PIT,
+which ties at a band's edge do not inflate), its mean width, the interval
 score of Gneiting & Raftery (2007, eq. 43), which rewards narrow bands and charges
 2/alpha times the distance by which a figure falls outside, and the mean absolute error and
 bias of the median.
@@ -25,6 +27,41 @@ SEASON = 12
 NAIVE_METHODS = ("carry_forward", "drift", "seasonal_naive")
 
 
+def pit_coverage(pit_low: np.ndarray, pit_high: np.ndarray, alpha: float) -> np.ndarray:
+    """Chance that a randomised PIT lies in the central (1 - alpha) band, per figure.
+
+    ``pit_low`` and ``pit_high`` are the forecast's probability of a value below the figure
+    and at or below it. For counts a figure often ties with the band's edge (a held-out zero
+    sits inside every band that reaches zero), so the share inside the band overstates
+    coverage; drawing the PIT uniformly between the two (Czado, Gneiting & Held 2009)
+    makes it exactly uniform for a correct forecast, and this is the chance it falls in
+    (alpha/2, 1 - alpha/2). Its mean over figures is nominal for a calibrated forecast.
+    """
+    low, high = alpha / 2, 1 - alpha / 2
+    width = pit_high - pit_low
+    overlap = np.clip(np.minimum(pit_high, high) - np.maximum(pit_low, low), 0, None)
+    point = ((pit_low > low) & (pit_low < high)).astype(float)
+    return np.where(width > 0, overlap / np.where(width > 0, width, 1), point)
+
+
+def model_pit(forecast: pd.DataFrame, metric: str, months: list[str], observed: list[float]) -> pd.DataFrame:
+    """Per month, the share of replications below the observed figure and at or below it."""
+    rows = []
+    for month, y in zip(months, observed, strict=True):
+        values = forecast.loc[forecast["month"] == month, metric].to_numpy(float)
+        rows.append({"pit_low": float(np.mean(values < y)), "pit_high": float(np.mean(values <= y))})
+    return pd.DataFrame(rows, index=months)
+
+
+def normal_pit(quantiles: dict[str, np.ndarray], observed: np.ndarray) -> np.ndarray:
+    """The PIT of figures under a naive method's normal band (its median and 10-90% spread)."""
+    sd = (np.asarray(quantiles["p90"]) - np.asarray(quantiles["p10"])) / (2 * norm.ppf(0.9))
+    centre = np.asarray(quantiles["p50"])
+    gap = observed - centre
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(sd > 0, norm.cdf(gap / sd), np.where(gap >= 0, 1.0, 0.0))
+
+
 def interval_score(low: np.ndarray, high: np.ndarray, observed: np.ndarray, alpha: float) -> np.ndarray:
     """Gneiting & Raftery's interval score of the central (1 - alpha) band: lower is better."""
     below = np.clip(low - observed, 0, None)
@@ -39,6 +76,9 @@ def scores(points: pd.DataFrame) -> dict[str, float]:
     for name, (low_q, high_q, alpha) in BANDS.items():
         low, high = points[low_q].to_numpy(dtype=float), points[high_q].to_numpy(dtype=float)
         result[f"coverage_{name}"] = float(np.mean((low <= y) & (y <= high)))
+        if "pit_low" in points:
+            pit = pit_coverage(points["pit_low"].to_numpy(float), points["pit_high"].to_numpy(float), alpha)
+            result[f"pit_coverage_{name}"] = float(np.mean(pit))
         result[f"width_{name}"] = float(np.mean(high - low))
         result[f"interval_score_{name}"] = float(np.mean(interval_score(low, high, y, alpha)))
     error = points["p50"].to_numpy(dtype=float) - y

@@ -101,9 +101,14 @@ def test_only_the_requested_targets_are_scored_over_rolling_origins():
     carry = result.detail[result.detail["method"] == "carry_forward"]
     last = history.set_index("month")["breaches"]
     assert list(carry["p50"]) == [last[o] for o in carry["origin"]]  # the last training figure
-    for column in ("coverage_50", "coverage_80", "width_50", "width_80", "interval_score_80", "mae", "bias"):
+    for column in ("coverage_50", "coverage_80", "pit_coverage_80", "width_80", "interval_score_80", "mae"):
         assert np.isfinite(table[column]).all()
     assert (table["width_80"] > table["width_50"]).all()
+    # the model's PIT is the share of its replications below (at or below) each held-out figure
+    first = model.iloc[0]
+    values = result.fits[0].forecast.set_index("month").loc[first["month"], "breaches"]
+    assert first["pit_low"] == (values < first["observed"]).mean()
+    assert first["pit_high"] == (values <= first["observed"]).mean()
 
 
 @pytest.mark.slow
