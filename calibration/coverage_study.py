@@ -117,8 +117,9 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
         in_50 = (model["p25"] <= y) & (y <= model["p75"])
         in_80 = (model["p10"] <= y) & (y <= model["p90"])
         inside_50, inside_80 = in_50.groupby(level="trial").mean(), in_80.groupby(level="trial").mean()
+        low, high = model["pit_low"].to_numpy(), model["pit_high"].to_numpy()
         pit = {
-            name: pd.Series(pit_coverage(model["pit_low"].to_numpy(), model["pit_high"].to_numpy(), alpha))
+            name: pd.Series(pit_coverage(low, high, alpha), index=model.index).groupby(level="trial").mean()
             for name, alpha in (("50", 0.5), ("80", 0.2))
         }
         error = (model["p50"] - y).abs().groupby(level="trial").mean()
@@ -136,7 +137,8 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
                 "target": target, "trials": n, "points": len(model),
                 "coverage_50": inside_50.mean(), "se_50": inside_50.std(ddof=1) / np.sqrt(n),
                 "coverage_80": inside_80.mean(), "se_80": inside_80.std(ddof=1) / np.sqrt(n),
-                "pit_coverage_50": float(pit["50"].mean()), "pit_coverage_80": float(pit["80"].mean()),
+                "pit_coverage_50": pit["50"].mean(), "se_pit_50": pit["50"].std(ddof=1) / np.sqrt(n),
+                "pit_coverage_80": pit["80"].mean(), "se_pit_80": pit["80"].std(ddof=1) / np.sqrt(n),
                 "points_above_0": int(positive.sum()),
                 "coverage_50_above_0": float(in_50[positive].mean()),
                 "coverage_80_above_0": float(in_80[positive].mean()),
