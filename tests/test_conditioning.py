@@ -19,6 +19,7 @@ from sim.engine.scenario import ConfigError
 from sim.questions.compare import compare
 from sim.runs.conditioning import (
     LowEffectiveSampleSize,
+    ModelMissesReport,
     Observations,
     Settings,
     condition,
@@ -173,6 +174,22 @@ def test_low_effective_sample_size_warns():
             observed=observed,
             conditioning=Settings(dispersion=1e6, candidates=5),
         )
+
+
+def test_a_model_that_misses_every_report_one_way_warns_and_is_not_regression_adjusted():
+    """Reported lists 150 longer than any replication's: a zero miss is far outside the misses."""
+    config = service_config(GROWING)
+    observed = truth(config, 99)[["month", "waiting"]].head(K)
+    observed["waiting"] += 150
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowEffectiveSampleSize)
+        with pytest.warns(ModelMissesReport, match="standard deviations"):
+            settings = Settings(candidates=150)
+            result = run(config, 30, seed=1, workers=1, observed=observed, conditioning=settings)
+    adjustment = result.manifest["conditioning"]["regression_adjustment"]
+    assert not adjustment["applied"] and adjustment["distance_of_reported_figures_sd"] > 3
+    last = result.monthly[result.monthly["month"] == observed["month"].iloc[-1]]
+    assert (last["waiting"] == observed["waiting"].iloc[-1]).all()  # still level-corrected
 
 
 def test_observed_month_outside_the_run_is_refused():

@@ -126,3 +126,18 @@ def test_adjusted_counts_stay_whole_and_never_negative():
     adjust(monthly, miss, level_correct(monthly, low))
     after = march(monthly)
     assert (after >= 0).all() and (after == np.round(after)).all()
+
+
+def test_replications_that_all_miss_one_way_are_not_extrapolated_to_a_zero_miss():
+    """Misses of 100 +- 20 put a zero miss 5 sd out: a straight line would be extrapolated
+    that far, so the forecast stays level-corrected only and the manifest says why."""
+    monthly, _ = replications(200, slope=-0.6, noise=4.0)
+    february = monthly["month"] == "2024-02"
+    monthly.loc[february, "breaches"] += 100
+    monthly.loc[monthly["month"] == "2024-03", "breaches"] += 100
+    level_only = monthly.copy()
+    level_correct(level_only, observations())
+    adjusted, info = forecast(monthly)
+    assert not info["applied"] and "standard deviations" in info["why"]
+    assert info["distance_of_reported_figures_sd"] == pytest.approx(5, rel=0.15)
+    pd.testing.assert_frame_equal(adjusted, level_only)

@@ -185,16 +185,17 @@ def conditioning_settings(dispersion: str, candidates: int | None):
 
 @contextmanager
 def shown_warnings() -> Iterator[None]:
-    """Warnings about a run's reliability (a low effective sample size) as one plain line each."""
+    """Warnings about a run's reliability (a low effective sample size, a model that misses the
+    reported figures) as one plain line each."""
     import warnings
 
-    from sim.runs.conditioning import LowEffectiveSampleSize
+    from sim.runs.conditioning import ConditioningWarning
 
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", LowEffectiveSampleSize)
+        warnings.simplefilter("always", ConditioningWarning)
         yield
     for warning in caught:
-        if issubclass(warning.category, LowEffectiveSampleSize):
+        if issubclass(warning.category, ConditioningWarning):
             console.print(f"[yellow]warning[/yellow]: {escape(str(warning.message))}", highlight=False)
         else:  # anything else as Python would have shown it
             warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)

@@ -55,7 +55,7 @@ from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import ConfigError
 from sim.engine.streams import stream
-from sim.runs.regression_adjustment import adjust, misses
+from sim.runs.regression_adjustment import MAX_DISTANCE, adjust, misses
 
 OBSERVABLE = ("breaches", "waiting", "referrals", "first_contacts")
 BAND_PREFIX = "band_"
@@ -83,8 +83,16 @@ CANDIDATES_PER_REPLICATION = 5
 MIN_MEAN = 0.5  # a simulated zero still allows a small observed count
 
 
-class LowEffectiveSampleSize(UserWarning):
+class ConditioningWarning(UserWarning):
+    """Something about the conditioned run that its reader should know before trusting it."""
+
+
+class LowEffectiveSampleSize(ConditioningWarning):
     """Few distinct candidates carry the weight: the conditioned band is less reliable."""
+
+
+class ModelMissesReport(ConditioningWarning):
+    """Every kept replication missed the reported figures the same way: the model is biased here."""
 
 
 @dataclass(frozen=True)
@@ -267,6 +275,13 @@ def condition(
     miss = misses(chosen, obs.months, obs.metrics, obs.values)
     corrected = level_correct(chosen, obs)
     adjustment = adjust(chosen, miss, corrected)
+    if adjustment.get("distance_of_reported_figures_sd", 0.0) > MAX_DISTANCE:
+        warnings.warn(
+            f"{source}: conditioning on {obs.cut_off}: {adjustment['why']} (the forecast is level-corrected "
+            "only, not regression-adjusted)",
+            ModelMissesReport,
+            stacklevel=2,
+        )
     info = {
         "cut_off": obs.cut_off,
         "months": list(obs.months),

@@ -5,6 +5,7 @@ import streamlit as st
 
 from calibration.ranges import draw_ranges
 from sim.engine.scenario import ConfigError
+from sim.runs.regression_adjustment import MAX_DISTANCE
 from sim.web import charts, labels, questions
 from sim.web.calibrated import start_conditioned
 from sim.web.jobs import STORE
@@ -152,3 +153,6 @@ if info["effective_sample_size"] < info["min_effective_sample_size"]:
         f"{info['effective_sample_size']:g}, below {info['min_effective_sample_size']:g}): "
         "raise the forecast replications."
     )
+adjustment = info.get("regression_adjustment", {})
+if adjustment.get("distance_of_reported_figures_sd", 0.0) > MAX_DISTANCE:
+    st.warning(f"Not regression-adjusted: {adjustment['why']}.")
