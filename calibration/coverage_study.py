@@ -19,7 +19,7 @@ import pandas as pd
 
 from calibration.addressing import with_values
 from calibration.backtest import backtest
-from calibration.scoring import interval_score, pit_coverage
+from calibration.scoring import pit_coverage, scores
 from sim.engine.config import ServiceConfig
 from sim.engine.model import ServiceModel
 
@@ -124,10 +124,7 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
         }
         error = (model["p50"] - y).abs().groupby(level="trial").mean()
         naive = (carry["p50"] - carry["observed"]).abs().groupby(level="trial").mean()
-        score, naive_score = (
-            interval_score(f["p10"].to_numpy(), f["p90"].to_numpy(), f["observed"].to_numpy(), 0.2).mean()
-            for f in (model, carry)
-        )
+        whole, naive_whole = scores(model), scores(carry)
         n = len(inside_50)
         # A held-out zero sits inside any band that reaches zero: counts at their floor cover
         # more than the band's nominal share, so coverage is also given without them.
@@ -142,8 +139,8 @@ def summary(points: pd.DataFrame) -> pd.DataFrame:
                 "points_above_0": int(positive.sum()),
                 "coverage_50_above_0": float(in_50[positive].mean()),
                 "coverage_80_above_0": float(in_80[positive].mean()),
-                "width_80": float((model["p90"] - model["p10"]).mean()),
-                "interval_score_80": score, "interval_score_80_carry_forward": naive_score,
+                "width_80": whole["width_80"], "interval_score_80": whole["interval_score_80"],
+                "interval_score_80_carry_forward": naive_whole["interval_score_80"],
                 "mae_model": error.mean(), "mae_carry_forward": naive.mean(),
                 "model_better_share": float((error < naive).mean()),
             }

@@ -46,11 +46,10 @@ from sim.engine.streams import stream
 from sim.runs.conditioning import (
     Observations,
     choose_dispersion,
+    correct_to_report,
     effective_sample_size,
-    level_correct,
     systematic_resample,
 )
-from sim.runs.regression_adjustment import adjust, misses
 
 SCENARIO = "calibrated"
 FIT_FORECAST = 1  # part of the resampling stream: apart from the uniform of `run --observed`
@@ -114,9 +113,7 @@ def conditioned_forecast(problem: Problem, sample: AbcSample, reps: int, horizon
         values = {p.path: p.value(u) for p, u in zip(problem.parameters, sample.units[i], strict=True)}
         draws.append({"replication": slot, **values, "candidate": int(sample.replications[i])})
     monthly = pd.concat(frames, ignore_index=True)
-    miss = misses(monthly, obs.months, obs.metrics, obs.values)
-    info["level_corrected_from"] = level_correct(monthly, obs)
-    info["regression_adjustment"] = adjust(monthly, miss, info["level_corrected_from"])
+    info["level_corrected_from"], info["regression_adjustment"] = correct_to_report(monthly, obs)
     monthly.insert(0, "scenario", SCENARIO)
     return Forecast(monthly, pd.DataFrame(draws), info)
 

@@ -272,9 +272,7 @@ def condition(
             stacklevel=2,
         )
     chosen = _pick(monthly, picks)
-    miss = misses(chosen, obs.months, obs.metrics, obs.values)
-    corrected = level_correct(chosen, obs)
-    adjustment = adjust(chosen, miss, corrected)
+    corrected, adjustment = correct_to_report(chosen, obs)
     if adjustment.get("distance_of_reported_figures_sd", 0.0) > MAX_DISTANCE:
         warnings.warn(
             f"{source}: conditioning on {obs.cut_off}: {adjustment['why']} (the forecast is level-corrected "
@@ -313,6 +311,16 @@ def _pick(monthly: pd.DataFrame, picks: np.ndarray) -> pd.DataFrame:
         frame["replication"] = slot
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def correct_to_report(monthly: pd.DataFrame, obs: Observations) -> tuple[dict[str, str], dict]:
+    """Level-correct the stocks, then regression-adjust them on the misses taken before the shift.
+
+    Changes ``monthly`` in place; returns ``level_correct``'s and ``adjust``'s manifest entries.
+    """
+    miss = misses(monthly, obs.months, obs.metrics, obs.values)
+    corrected = level_correct(monthly, obs)
+    return corrected, adjust(monthly, miss, corrected)
 
 
 def level_correct(monthly: pd.DataFrame, obs: Observations) -> dict[str, str]:

@@ -100,15 +100,15 @@ def adjust(monthly: pd.DataFrame, miss: pd.DataFrame, corrected: dict[str, str])
         }
     design = np.column_stack([np.ones(len(regressors)), regressors.to_numpy(float)])
     inflation = float(np.sqrt((distinct - 1) / (distinct - 1 - p)))
-    replication = monthly["replication"].to_numpy()
     row_of = {r: i for i, r in enumerate(regressors.index)}
-    rows = np.array([row_of[r] for r in replication])
+    rows = np.array([row_of[r] for r in monthly["replication"].to_numpy()])
+    month_of = monthly["month"].to_numpy()
     for metric, cut_off in corrected.items():
-        later = monthly["month"].to_numpy() > cut_off
-        for month in np.unique(monthly.loc[later, "month"]):
-            at = np.flatnonzero(monthly["month"].to_numpy() == month)
+        before = monthly[metric].to_numpy(float)
+        for month in np.unique(month_of[month_of > cut_off]):
+            at = np.flatnonzero(month_of == month)
             x = np.full(len(regressors), np.nan)
-            x[rows[at]] = monthly[metric].to_numpy(float)[at]
+            x[rows[at]] = before[at]
             coefficients, *_ = np.linalg.lstsq(design, x, rcond=None)
             adjusted = coefficients[0] + inflation * (x - design @ coefficients)
             values = np.maximum(np.round(adjusted[rows[at]]), 0)
