@@ -28,6 +28,7 @@ from sim.engine.size_limits import (
     horizon_end,
 )
 from sim.engine.strict import Strict
+from sim.engine.wait_profile import WaitRemoval, WaitWeight, check_profile
 
 MAX_RTT_TARGET_WEEKS = 104  # two years: no waiting-time standard is longer
 
@@ -216,8 +217,22 @@ class DnaPolicy(Strict):
 class AccessPolicy(Strict):
     """Booking and waiting-list rules."""
 
-    booking_order: Literal["priority_then_longest_wait", "longest_wait"] = Field(
-        "priority_then_longest_wait", description="Order in which waiting patients are booked."
+    booking_order: Literal["priority_then_longest_wait", "longest_wait", "by_weeks_waited"] = Field(
+        "priority_then_longest_wait",
+        description=(
+            "Order in which waiting patients are booked; `by_weeks_waited` gives each slot to a waiting "
+            "patient drawn with chance proportional to `booking_weights` of their weeks waited."
+        ),
+    )
+    booking_weights: list[WaitWeight] = Field(
+        default_factory=list,
+        max_length=MAX_ENTRIES,
+        description="by_weeks_waited only: relative booking weight by weeks waited (first entry from 0).",
+    )
+    removal_by_wait: list[WaitRemoval] = Field(
+        default_factory=list,
+        max_length=MAX_ENTRIES,
+        description="Monthly share of the first-contact list removed unseen, by weeks waited (first from 0).",
     )
     clock_stops_at_contact: int = Field(
         1, ge=1, le=10, description="The RTT clock stops at this attended contact (1 = first)."
@@ -235,6 +250,28 @@ class AccessPolicy(Strict):
     followup_overdue_weeks: float = Field(
         2.0, ge=0, le=52, description="A follow-up is overdue once this many weeks past its due date."
     )
+
+    @field_validator("booking_weights")
+    @classmethod
+    def _weights_in_order(cls, value: list[WaitWeight]) -> list[WaitWeight]:
+        check_profile(value, "booking_weights")
+        if value and not any(w.weight > 0 for w in value):
+            raise ValueError("booking_weights: at least one weight must be above 0")
+        return value
+
+    @field_validator("removal_by_wait")
+    @classmethod
+    def _removals_in_order(cls, value: list[WaitRemoval]) -> list[WaitRemoval]:
+        return check_profile(value, "removal_by_wait")
+
+    @model_validator(mode="after")
+    def _weights_need_their_order(self) -> AccessPolicy:
+        weighted = self.booking_order == "by_weeks_waited"
+        if weighted and not self.booking_weights:
+            raise ValueError("booking_order by_weeks_waited needs booking_weights")
+        if self.booking_weights and not weighted:
+            raise ValueError("booking_weights apply only when booking_order is by_weeks_waited")
+        return self
 
 
 class ParameterDraws(Strict):

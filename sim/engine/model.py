@@ -15,6 +15,7 @@ import heapq
 import numpy as np
 import simpy
 
+from sim.engine.booking import WeightedBooking, removals_by_wait
 from sim.engine.calendar import calendar_for
 from sim.engine.capacity import clinical_minutes, flexible_scope
 from sim.engine.census import MonthFlows, census, count_breaching, note_breach_exit
@@ -65,6 +66,10 @@ class ServiceModel:
         self.records: list[dict] = []
         self.attendance = UniformBlock(stream(seed, replication, "attendance"))
         self.removals_rng = stream(seed, replication, "removals")
+        self.booking = None
+        if self.rules.wait_weighted:
+            draws = UniformBlock(stream(seed, replication, "booking"))
+            self.booking = WeightedBooking(config.appointment_types, *self.rules.weight_from_days, draws)
         self._draw_referrals()
         seed_initial_state(self, stream(seed, replication, "initial_state"))
         self.flows.breaches_opening = count_breaching(self.open_clocks.values(), -1, self.target_days)
@@ -111,6 +116,10 @@ class ServiceModel:
             self.waiting_first.add(patient.id)
 
     def queue_first_contact(self, patient) -> None:
+        if self.booking is not None:
+            kind = self.rules.first_type[patient.pathway]
+            self.booking.add(kind, patient.clock_start, patient.id, patient.version)
+            return
         rank = patient.priority if self.rules.order_by_priority else 0
         entry = (rank, patient.clock_start, patient.id, patient.version)
         heapq.heappush(self.first_queue[self.rules.first_type[patient.pathway]], entry)
@@ -145,6 +154,8 @@ class ServiceModel:
         for phase, rules, scope in changes:
             yield env.timeout(phase.first_day + PHASE_AT - env.now)
             self.rules, self.scope = rules, scope
+            if self.booking is not None:
+                self.booking.set_weights(*rules.weight_from_days)
 
     def _receipts(self, env: simpy.Environment):
         days = self.arrivals.day
@@ -176,7 +187,10 @@ class ServiceModel:
     def _census(self, env: simpy.Environment):
         for month, day in enumerate(self.calendar.month_ends):
             yield env.timeout(day + CENSUS_AT - env.now)
+            self._remove_by_wait(day)
             self._remove_share(self.rules.monthly_removal)
+            if self.booking is not None:
+                self.booking.prune(self.patients)
             self.records.append(census(self, month, day))
             self.flows = MonthFlows(breaches_opening=self.records[-1]["breaches"], breach_since_day=day)
 
@@ -296,6 +310,8 @@ class ServiceModel:
         return budget
 
     def _pop_first(self, kind: str, day: int):
+        if self.booking is not None:
+            return self.booking.pop(kind, day, self.patients)
         queue, patients = self.first_queue[kind], self.patients
         while queue:
             _, _, pid, version = heapq.heappop(queue)
@@ -313,6 +329,8 @@ class ServiceModel:
 
     def _has_ready(self, kind: str, day: int) -> bool:
         patients = self.patients
+        if self.booking is not None and self.booking.waiting(kind, patients):
+            return True
         first, followup = self.first_queue[kind], self.followup_queue[kind]
         while first and patients[first[0][2]].version != first[0][3]:
             heapq.heappop(first)
@@ -370,6 +388,16 @@ class ServiceModel:
         self.stop_clock(patient, "removed")
         self.move(patient, State.REMOVED)
         self.flows.removed += 1
+
+    def _remove_by_wait(self, day: int) -> None:
+        """Removals whose monthly rate depends on weeks waited (``access_policy.removal_by_wait``)."""
+        from_days, rates = self.rules.removal_from_days
+        if not rates or not self.waiting_first:
+            return
+        waiting = sorted(self.waiting_first)
+        starts = [self.patients[pid].clock_start for pid in waiting]
+        for pid in removals_by_wait(waiting, starts, day, from_days, rates, self.removals_rng):
+            self._remove(self.patients[pid])
 
     def _remove_share(self, share: float) -> None:
         """Validation or reneging: remove a random share of those waiting for first contact."""

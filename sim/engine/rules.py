@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from sim.engine.booking import profile_days
 from sim.engine.config import FollowupCount, ServiceConfig
 from sim.engine.field_types import ACTIVITIES
 
@@ -89,6 +90,9 @@ class Rules:
     overdue_days: float
     shared_roles: list[tuple[int, float, float]]
     source_outcome_cdf: dict[str, list[float]]
+    wait_weighted: bool = False
+    weight_from_days: tuple[list[float], list[float]] = ([], [])
+    removal_from_days: tuple[list[float], list[float]] = ([], [])
 
     @classmethod
     def from_config(cls, config: ServiceConfig) -> Rules:
@@ -123,6 +127,9 @@ class Rules:
                 source: np.cumsum([mix[o] for o in outcomes]).tolist()
                 for source, mix in config.triage.source_outcomes.items()
             },
+            wait_weighted=policy.booking_order == "by_weeks_waited",
+            weight_from_days=profile_days(policy.booking_weights, "weight"),
+            removal_from_days=profile_days(policy.removal_by_wait, "monthly_rate"),
         )
 
     def triage_outcome(self, u: float, source: str | None = None) -> str:

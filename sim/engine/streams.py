@@ -21,6 +21,7 @@ STREAMS = (
     "initial_state",
     "parameter_draws",
     "resampling",
+    "booking",
 )
 
 

@@ -78,6 +78,12 @@ def apply_changes(config: ServiceConfig, changes: dict[str, Any]) -> ServiceConf
         field = ".".join(str(p) for p in first["loc"])
         raise PhaseError(f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
     _check_fixed_keys(config, changed)
+    weighted = [c.access_policy.booking_order == "by_weeks_waited" for c in (config, changed)]
+    if weighted[0] != weighted[1]:
+        raise PhaseError(
+            "access_policy.booking_order: a dated `set` cannot switch to or from by_weeks_waited "
+            "(patients already waiting are held in that order's lists)"
+        )
     return changed
 
 
