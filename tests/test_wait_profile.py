@@ -8,6 +8,8 @@ patients there, which a plain urn simulated here (its own random numbers) reprod
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from test_queueing import single_queue_config
@@ -114,3 +116,33 @@ def test_wait_profiles_are_validated(policy, message):
 
     with pytest.raises(ConfigError, match=message):
         closed_list([(0, 4, 10)], policy)
+
+
+def test_sloped_seeding_follows_an_exponential_list():
+    # A list whose density falls as exp(-k t), cut into published bands: each band's count is the
+    # integral of that density. Sloped seeding reads k back from the neighbours (exactly, for an
+    # exponential) so each interior band's mean wait matches the truncated exponential's mean.
+    k, scale = 0.01, 40.0
+    edges = [0, 7, 14, 28, 84, 126, 364]
+    counts = [round(scale * (np.exp(-k * a) - np.exp(-k * b)) / k) for a, b in pairwise(edges)]
+    bands = [(a / 7, b / 7, c) for a, b, c in zip(edges, edges[1:], counts, strict=False)]
+    config = closed_list(bands, {}, months=1)
+    document = config.model_dump(mode="json")
+    document["initial_state"]["within_band"] = "sloped"
+    for key in ("title", "parameter_draws"):
+        document.pop(key, None)
+    sloped = validate(document, "closed.yaml")
+    waits = []
+    for replication in range(20):
+        model = ServiceModel(sloped, seed=2, replication=replication)
+        waits += [-p.clock_start for p in model.patients]
+    waits = np.array(waits)
+    for a, b in pairwise(edges[2:]):  # interior bands with two neighbours
+        inside = waits[(waits >= a) & (waits < b)]
+        t = np.arange(a, b) + 0.5  # whole days, as seeding floors them
+        density = np.exp(-k * t)
+        expected = (t * density).sum() / density.sum() - 0.5
+        assert inside.mean() == pytest.approx(expected, abs=1.0)
+        # A uniform spread would miss the wide bands by far more than the tolerance.
+        if b - a > 40:
+            assert abs((a + b - 1) / 2 - expected) > 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -32,6 +33,13 @@ class InitialState(Strict):
         default_factory=list,
         max_length=MAX_ENTRIES,
         description="Waiting list for first contact by weeks-waiting band; bands may not overlap.",
+    )
+    within_band: Literal["uniform", "sloped"] = Field(
+        "uniform",
+        description=(
+            "How waits spread inside each band: uniformly, or sloped as the density of the "
+            "neighbouring bands says (fewer at longer waits on most lists)."
+        ),
     )
     urgent_share: Share = Field(
         0.0, description="Share of the snapshot list that is of the most urgent priority."

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from sim.engine.band_seeding import band_slopes, sloped_waits
 from sim.engine.config import ServiceConfig
 from sim.engine.rules import Rules
 
@@ -88,13 +89,19 @@ def _pathway_shares(model: PatientLists) -> np.ndarray:
 def seed_initial_state(model: PatientLists, rng: np.random.Generator) -> None:
     """Snapshot at day 0: waiting list by band, referrals awaiting triage, follow-up caseload.
 
-    Waiting patients get referral dates spread uniformly inside their band.
+    Waiting patients get referral dates spread inside their band: uniformly, or (``within_band:
+    sloped``) following the slope of the list's density read from the neighbouring bands.
     """
     state = model.config.initial_state
     urgent, routine = 0, len(model.config.demand.priorities) - 1
     cumulative = _pathway_shares(model)
-    for band in state.waiting_list:
-        waited = np.floor(rng.uniform(band.from_weeks * 7, band.to_weeks * 7, band.count))
+    slopes = band_slopes(state.waiting_list) if state.within_band == "sloped" else None
+    for number, band in enumerate(state.waiting_list):
+        low, high = band.from_weeks * 7, band.to_weeks * 7
+        if slopes is None:
+            waited = np.floor(rng.uniform(low, high, band.count))
+        else:
+            waited = np.floor(sloped_waits(low, high, slopes[number], rng.random(band.count)))
         priority = np.where(rng.random(band.count) < state.urgent_share, urgent, routine)
         pathway = np.searchsorted(cumulative, rng.random(band.count), side="right")
         followup_draw = rng.random(band.count)
