@@ -127,14 +127,28 @@ def _choose_organisation(panel: Panel, provider: str) -> str:
             return str(match["key"].iloc[0])
         if len(match) > 1:
             raise WaitsError(f"{panel.source}: provider {provider!r} names {len(match)} organisations")
-    labels = [
-        f"{row.org_code} ({row.org_name})" if row.org_code else row.org_name
-        for row in organisations.itertuples()
+    labels = {}
+    for row in organisations.itertuples():
+        labels[row.org_code or row.org_name] = (
+            f"{row.org_code} ({row.org_name})" if row.org_code else row.org_name
+        )
+    # Near matches: the text inside a code or name, then codes and names that are spelt alike.
+    near = [label for label in labels.values() if wanted in label.casefold()]
+    codes = [code for code in organisations["org_code"] if code]
+    names = {
+        name.casefold(): key
+        for key, name in zip(organisations["key"], organisations["org_name"], strict=True)
+    }
+    typed = provider.strip().upper()
+    alike = [
+        code
+        for code in codes
+        if len(code) == len(typed) and sum(a != b for a, b in zip(code, typed, strict=True)) == 1
     ]
-    near = [label for label in labels if wanted in label.casefold()]
-    near += [
-        label for label in difflib.get_close_matches(provider, labels, n=8, cutoff=0.5) if label not in near
-    ]
+    alike += difflib.get_close_matches(typed, codes, n=3, cutoff=0.6)
+    alike += [names[name] for name in difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)]
+    near += [labels[key] for key in dict.fromkeys(alike) if labels[key] not in near]
+    labels = list(labels.values())
     hint = (
         f"; near matches: {_listing(near)}"
         if near
@@ -143,6 +157,12 @@ def _choose_organisation(panel: Panel, provider: str) -> str:
     raise WaitsError(
         f"{panel.source}: provider {provider!r} not found (give an org_code or exact name){hint}"
     )
+
+
+def _spelt_alike(wanted: str, name: str) -> bool:
+    """Whether any word of ``name`` (or the whole) is spelt like ``wanted``: "podiatree" for "Podiatry"."""
+    words = [name.casefold(), *name.casefold().replace(":", " ").replace("(", " ").replace(")", " ").split()]
+    return any(difflib.SequenceMatcher(None, wanted, word).ratio() >= 0.75 for word in words)
 
 
 def _choose_service(panel: Panel, services: list[str], service: str, who: str) -> str:
@@ -160,7 +180,7 @@ def _choose_service(panel: Panel, services: list[str], service: str, who: str) -
         raise WaitsError(
             f"{panel.source}: service {service!r} is ambiguous{who}: it matches {_listing(matches)}"
         )
-    near = difflib.get_close_matches(service, services, n=5, cutoff=0.4)
+    near = [name for name in services if _spelt_alike(wanted, name)]
     hint = f"near matches: {_listing(near)}" if near else f"services: {_listing(services)}"
     raise WaitsError(f"{panel.source}: service {service!r} not found{who}; {hint}")
 

@@ -79,7 +79,7 @@ def csv_table(text: str, source: str) -> pd.DataFrame:
     fast = _fast_table(text)
     if fast is not None:
         return fast
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # strict: a quote left open is an error
     rows, lines = [], []
     try:
         header = next(reader, None)
