@@ -12,6 +12,7 @@ import gzip
 import io
 import math
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -491,3 +492,12 @@ def test_workbook_bytes_read_from_memory_match_the_file(tmp_path):
         == read_waits(path, provider="RX1", service=AUD).counts.tolist()
     )
     assert io.BytesIO(path.read_bytes()).read(2) == b"PK"
+
+
+@needs_panel
+def test_the_guide_example_runs(capsys):
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "calibration.md").read_text()
+    (code,) = re.findall(r"^```py\n(.*?)^```", guide, re.MULTILINE | re.DOTALL)
+    assert '"../shared/data/chs/chs_england_therapy_wide.csv.gz"' in code
+    exec(code.replace('"../shared/data/chs/chs_england_therapy_wide.csv.gz"', repr(str(WIDE))), {})
+    assert "gap" in capsys.readouterr().out
