@@ -341,7 +341,7 @@ ORGS = [
     ("Provider", "RX1", "A COMMUNITY TRUST"),
     ("Provider", "RX2", "B HEALTHCARE CIC"),
 ]
-SPLIT_BANDS = [
+SPLIT_BANDS = (
     "0-1 weeks",
     "1-2 weeks",
     "2-4 weeks",
@@ -350,7 +350,7 @@ SPLIT_BANDS = [
     "18-52 weeks",
     "52-104 weeks",
     "104+ weeks",
-]
+)
 
 
 def band_values(org: int, service: int, month: int, split: bool) -> list[int]:
@@ -368,6 +368,7 @@ def build_workbook(
     month: int = 0,
     cell: tuple[str, int, int, object] | None = None,
     drop: str | None = None,
+    band_titles: tuple[str, ...] = SPLIT_BANDS,
 ) -> Path:
     """A CHS waiting-list workbook in the published layout, with invented figures."""
     book = openpyxl.Workbook()
@@ -381,7 +382,7 @@ def build_workbook(
         if name == drop:
             continue
         sheet = book.create_sheet(name)
-        title = "Total waiting list" if not letter else f"Waiting {SPLIT_BANDS[index - 1]}"
+        title = "Total waiting list" if not letter else f"Waiting {band_titles[index - 1]}"
         sheet.cell(1, 1, f"{name}: {title} by provider and service")
         if month_title:
             sheet.cell(2, 1, f"Period: {month_title}")
@@ -437,6 +438,13 @@ def test_workbook_header_offset_split_bands_and_month_from_the_name(tmp_path):
     expected = band_values(2, 1, 0, split=True)
     assert history.counts.tolist() == [expected[:6] + [expected[6] + expected[7]]]  # 52-104 and 104+ merged
     assert history.edges_weeks[-2:] == (52, math.inf)
+    subset = build_workbook(
+        tmp_path / "subset.xlsx", split=True, band_titles=(*SPLIT_BANDS[:6], "52+ weeks", "104+ weeks")
+    )
+    expected = band_values(2, 1, 0, split=True)
+    assert (
+        read_waits(subset, provider="RX2", service="physio").counts[0, -1] == expected[6]
+    )  # 4h is part of 4g
     named = build_workbook(tmp_path / "chs-March-2025.xlsx", month_title=None)
     assert read_waits(named, provider="RX1", service=AUD).months == ("2025-03",)
 
@@ -501,3 +509,16 @@ def test_the_guide_example_runs(capsys):
     assert '"../shared/data/chs/chs_england_therapy_wide.csv.gz"' in code
     exec(code.replace('"../shared/data/chs/chs_england_therapy_wide.csv.gz"', repr(str(WIDE))), {})
     assert "gap" in capsys.readouterr().out
+
+
+def test_size_limits_refuse_before_parsing(tmp_path, monkeypatch):
+    import calibration.waits.reader as reader
+
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"month,band_0_14,band_14_inf\n" + b"2024-01,1,2\n" * 20_000))
+    monkeypatch.setattr(reader, "MAX_DATA_BYTES", 100_000)
+    with pytest.raises(WaitsError, match="bomb.csv.gz: decompresses to more than 100,000 bytes"):
+        read_waits(bomb)
+    monkeypatch.setattr(reader, "MAX_COMPRESSED_BYTES", 10)
+    with pytest.raises(WaitsError, match=r"welsh.csv: larger than 10 bytes"):
+        read_waits(write(tmp_path, "welsh.csv", WELSH))

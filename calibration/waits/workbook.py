@@ -16,7 +16,9 @@ The reader finds the header row by its ``Organisation Name`` cell wherever it is
 first ``HEADER_SEARCH_ROWS`` rows), matches rows across sheets by organisation, not by
 position, and takes the month from the title rows of Table 4 (or the cover sheet, or the
 file name, e.g. ``...-2024-25-January.xlsx``). The two over-52 bands are merged into one,
-as for the wide CSV. Cells marked as not available (``-``, ``*``, ``..``, ``x``) are blank.
+as for the wide CSV (unless Table 4g's title says it is the whole 52+ band, with no 104 in
+it: Table 4h is then a part of it, not added). Cells marked as not available (``-``, ``*``,
+``..``, ``x``) are blank.
 """
 
 from __future__ import annotations
@@ -253,6 +255,8 @@ def workbook_frame(data: bytes, source: str) -> pd.DataFrame:
             frame, titles = _sheet_frame(rows, source, sheets[letter], column)
             if letter == "":
                 month = _month(titles, book, source)
+            if letter == "g":
+                title_g = " ".join(_text(value) for row in titles for value in row)
             frames.append(frame)
     finally:
         book.close()
@@ -267,7 +271,13 @@ def workbook_frame(data: bytes, source: str) -> pd.DataFrame:
     )
     for name, column in zip(names, BANDS, strict=False):
         result[name] = merged[column]
-    result[names[-1]] = merged["wk_52_104"] + merged["wk_over_104"] if split else merged["wk_over_52"]
+    # With a Table 4h, 4g is 52-104 weeks and 4h adds 104+; but should a 4g titled "52+" (no
+    # 104 in it) come with a 4h, the 104+ would be a part of 4g, and adding it would count it twice.
+    over_52_whole = split and "52" in title_g and "104" not in title_g
+    if split and not over_52_whole:
+        result[names[-1]] = merged["wk_52_104"] + merged["wk_over_104"]
+    else:
+        result[names[-1]] = merged["wk_52_104" if split else "wk_over_52"]
     return result
 
 
