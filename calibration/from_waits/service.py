@@ -102,7 +102,9 @@ def _plain_service(per_wte: float, estimate: WaitsEstimate) -> dict[str, Any]:
     return {
         "service": {"clinic_days": ["mon", "tue", "wed", "thu", "fri"], "bank_holidays": True},
         "demand": {"priorities": {"routine": 1.0}, "sources": {"professional": 1.0}},
-        "triage": {"delay_days": {"routine": 0}, "minutes_per_referral": 1, "outcomes": {"waiting_list": 1.0}},
+        "triage": {
+            "delay_days": {"routine": 0}, "minutes_per_referral": 1, "outcomes": {"waiting_list": 1.0}
+        },
         "pathways": {"waiting_list": {"first_contact": "first_appointment"}},
         "appointment_types": {"first_appointment": {"activity": "new", "minutes": SLOT_MINUTES}},
         "job_plans": {
