@@ -59,7 +59,9 @@ def fast_path_supports(config: ServiceConfig) -> bool:
     if policy.booking_order not in FAST_BOOKING_ORDERS:
         return False
     for name, field in AccessPolicy.model_fields.items():
-        if name not in FAST_POLICY_FIELDS and getattr(policy, name) != field.get_default(call_default_factory=True):
+        if name not in FAST_POLICY_FIELDS and getattr(policy, name) != field.get_default(
+            call_default_factory=True
+        ):
             return False
     return True
 
@@ -67,9 +69,21 @@ def fast_path_supports(config: ServiceConfig) -> bool:
 # The reference methods whose work the fast path does inline: a model class that overrides
 # one (a trace logging each contact, say) runs the reference path so that its override runs.
 INLINED = (
-    "_clinic_day", "_flex", "_serve", "_triage", "_triage_outcome", "_serve_activity",
-    "_book_sessions", "_pop_first", "_pop_followup", "_has_ready", "_attended",
-    "queue_followup", "move", "stop_clock", "add_patient",
+    "_clinic_day",
+    "_flex",
+    "_serve",
+    "_triage",
+    "_triage_outcome",
+    "_serve_activity",
+    "_book_sessions",
+    "_pop_first",
+    "_pop_followup",
+    "_has_ready",
+    "_attended",
+    "queue_followup",
+    "move",
+    "stop_clock",
+    "add_patient",
 )
 
 
@@ -84,7 +98,9 @@ def use_fast_path(
     choice = engine or os.environ.get("DCSIM_ENGINE") or "fast"
     if choice not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {choice!r}")
-    if choice == "reference" or any(getattr(model_class, n) is not getattr(reference_class, n) for n in INLINED):
+    if choice == "reference" or any(
+        getattr(model_class, n) is not getattr(reference_class, n) for n in INLINED
+    ):
         return False
     return all(fast_path_supports(config) for config in configs)
 
@@ -235,22 +251,25 @@ class FastDay:
         while budget >= cost:
             seen = 0
             for _ in range(group):
-                patient = None
-                for turn in (0, 1):
-                    if (turn == 0) == followups_first:
-                        while followup_queue and followup_queue[0][0] <= day:
-                            _, pid, version = heappop(followup_queue)
-                            if patients[pid].version == version:
-                                patient = patients[pid]
-                                break
-                    else:
-                        while first_queue:
-                            _, _, pid, version = heappop(first_queue)
-                            if patients[pid].version == version:
-                                patient = patients[pid]
-                                break
-                    if patient is not None:
-                        break
+                patient = None  # _pop_followup then _pop_first, or the other way round
+                if followups_first:
+                    while followup_queue and followup_queue[0][0] <= day:
+                        _, pid, version = heappop(followup_queue)
+                        if patients[pid].version == version:
+                            patient = patients[pid]
+                            break
+                if patient is None:
+                    while first_queue:
+                        _, _, pid, version = heappop(first_queue)
+                        if patients[pid].version == version:
+                            patient = patients[pid]
+                            break
+                if patient is None and not followups_first:
+                    while followup_queue and followup_queue[0][0] <= day:
+                        _, pid, version = heappop(followup_queue)
+                        if patients[pid].version == version:
+                            patient = patients[pid]
+                            break
                 if patient is None:
                     break
                 seen += 1
@@ -278,7 +297,9 @@ class FastDay:
                     patient.clock_stop_day = day
                 if patient.state == WAITING_FIRST:
                     flows.first_contacts += 1
-                    patient.followups_left = bisect_right(followup_cdf[patient.pathway], patient.followup_draw)
+                    patient.followups_left = bisect_right(
+                        followup_cdf[patient.pathway], patient.followup_draw
+                    )
                     state_count[WAITING_FIRST] -= 1
                     state_count[IN_FOLLOWUP] += 1
                     waiting_first.discard(patient.id)
