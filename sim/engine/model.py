@@ -142,6 +142,7 @@ class ServiceModel:
         for process in (self._phase_changes, self._receipts, self._clinics, self._validations, self._census):
             env.process(process(env))
         env.run(until=self.calendar.n_days)
+        self.fast_day = None  # it refers back to the model: no cycle keeps the patients alive
         return self.records
 
     def _phase_changes(self, env: simpy.Environment):
