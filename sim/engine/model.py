@@ -21,6 +21,7 @@ from sim.engine.capacity import clinical_minutes, flexible_scope
 from sim.engine.census import MonthFlows, census, count_breaching, note_breach_exit
 from sim.engine.config import ServiceConfig
 from sim.engine.demand import draw_phase_arrivals, expected_daily_referrals, source_names
+from sim.engine.fast_day import FastDay, use_fast_path
 from sim.engine.field_types import ACTIVITIES
 from sim.engine.patients import State, make_referral, seed_initial_state
 from sim.engine.rules import Rules
@@ -36,7 +37,8 @@ FLEX_ORDER = tuple(ACTIVITIES.index(a) for a in ("new", "followup", "group", "tr
 class ServiceModel:
     """One replication of a service: referrals, triage, waiting lists, slots and follow-ups."""
 
-    def __init__(self, config: ServiceConfig, seed: int, replication: int) -> None:
+    def __init__(self, config: ServiceConfig, seed: int, replication: int, engine: str | None = None) -> None:
+        """``engine``: "fast" (the default, where supported) or "reference"; else ``DCSIM_ENGINE``."""
         self.config = config
         self.seed, self.replication = seed, replication
         service = config.service
@@ -45,6 +47,7 @@ class ServiceModel:
         self.phase_of_day = phase_of_day(self.phases, self.calendar.n_days)
         self.rules_by_phase = [Rules.from_config(p.config) for p in self.phases]
         self.rules = self.rules_by_phase[0]
+        self.fast = use_fast_path([p.config for p in self.phases], type(self), ServiceModel, engine)
         minutes = clinical_minutes(self.phases, self.phase_of_day, self.calendar, seed, replication)
         self.minutes_by_role = minutes.tolist()
         self.planned = minutes.sum(axis=1).tolist()
@@ -144,9 +147,11 @@ class ServiceModel:
         """Simulate the horizon and return one record per month."""
         env = simpy.Environment()
         self.env = env  # the day a clock stops on, for the breach flow
+        self.fast_day = FastDay(self) if self.fast else None
         for process in (self._phase_changes, self._receipts, self._clinics, self._validations, self._census):
             env.process(process(env))
         env.run(until=self.calendar.n_days)
+        self.fast_day = None  # it refers back to the model: no cycle keeps the patients alive
         return self.records
 
     def _phase_changes(self, env: simpy.Environment):
@@ -159,21 +164,23 @@ class ServiceModel:
 
     def _receipts(self, env: simpy.Environment):
         days = self.arrivals.day
+        make = self.fast_day.referral if self.fast_day else make_referral
         for first in np.flatnonzero(np.r_[True, days[1:] != days[:-1]]) if days.size else []:
             day = int(days[first])
             yield env.timeout(day + RECEIPT_AT - env.now)
             index = first
             while index < days.size and days[index] == day:
-                patient = make_referral(self, index)
+                patient = make(self, index)
                 self.add_patient(patient)
                 self.queue_triage(patient)
                 self.flows.referrals += 1
                 index += 1
 
     def _clinics(self, env: simpy.Environment):
+        clinic_day = self.fast_day.clinic_day if self.fast_day else self._clinic_day
         for day in np.flatnonzero(self.calendar.working).tolist():
             yield env.timeout(day + CLINIC_AT - env.now)
-            self._clinic_day(day)
+            clinic_day(day)
 
     def _validations(self, env: simpy.Environment):
         dated = sorted(
