@@ -8,7 +8,9 @@ or from any parent of it, for worktrees), never copied into the repository.
 Rules (the CHS README's caveats): providers with a code only; over 52 weeks is
 ``wk_52_104 + wk_over_104`` from Dec 2024; a month whose bands do not sum to
 ``waiting_total`` is dropped, and so is a month repeated unchanged from the month before
-(a stale resubmission). What remains is split into runs of consecutive months.
+(a stale resubmission), and so is a month whose list is zero (every series
+chosen has a median of 20 or more over 18 weeks, so an empty month is a missed return).
+What remains is split into runs of consecutive months.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def load_panel(data_dir: Path) -> list[Series]:
         total = frame["waiting_total"].to_numpy(float)
         ok = ~np.isnan(counts).any(axis=1) & ~np.isnan(total)
         ok &= np.abs(np.nan_to_num(counts).sum(axis=1) - np.nan_to_num(total)) < 0.5
+        ok &= np.nan_to_num(total) > 0  # an empty list between full ones is a missed submission
         months = frame["month"].tolist()
         keep = []
         for i in range(len(months)):

@@ -146,47 +146,40 @@ def add_conformal(points: pd.DataFrame) -> pd.DataFrame:
     cf = points[points["method"] == "carry_forward"]
     past = cf.rename(columns={"q50": "forecast"})
     out = []
-    for origin, group in cf.groupby("origin"):
-        for measure, rows in group.groupby("measure"):
-            errors = naive.relative_errors(past, origin, measure)
-            for _, row_group in rows.groupby("series"):
-                last = float(row_group["q50"].iloc[0])
-                band = naive.conformal_band(last, errors, int(row_group["horizon"].max()))
-                new = row_group.copy()
-                new["method"] = "conformal_carry_forward"
-                for k in QCOLS:
-                    new[k] = band[k][new["horizon"].to_numpy() - 1]
-                out.append(new)
+    for (origin, measure), rows in cf.groupby(["origin", "measure"]):
+        errors = naive.relative_errors(past, origin, measure)
+        new = rows.copy()
+        new["method"] = "conformal_carry_forward"
+        for horizon, index in rows.groupby("horizon").indices.items():
+            # conformal_band is linear in the last value above 1, so one band per horizon serves all.
+            last = rows["q50"].to_numpy(float)[index]
+            unit = naive.conformal_band(1.0, errors, int(horizon))
+            for k in QCOLS:
+                offset = unit[k][horizon - 1] - 1.0
+                new.iloc[index, new.columns.get_loc(k)] = np.clip(
+                    last + np.maximum(last, 1.0) * offset, 0, None
+                )
+        out.append(new)
     return pd.concat([points, *out], ignore_index=True) if out else points
 
 
 def add_layer(
     points: pd.DataFrame, source: str, name: str, combine: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``source``'s forecasts widened by the model-error layer re-estimated at each origin."""
+    """``source``'s forecasts widened by the model-error layer re-estimated at each origin
+    from forecasts whose target month is before it; and model error's mean share of the band."""
     raw = points[points["method"] == source]
     past = raw.rename(columns={"q50": "median"})
-    out, parts = [], []
+    out = []
     for origin, group in raw.groupby("origin"):
         table = model_error.estimate(past, origin)
-        for (_, measure), rows in group.groupby(["series", "measure"]):
-            rows = rows.sort_values("horizon")
-            bands, breakdown = model_error.widen(
-                {k: rows[k].to_numpy() for k in QCOLS}, table, measure, combine
-            )
-            new = rows.copy()
-            new["method"] = name
-            for k in QCOLS:
-                new[k] = bands[k]
-            out.append(new)
-            if not breakdown.empty:
-                parts.append(breakdown.assign(origin=origin))
-    shares = (
-        pd.concat(parts).groupby(["measure", "horizon", "band"])[["model_error_share"]].mean()
-        if parts
-        else None
-    )
-    return pd.concat([points, *out], ignore_index=True) if out else points, shares
+        out.append(model_error.widen_rows(group, table, combine).assign(method=name))
+    if not out:
+        return points, pd.DataFrame()
+    widened = pd.concat(out, ignore_index=True)
+    scored = widened[widened["origin"] >= SCORED_FROM]
+    shares = scored.groupby(["measure", "horizon"])["model_error_share_80"].mean().unstack("horizon")
+    return pd.concat([points, widened.drop(columns="model_error_share_80")], ignore_index=True), shares
 
 
 def score_table(points: pd.DataFrame) -> pd.DataFrame:
@@ -289,13 +282,18 @@ def run(
         points = add_conformal(points)
     if "dcsim" in methods:
         points, shares = add_layer(points, "dcsim_raw", "dcsim", "max")
-        if shares is not None:
+        if not shares.empty:
             notes.append(
                 "dcsim band: mean share of squared half-width from model error\n" + shares.to_string()
             )
     for source in layer:
         for combine in model_error.COMBINE:
-            points, _ = add_layer(points, source, f"{source}+error_{combine}", combine)
+            points, shares = add_layer(points, source, f"{source}+error_{combine}", combine)
+            if combine == "max" and not shares.empty:
+                notes.append(
+                    f"{source}+error_max: model error's share of the squared 80% half-width\n"
+                    + shares.round(2).to_string()
+                )
     points = points[points["method"].isin(methods) | points["method"].str.contains(r"\+error_|dcsim_raw")]
     return score_table(points), points, notes
 

@@ -25,8 +25,8 @@ Published CHS waits give the list only, with no treatments or referrals, so here
 
 The predictive band is normal on a log1p scale, its sd the root mean square of leave-one-out
 one-step errors on the fitted transitions (each transition predicted by shares calibrated on
-the others), times sqrt(h). Plain numpy, no dcsim engine, so benchmarks and ``dcsim backtest``
-can both use it.
+the others), capped at 1 (a factor e a month), times sqrt(h). Plain numpy, no dcsim engine,
+so benchmarks and ``dcsim backtest`` can both use it.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ MEASURES = ("waiting", "over_18_weeks", "over_52_weeks")
 SHARE_LIMITS = (-0.5, 1.0)  # a negative share is net inflow (returns, band noise); bounded
 LAST_SHARE_LIMITS = (-0.1, 1.0)  # the open compartment compounds, so tighter below
 REFERRAL_MONTHS = 3
+MAX_LOG_SD = 1.0  # one-step sd on log1p: beyond a factor e a month, the fit has failed, not the future
 
 
 def to_compartments(counts: np.ndarray, edges_weeks: tuple[float, ...]) -> np.ndarray:
@@ -151,7 +152,7 @@ def _loo_sd(n: np.ndarray) -> dict[str, float]:
         actual = measures_of(n[k + 1])
         for m in MEASURES:
             errors[m].append(float(np.log1p(actual[m][0]) - np.log1p(max(predicted[m][0], 0.0))))
-    return {m: float(np.sqrt(np.mean(np.square(e)))) for m, e in errors.items()}
+    return {m: min(float(np.sqrt(np.mean(np.square(e)))), MAX_LOG_SD) for m, e in errors.items()}
 
 
 def project(model: CompartmentalFit, horizon: int) -> dict[str, np.ndarray]:
