@@ -70,12 +70,9 @@ def main() -> None:
             times.append(first)
             finished.append(whole)
             direct.append(api_seconds(options.reps, 1000 + repeat))
-            print(
-                f"run {repeat + 1}: first chart {first:.1f} s, every replication {whole:.1f} s "
-                f"after pressing Run; sim.api.run {direct[-1]:.1f} s (app overhead "
-                f"{whole - direct[-1]:+.1f} s; load average {os.getloadavg()[0]:.1f})",
-                flush=True,
-            )
+            print(f"run {repeat + 1}: first chart {first:.1f} s, every replication {whole:.1f} s "
+                  f"after pressing Run; sim.api.run {direct[-1]:.1f} s (app overhead "
+                  f"{whole - direct[-1]:+.1f} s; load average {os.getloadavg()[0]:.1f})", flush=True)
     load = os.getloadavg()[0]
     print(f"sim.api.run of the same {options.reps} replications: median {statistics.median(direct):.1f} s")
     print(
