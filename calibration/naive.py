@@ -49,13 +49,18 @@ def carry_forward(history: np.ndarray, horizon: int) -> Quantiles:
 def random_walk(history: np.ndarray, horizon: int) -> Quantiles:
     """Carry-forward with a normal band: sd of the month-to-month changes times sqrt(h).
 
-    The sd is the root mean square of the changes (a random walk without drift has changes of
-    mean zero), as in ``calibration.scoring.naive_forecasts``. One fitted month gives no change,
-    hence no band.
+    The sd is the sample sd of the fitted changes (ddof 1), the band issue 23's baseline was
+    measured with (benchmarks/panel_baseline.py reproduces its 71% and 57%; the root mean square
+    of ``calibration.scoring`` gives 77% and 62% there). With one change it is that change's
+    size; with none there is no band.
     """
     y = _as_history(history)
     h = np.arange(1, horizon + 1, dtype=float)
-    sigma = float(np.sqrt(np.mean(np.diff(y) ** 2))) if len(y) >= 2 else 0.0
+    changes = np.diff(y)
+    if len(changes) >= 2:
+        sigma = float(np.std(changes, ddof=1))
+    else:
+        sigma = float(np.abs(changes).sum())
     return normal_band(np.full(horizon, y[-1]), sigma * np.sqrt(h))
 
 

@@ -40,12 +40,12 @@ def test_coverage_and_scores_by_hand():
 
 
 def test_carry_forward_and_random_walk():
-    y = np.array([100.0, 110.0, 100.0, 110.0])  # changes +10, -10, +10: rms 10
+    y = np.array([100.0, 110.0, 130.0])  # changes 10, 20: mean 15, sample sd sqrt(25 + 25)
     cf = naive.carry_forward(y, 3)
-    assert all(np.array_equal(cf[k], [110.0] * 3) for k in naive.LEVELS)
+    assert all(np.array_equal(cf[k], [130.0] * 3) for k in naive.LEVELS)
     rw = naive.random_walk(y, 4)
-    assert rw["q50"].tolist() == [110.0] * 4
-    assert rw["q90"][3] - rw["q50"][3] == pytest.approx(norm.ppf(0.9) * 10 * 2)
+    assert rw["q50"].tolist() == [130.0] * 4
+    assert rw["q90"][3] - rw["q50"][3] == pytest.approx(norm.ppf(0.9) * np.sqrt(50) * 2)
 
 
 def test_drift_extends_the_line_with_the_textbook_variance():
@@ -66,7 +66,7 @@ def test_seasonal_naive_uses_a_year_back_and_falls_back_with_a_warning():
 
 
 def test_lower_quantiles_never_go_below_zero():
-    found = naive.random_walk(np.array([0.0, 50.0, 0.0]), 3)
+    found = naive.random_walk(np.array([0.0, 50.0, 0.0, 40.0]), 3)
     assert (found["q10"] >= 0).all()
 
 
