@@ -13,9 +13,11 @@ The final band, on the log1p scale around the method's median c:
 where s_k is the method's own offset at level k and e_k the error quantile. ``combine`` is
 ``max`` (the default) or ``quadrature`` (sqrt of the sum of squares). The past errors of the
 median already contain the within-model noise of those earlier forecasts, so adding the
-method's spread in quadrature counts that noise twice; ``max`` keeps whichever is wider. On the
-panel (benchmarks/real_panel.py --layer) max measured nearer nominal coverage with narrower
-bands; quadrature is kept so the measurement can be repeated.
+method's spread in quadrature counts that noise twice; ``max`` keeps whichever is wider.
+Measured on the full panel (benchmarks/real_panel.py --layer compartmental,random_walk, 394
+series, origins from Oct 2024 scored): 80% coverage 0.84-0.88 with max against 0.87-0.91 with
+quadrature, 50% coverage 0.51-0.63 against 0.56-0.68, and a lower 80% interval score with max
+in 22 of 24 measure x horizon cells (waiting list and over 18 weeks); so max is the default.
 """
 
 from __future__ import annotations
