@@ -17,7 +17,7 @@ method's spread in quadrature counts that noise twice; ``max`` keeps whichever i
 Measured on the full panel (benchmarks/real_panel.py --layer compartmental,random_walk, 394
 series, origins from Oct 2024 scored): 80% coverage 0.84-0.88 with max against 0.87-0.91 with
 quadrature, 50% coverage 0.51-0.63 against 0.56-0.68, and a lower 80% interval score with max
-in 22 of 24 measure x horizon cells (waiting list and over 18 weeks); so max is the default.
+in 21 of 24 measure x horizon cells (waiting list and over 18 weeks); so max is the default.
 """
 
 from __future__ import annotations
