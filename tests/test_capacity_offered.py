@@ -63,7 +63,8 @@ def test_three_posts_add_what_their_job_plans_add():
 
 
 def test_theory_table_uses_the_offered_capacity_not_the_clock_stops():
-    result = compare([EXAMPLE / "baseline.yaml", EXAMPLE / "three_band6_posts.yaml"], reps=2, seed=1, workers=1)
+    files = [EXAMPLE / "baseline.yaml", EXAMPLE / "three_band6_posts.yaml"]
+    result = compare(files, reps=2, seed=1, workers=1)
     theory = result.theory.set_index("scenario")
     gain = theory.loc["three_band6_posts", "new_assessment_capacity_per_week"] - theory.loc[
         "baseline", "new_assessment_capacity_per_week"

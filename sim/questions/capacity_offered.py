@@ -130,7 +130,8 @@ def daily_minutes(config: ServiceConfig) -> tuple[pd.DatetimeIndex, np.ndarray]:
         weekday = np.isin(calendar.dates.day_of_week.to_numpy(), calendar.clinic_days)
         span = np.zeros(n_days, dtype=bool)
         span[first:last] = True
-        minutes[span & weekday, ACTIVITIES.index(sessions.activity)] += sessions.hours_per_week * 60 / clinic_days
+        per_day = sessions.hours_per_week * 60 / clinic_days
+        minutes[span & weekday, ACTIVITIES.index(sessions.activity)] += per_day
     return calendar.dates, minutes * calendar.working[:, None]
 
 
@@ -175,11 +176,14 @@ def followup_need_minutes(config: ServiceConfig) -> float:
             continue
         kind = config.appointment_types[pathway.followup]
         if kind.activity == "followup":
-            need += share / total * pathway.followups.mean * kind.minutes / kind.group_size / (1 - kind.dna_rate)
+            slot = kind.minutes / kind.group_size / (1 - kind.dna_rate)
+            need += share / total * pathway.followups.mean * slot
     return need
 
 
-def followup_squeeze(config: ServiceConfig, offered: pd.DataFrame, months: list[str], accepted: float) -> float:
+def followup_squeeze(
+    config: ServiceConfig, offered: pd.DataFrame, months: list[str], accepted: float
+) -> float:
     """First contacts a week that follow-ups due take from new patients in steady state.
 
     Follow-ups need ``accepted`` a week x ``followup_need_minutes``; what the job plans' follow-up

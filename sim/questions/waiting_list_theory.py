@@ -75,7 +75,9 @@ def weekly_rate(rows: pd.DataFrame, columns: list[str]) -> float:
     return float(per_month.sum() / weeks) if weeks else float("nan")
 
 
-def theory_row(rows: pd.DataFrame, config: ServiceConfig, target_weeks: float, goal_month: str | None) -> dict:
+def theory_row(
+    rows: pd.DataFrame, config: ServiceConfig, target_weeks: float, goal_month: str | None
+) -> dict:
     """Formulas (on the offered capacity) and simulated figures for one scenario's monthly records."""
     months = list(dict.fromkeys(rows["month"]))
     settled_months = months[-12:]  # after the scenario's changes have settled
@@ -148,7 +150,8 @@ def agreement(row: dict) -> str:
     said = (
         f"theory has the list {'growing' if theory > 0 else 'falling'} by {abs(theory):.1f} a week "
         f"(load {row['load']:.2f}); the simulation's "
-        + ("is held near empty" if cleared else f"{'grows' if change > 0 else 'falls'} by {abs(change):.1f} a week")
+        + ("is held near empty" if cleared else f"{'grows' if change > 0 else 'falls'} by {abs(change):.1f}")
+        + ("" if cleared else " a week")
     )
     if cleared or change < theory:
         return said + (
@@ -169,7 +172,9 @@ def agreement(row: dict) -> str:
             "group places and 1:1 assessments are separate queues: spare group places "
             f"(of {row['group_capacity_per_week']:.1f} a week) cannot see children waiting for an assessment"
         )
-    reasons.append("vacancies, absences and seasonal peaks fall unevenly, and a lost day's slots are not recovered")
+    reasons.append(
+        "vacancies, absences and seasonal peaks fall unevenly, and a lost day's slots are not recovered"
+    )
     return said + ": " + "; ".join(reasons)
 
 

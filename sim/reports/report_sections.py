@@ -164,7 +164,8 @@ def theory_sentence(row: Any, label: str, target: float) -> str:
         f"{grows}. To bring it from {plain(row.queue_at_start)} to the {plain(row.target_queue_size)} that "
         f"meets the target (mean wait {row.target_mean_wait_weeks:g} weeks, a quarter of {target:g}) by "
         f"{when} needs {row.relief_capacity_per_week:.1f} a week; the job plans offer "
-        f"{row.capacity_until_relief_per_week:.1f} a week until then: {'enough' if enough else 'not enough'}. "
+        f"{row.capacity_until_relief_per_week:.1f} a week until then: "
+        f"{'enough' if enough else 'not enough'}. "
     )
     simulated = (
         f"The simulation has {plain(row.simulated_queue_p50)} waiting in {when} (median), "
