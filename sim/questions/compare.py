@@ -143,7 +143,8 @@ def compare(
     target = scenarios[0].config.service.rtt_target_weeks
     return ComparisonResult(
         scenarios, monthly, summary, differences, comparison_table(summary, differences), goals, goal, info,
-        breach_flow(monthly), theory_table(monthly, target, goal.month if goal else None),
+        breach_flow(monthly),
+        theory_table(monthly, target, goal.month if goal else None, {s.name: s.config for s in scenarios}),
     )
 
 

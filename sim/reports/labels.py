@@ -16,9 +16,27 @@ def scenario_label(scenario: Scenario) -> str:
     return title
 
 
+def own_change(scenario: Scenario, baseline: Scenario) -> str:
+    """A scenario with its baseline's title named by its change: its own name (given in the
+    explorer, or the file name), else the labels of the events it adds to the baseline's."""
+    if scenario.name and not scenario.name.startswith(baseline.name):
+        return scenario.name
+    added = [e for e in scenario.config.events if e not in baseline.config.events]
+    labels = [e.label for e in added if e.label]
+    return "; ".join(labels) if labels else scenario.name
+
+
 def scenario_labels(scenarios: list[Scenario]) -> dict[str, str]:
-    """Scenario name -> label; repeated titles keep their file name so rows stay distinct."""
+    """Scenario name -> label; repeated titles keep their file name so rows stay distinct.
+
+    A scenario carrying the baseline's title without being the baseline (made in the explorer
+    from the baseline's document, or built from a config) is named by its own change instead.
+    """
     labels = {s.name: scenario_label(s) for s in scenarios}
+    base = scenarios[0] if scenarios else None
+    for s in scenarios[1:]:
+        if base.config.title and s.config.title == base.config.title and s.config != base.config:
+            labels[s.name] = own_change(s, base)
     counts: dict[str, int] = {}
     for label in labels.values():
         counts[label] = counts.get(label, 0) + 1

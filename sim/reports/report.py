@@ -147,14 +147,17 @@ STATUS_NOTE = (
 )
 THEORY_NOTE = (
     "The closed forms of Fong and Walton (as in the NHS-R NHSRwaitinglist package), applied to each "
-    "scenario's simulated demand (referrals) and capacity (clocks stopped: patients seen, removed "
-    "or turned away at triage), weekly means over the last 12 months. Target queue = demand x target/4; "
+    "scenario's demand (accepted referrals needing a first contact, as simulated) and the first contacts "
+    "its job plans offer: staff in post and recruited (new starters ramping up), each role's new-assessment "
+    "share of clinical time after non-clinical time, leave, sickness, turnover vacancies and bank holidays, "
+    "divided by the first appointment's minutes and kept for those who attend (from the service file, not "
+    "from the simulation). Weekly means over the last 12 months. Target queue = demand x target/4; "
     "relief capacity = demand + (queue - target queue) / weeks to the goal month (or six months); "
     "pressure = 2 x mean wait of those waiting / target (above 1: the target will most likely be missed). "
-    "Where they differ from the simulation, it is because the formulas assume steady rates and removals as "
-    "variable as referrals, while fixed daily slots vary less; follow-ups competing for the same "
-    "clinicians, annual leave, sickness, recruitment and seasonality are outside them; and the list starts "
-    "from a real backlog with urgent patients booked first."
+    "Where they disagree with the simulation the sentence says so and why: the formulas assume steady "
+    "rates and one queue, while in the simulation follow-ups due come first, unused time flexes to new "
+    "assessments, patients are removed by validation, and leave, vacancies and seasons fall unevenly. "
+    "Every figure: waiting_list_theory.csv."
 )
 
 

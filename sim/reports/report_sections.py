@@ -158,42 +158,32 @@ def theory_sentence(row: Any, label: str, target: float) -> str:
     grows = "grows" if row.load > 1 else "can shrink"
     when = month_heading(row.relief_by)
     enough = row.capacity_until_relief_per_week >= row.relief_capacity_per_week
-    met = row.simulated_breaches_p50 < 0.5
     theory = (
-        f"<p><b>{esc(label)}</b>: {row.demand_per_week:.1f} referrals a week join the list and "
-        f"{row.capacity_per_week:.1f} leave it (seen, removed or turned away at triage; load "
-        f"{row.load:.2f}), so in theory the list {grows}. To bring it from {plain(row.queue_at_start)} to "
-        f"the {plain(row.target_queue_size)} that meets the target (mean wait {row.target_mean_wait_weeks:g} "
-        f"weeks, a quarter of {target:g}) by {when} needs {row.relief_capacity_per_week:.1f} a week; the "
-        f"scenario sees or removes {row.capacity_until_relief_per_week:.1f} a week until then: "
+        f"<p><b>{esc(label)}</b>: {row.demand_per_week:.1f} accepted referrals a week need a first contact "
+        f"and the job plans offer {row.capacity_per_week:.1f} (load {row.load:.2f}), so in theory the list "
+        f"{grows}. To bring it from {plain(row.queue_at_start)} to the {plain(row.target_queue_size)} that "
+        f"meets the target (mean wait {row.target_mean_wait_weeks:g} weeks, a quarter of {target:g}) by "
+        f"{when} needs {row.relief_capacity_per_week:.1f} a week; the job plans offer "
+        f"{row.capacity_until_relief_per_week:.1f} a week until then: "
         f"{'enough' if enough else 'not enough'}. "
     )
     simulated = (
         f"The simulation has {plain(row.simulated_queue_p50)} waiting in {when} (median), "
-        f"{plain(row.simulated_breaches_p50)} of them over {target:g} weeks"
+        f"{plain(row.simulated_breaches_p50)} of them over {target:g} weeks. "
     )
-    if enough == met:
-        why = ": they agree."
-    elif met:
-        why = (
-            ": they differ because the formula's target queue assumes waits as variable as an exponential "
-            "spread, while booking in order of wait from steady daily slots keeps waits even, so a longer "
-            "list still meets the target."
-        )
-    else:
-        why = (
-            ": they differ because the formula assumes the capacity is there from the start at a steady "
-            "rate, while in the simulation posts arrive after recruitment and ramp-up, follow-ups, leave "
-            "and sickness take clinician time, demand is seasonal and urgent patients are booked first."
-        )
-    return theory + simulated + why + "</p>"
+    verdict = (
+        "Over the last 12 months theory and simulation agree."
+        if row.agreement == "agree"
+        else f"<b>They disagree</b>: {esc(row.agreement)}."
+    )
+    return theory + simulated + verdict + "</p>"
 
 
 def theory_html(theory: pd.DataFrame, labels: dict[str, str], target: float) -> str:
     header = [
         "Scenario",
         "Demand a week",
-        "Capacity a week",
+        "First contacts offered a week",
         "Load",
         "Target queue",
         "Queue at start",
