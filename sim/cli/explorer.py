@@ -8,7 +8,6 @@ from the browser) to the app through an environment variable.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +16,7 @@ import typer
 
 from sim.cli.common import app, console, fail, user_errors
 from sim.engine.scenario import load_config
+from sim.web.server import run_server
 
 APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
 
@@ -67,8 +67,5 @@ def start_app(
             load_config(baseline)  # a bad file stops here with the CLI's message
         environment["DCSIM_APP_BASELINE"] = str(baseline.resolve())
     console.print(f"dcsim explorer: http://{host}:{port}  (Ctrl-C stops it)", highlight=False)
-    try:
-        completed = subprocess.run(streamlit_command(port, host), env=environment, check=False)
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
-    raise typer.Exit(completed.returncode)
+    # The server is ours: SIGTERM/SIGINT stop it and its process group, and the port is free after.
+    raise typer.Exit(run_server(streamlit_command(port, host), environment))

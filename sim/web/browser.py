@@ -48,7 +48,7 @@ def serve(port: int | None = None, baseline: str | Path | None = None, timeout: 
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     address = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(address, server, timeout, log)
+        wait_healthy(address, server, timeout, log)
         yield address
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -59,7 +59,7 @@ def serve(port: int | None = None, baseline: str | Path | None = None, timeout: 
         log.close()
 
 
-def _wait_healthy(address: str, server: subprocess.Popen, timeout: float, log) -> None:
+def wait_healthy(address: str, server: subprocess.Popen, timeout: float, log) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
