@@ -71,7 +71,7 @@ def test_planner_session_matches_the_python_api(tmp_path):
         page.get_by_role("button", name="Add scenario").click()
         page.get_by_text(f"Changes in {SCENARIO}").wait_for()
         type_date(page, "From", 2024, 10, 1)
-        choose(page, "Role", "band6")
+        choose(page, "Role", "Band 6")
         type_into(page, "WTE", "1")
         page.get_by_role("button", name="Add change").click()
         page.get_by_text("From 2024-10-01: +1 WTE Band 6").wait_for()

@@ -90,7 +90,11 @@ def test_service_page_applies_valid_values_and_refuses_bad_ones_with_cli_message
     assert "Changes applied" in test.success[0].value
     test.number_input(key="kv-demand.monthly_rate").set_value(-5.0)
     button(test, "Apply changes").click().run()
-    assert "small.yaml: demand.monthly_rate: Input should be greater than 0" in errors(test)
+    assert "Referrals a month cannot be below 0 (-5 given)." in errors(test)  # next to the input
+    assert space.document["demand"]["monthly_rate"] == 60
+    test.number_input(key="kv-demand.monthly_rate").set_value(0.0)
+    button(test, "Apply changes").click().run()
+    assert "Input should be greater than 0" in errors(test)  # the schema's own check, after the form's
     assert space.document["demand"]["monthly_rate"] == 60
     labels = [t.label for t in test.tabs]
     assert labels == ["Referrals", "Triage", "Pathways", "Job plans", "Staff in post", "Starting list"]
@@ -313,3 +317,29 @@ def test_the_app_opens_on_the_service_page():
     test = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
     assert not test.exception
     assert test.title[0].value == "Service"
+
+
+def test_scenarios_page_refuses_a_date_outside_the_run_and_starts_each_scenario_with_an_empty_form():
+    test = page("scenarios")
+    test.text_input[0].input("First")
+    button(test, "Add scenario").click().run()
+    test.date_input(key="change_from").set_value(dt.date(1900, 1, 1))
+    test.text_input(key="change_label").input("A post")
+    button(test, "Add change").click().run()
+    assert "1 January 1900 is before the simulation starts (1 April 2024)" in errors(test)
+    assert test.session_state["workspace"].scenario("First").events == []  # refused, not re-dated
+    test.text_input[0].input("Second")
+    button(test, "Add scenario").click().run()
+    assert test.selectbox[0].value == "Second"
+    assert test.text_input(key="change_label").value == ""
+    assert test.date_input(key="change_from").value == dt.date(2024, 4, 1)
+    assert not test.error
+
+
+def test_service_page_refuses_a_share_out_of_range_next_to_its_input():
+    test = page("service")
+    key = next(k.key for k in test.number_input if k.key.endswith("dna_rate"))
+    test.number_input(key=key).set_value(8.0)
+    button(test, "Apply changes").click().run()
+    assert "cannot be above 1 (8 given)" in errors(test)
+    assert "Changes applied" not in " ".join(s.value for s in test.success)

@@ -4,6 +4,7 @@ messages in the CLI's words, and a progress bar that polls a background job.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,9 @@ BASELINE_ENV = "DCSIM_APP_BASELINE"  # set by `dcsim app BASELINE.yaml`
 # A poll costs the browser ~0.1 s of CPU (taken from the replications on a 2-core machine);
 # the end of a job is not left to the next poll (see ``job_progress``).
 POLL_SECONDS = 2.0
+# Date inputs take any day a planner types; the page checks it against the simulated period and
+# says why it is refused (the widget's own bounds would turn it red and keep the old value).
+ANY_DAY = {"min_value": dt.date(1000, 1, 1), "max_value": dt.date(2999, 12, 31)}
 WAIT_SECONDS = 1.0  # the longest a poll holds the page while it waits for a job's answer
 
 
@@ -49,7 +53,7 @@ def field_input(spec: FieldSpec, value: Any, key: str) -> Any:
         index = options.index(value) if value in options else 0
         return st.selectbox(spec.label, options, index=index, help=spec.help or None, key=key)
     if spec.kind == "date":
-        return st.date_input(spec.label, value=value, help=spec.help or None, key=key)
+        return st.date_input(spec.label, value=value, help=spec.help or None, key=key, **ANY_DAY)
     if spec.kind == "text":
         return st.text_input(
             spec.label, value="" if value is None else str(value), help=spec.help or None, key=key
@@ -61,6 +65,16 @@ def field_input(spec: FieldSpec, value: Any, key: str) -> Any:
     return st.number_input(
         spec.label, value=float(value or 0.0), step=_step(spec), format="%g", help=spec.help or None, key=key
     )
+
+
+def refuse(slots: dict[str, Any], problems: dict[str, str]) -> bool:
+    """Show each problem in the slot under its widget; True when there were any."""
+    for name, sentence in problems.items():
+        if name in slots:
+            slots[name].error(sentence)
+        else:
+            st.error(sentence)
+    return bool(problems)
 
 
 def _step(spec: FieldSpec) -> float:

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError
-from sim.web import charts, labels, questions
+from sim.web import charts, checks, labels, questions
 from sim.web.jobs import STORE
-from sim.web.ui import finished_result, run_settings, show_problems, workspace
+from sim.web.ui import ANY_DAY, finished_result, refuse, run_settings, show_problems, workspace
 
 st.title("Capacity needed")
 space = workspace()
@@ -21,9 +21,8 @@ with st.form("capacity"):
     top = st.columns(4)
     scenario = top[0].selectbox("Starting from", space.names())
     role = top[1].selectbox("Role", list(config.job_plans), index=min(1, len(config.job_plans) - 1))
-    start = top[2].date_input(
-        "Posts start recruiting on", value=config.service.start_date, min_value=config.service.start_date
-    )
+    start = top[2].date_input("Posts start recruiting on", value=config.service.start_date, **ANY_DAY)
+    start_slot = top[2].empty()
     lag = top[3].number_input("Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0)
     goal_cols = st.columns(4)
     metric = goal_cols[0].selectbox(
@@ -44,6 +43,8 @@ with st.form("capacity"):
     )
     pressed = st.form_submit_button("Find the capacity needed", type="primary")
 
+if pressed and refuse({"start": start_slot}, checks.dated("start", start, config)):
+    pressed = False
 if pressed:
     question = questions.CapacityQuestion(
         scenario,

@@ -4,8 +4,9 @@ import streamlit as st
 
 from sim.engine.scenario import ConfigError, validate
 from sim.web import charts, tables
+from sim.web.checks import form_problems
 from sim.web.fields import label_for
-from sim.web.ui import field_input, show_problems, workspace
+from sim.web.ui import field_input, refuse, show_problems, workspace
 from sim.web.uploads import read_scenario_upload
 from sim.web.workspace import Workspace
 
@@ -39,7 +40,8 @@ st.caption(
 
 with st.form("key_values"):
     st.subheader("Key values")
-    values, groups = {}, {}
+    values, groups, slots = {}, {}, {}
+    entries = [(path, spec) for _, path, spec in tables.key_values(space.document)]
     for group, path, spec in tables.key_values(space.document):
         groups.setdefault(group, []).append((path, spec))
     columns = st.columns(len(groups))
@@ -48,7 +50,10 @@ with st.form("key_values"):
             st.markdown(f"**{group}**")
             for path, spec in items:
                 values[path] = field_input(spec, tables.current(space.document, path, spec), f"kv-{path}")
-    if st.form_submit_button("Apply changes", type="primary"):
+                slots[path] = st.empty()
+    if st.form_submit_button("Apply changes", type="primary") and not refuse(
+        slots, form_problems(entries, values)
+    ):
         try:
             config = space.with_values(values)
         except ConfigError as error:
@@ -59,11 +64,15 @@ with st.form("key_values"):
 with st.expander("Every job-plan setting"):
     role = st.selectbox("Role", list(space.document.get("job_plans", {})))
     with st.form("job_plan"):
-        chosen = {}
+        chosen, plan_slots, plan_entries = {}, {}, []
         for spec in tables.job_plan_specs(key_only=False):
             path = f"job_plans.{role}.{spec.path}"
             chosen[path] = field_input(spec, tables.current(space.document, path, spec), f"jp-{path}")
-        if st.form_submit_button("Apply job-plan changes"):
+            plan_slots[path] = st.empty()
+            plan_entries.append((path, spec))
+        if st.form_submit_button("Apply job-plan changes") and not refuse(
+            plan_slots, form_problems(plan_entries, chosen)
+        ):
             try:
                 config = space.with_values(chosen)
             except ConfigError as error:
