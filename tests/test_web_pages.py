@@ -142,6 +142,10 @@ def test_run_page_shows_the_medians_sim_api_gives_and_p_goal():
     table = test.dataframe[-1].value
     assert list(table["scenario"]) == ["baseline", "plan"]
     assert table["P(goal)"].str.fullmatch(r"\d{1,3}%").all() and table.at[1, "vs baseline"]
+    assert space.goal == "breaches<=0 by 2025-03"
+    test.select_slider[0].set_value("2024-09").run()  # P(goal) stays when the month moves
+    assert test.subheader[0].value == "Waiting over the target at the end of Sep 2024"
+    assert test.dataframe[-1].value.equals(table)
 
 
 def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as_goals():
@@ -311,6 +315,31 @@ def test_take_it_away_offers_yaml_and_the_comparison_files():
     files = test.session_state["files"][1]
     assert files["board_table.xlsx"][:2] == b"PK"
     assert b"<html" in files["report.html"][:200]
+    assert json.loads(files["manifest.json"])["goal"] is None
+
+
+def test_the_goal_asked_on_the_run_page_travels_into_report_workbook_and_manifest():
+    import io
+
+    from openpyxl import load_workbook
+
+    space = Workspace(service_document(), "small.yaml")
+    space.add_scenario("plan")
+    space.add_change("plan", POST)
+    test = finished_run_page(space, reps=4, seed=3)
+    button(test, "Work out P(goal)").click().run()
+    shown = test.dataframe[-1].value
+    test = page("takeaway", space, compare_key=test.session_state["compare_key"])
+    assert not test.exception
+    files = test.session_state["files"][1]
+    assert json.loads(files["manifest.json"])["goal"] == "breaches<=0 by 2025-03"
+    report = files["report.html"].decode()
+    assert "Probability of meeting the goal" in report and "breaches&lt;=0 by 2025-03" in report
+    sheet = load_workbook(io.BytesIO(files["board_table.xlsx"]))["P(goal)"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][0].startswith("Goal: breaches<=0 by 2025-03")
+    assert rows[2][:2] == ["scenario", "P(goal)"]
+    assert [r[:2] for r in rows[3:]] == shown[["scenario", "P(goal)"]].values.tolist()
 
 
 def test_the_app_opens_on_the_service_page():

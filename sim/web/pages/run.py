@@ -150,10 +150,22 @@ with st.form("goal"):
     goal_month = cols[4].selectbox("Month", months, index=min(20, len(months) - 1), format_func=labels.month)
     asked = st.form_submit_button("Work out P(goal)")
 if asked:
+    text = questions.goal_text(metric, words, threshold, mode, goal_month)
     try:
-        goal = questions.read_goal(questions.goal_text(metric, words, threshold, mode, goal_month))
-        st.write(f"Goal: {goal.describe()}.")
-        probabilities = questions.goal_probabilities(result, goal)
-        st.dataframe(labels.goal_table(probabilities, result.baseline), hide_index=True)
+        questions.read_goal(text)
     except ConfigError as error:
         show_problems(error)
+    else:
+        space.goal = text  # kept: shown whatever the month slider says, and taken away with the report
+if space.goal:
+    try:
+        goal = questions.read_goal(space.goal)
+        probabilities = questions.goal_probabilities(result, goal)
+    except ConfigError as error:
+        show_problems(error)
+    else:
+        st.write(f"Goal: {goal.describe()}.")
+        st.dataframe(labels.goal_table(probabilities, result.baseline), hide_index=True)
+        st.caption(
+            "The goal and these chances are in the report, the workbook and the manifest (Take it away)."
+        )

@@ -5,6 +5,7 @@ import streamlit as st
 from sim.engine.scenario import ConfigError
 from sim.web.downloads import comparison_files
 from sim.web.jobs import STORE
+from sim.web.questions import read_goal, with_goal
 from sim.web.ui import run_settings, show_problems, workspace
 from sim.web.workspace import DRAWS_NAME
 
@@ -40,9 +41,15 @@ if job is None or job.running or job.result is None:
     st.info("Run a comparison on the Run and compare page first.")
     st.stop()
 files = st.session_state.get("files")
-if files is None or files[0] != job.key:
+if files is None or files[0] != (job.key, space.goal):
+    result = job.result
+    if space.goal:
+        try:
+            result = with_goal(result, read_goal(space.goal))
+        except ConfigError as error:
+            show_problems(error)
     with st.spinner("Writing the board table and report..."):
-        files = (job.key, comparison_files(job.result, space.actuals))
+        files = ((job.key, space.goal), comparison_files(result, space.actuals))
     st.session_state["files"] = files
 content = files[1]
 st.download_button(
@@ -55,3 +62,12 @@ st.download_button(
     "Download board_table.csv", content["board_table.csv"], file_name="board_table.csv", mime="text/csv"
 )
 st.download_button("Download report.html", content["report.html"], file_name="report.html", mime="text/html")
+st.download_button(
+    "Download manifest.json",
+    content["manifest.json"],
+    file_name="manifest.json",
+    mime="application/json",
+    help="What was run (scenarios, seed, replications, goal): enough to reproduce the numbers.",
+)
+if space.goal:
+    st.caption(f"The goal {space.goal} and each scenario's chance of meeting it are in all three files.")
