@@ -41,11 +41,14 @@ def button(test: AppTest, label: str):
     return next(b for b in test.button if b.label == label)
 
 
-def finish(test: AppTest, state_key: str) -> AppTest:
+def asked_key(test: AppTest, kind: str) -> str:
+    """The job key of the workspace's last question of ``kind`` ("compare", "capacity", "fit")."""
+    return test.session_state["workspace"].asked[kind].key
+
+
+def finish(test: AppTest, kind: str) -> AppTest:
     """Wait for the page's background job, then rerun the page to show its answer."""
-    key = test.session_state[state_key]
-    key = key[0] if isinstance(key, tuple) else key
-    assert STORE.get(key).wait(600)
+    assert STORE.get(asked_key(test, kind)).wait(600)
     return test.run()
 
 
@@ -55,7 +58,7 @@ def finished_run_page(space: Workspace, reps: int, seed: int) -> AppTest:
     test.number_input[0].set_value(reps)
     test.number_input[1].set_value(seed)
     button(test, "Run").click().run()
-    test = finish(test, "compare_key")
+    test = finish(test, "compare")
     assert not test.exception
     return test
 
@@ -205,9 +208,9 @@ def test_capacity_page_answers_in_a_sentence():
     test.number_input(key="cap-reps").set_value(10)
     button(test, "Find the capacity needed").click().run()
     assert not test.error, errors(test)
-    test = finish(test, "capacity_job")
+    test = finish(test, "capacity")
     assert not test.exception
-    result = STORE.get(test.session_state["capacity_job"][0]).result
+    result = STORE.get(asked_key(test, "capacity")).result
     chance = result.evaluations.set_index("value")["probability"][result.value]
     assert test.success[0].value == (
         f"{result.value:g} WTE band4 from 1 April 2024 reaches breaches: none at the end of March 2025 "
@@ -227,11 +230,11 @@ def test_calibrate_page_fits_uploaded_figures():
     test.number_input[1].set_value(20)
     test.number_input[2].set_value(10)
     button(test, "Fit").click().run()
-    test = finish(test, "fit_key")
+    test = finish(test, "fit")
     assert not test.exception, test.exception
     fitted = test.dataframe[1].value
     assert list(fitted["parameter"]) == ["job_plans.band6.non_clinical_share"]
-    answer = STORE.get(test.session_state["fit_key"])
+    answer = STORE.get(asked_key(test, "fit"))
     assert answer.wait(600)
     files = answer.result.files
 
@@ -308,9 +311,8 @@ def test_take_it_away_offers_yaml_and_the_comparison_files():
     test = page("run", space)
     test.number_input[0].set_value(3)
     button(test, "Run").click().run()
-    key = test.session_state["compare_key"]
-    finish(test, "compare_key")
-    test = page("takeaway", space, compare_key=key)
+    finish(test, "compare")
+    test = page("takeaway", space)
     assert not test.exception
     files = test.session_state["files"][1]
     assert files["board_table.xlsx"][:2] == b"PK"
@@ -329,7 +331,7 @@ def test_the_goal_asked_on_the_run_page_travels_into_report_workbook_and_manifes
     test = finished_run_page(space, reps=4, seed=3)
     button(test, "Work out P(goal)").click().run()
     shown = test.dataframe[-1].value
-    test = page("takeaway", space, compare_key=test.session_state["compare_key"])
+    test = page("takeaway", space)
     assert not test.exception
     files = test.session_state["files"][1]
     assert json.loads(files["manifest.json"])["goal"] == "breaches<=0 by 2025-03"
@@ -372,3 +374,19 @@ def test_service_page_refuses_a_share_out_of_range_next_to_its_input():
     button(test, "Apply changes").click().run()
     assert "cannot be above 1 (8 given)" in errors(test)
     assert "Changes applied" not in " ".join(s.value for s in test.success)
+
+
+def test_an_answer_worked_out_before_a_change_is_marked_stale_and_re_runs():
+    space = Workspace(service_document(), "small.yaml")
+    space.add_scenario("plan")
+    test = finished_run_page(space, reps=3, seed=4)
+    assert not test.warning  # current
+    first = asked_key(test, "compare")
+    space.add_change("plan", POST)  # as the Scenarios page would
+    test.run()
+    assert "Out of date" in test.warning[0].value
+    button(test, "Re-run the comparison with the current service and scenarios").click().run()
+    assert asked_key(test, "compare") != first
+    test = finish(test, "compare")
+    assert not test.exception and not test.warning
+    assert STORE.get(asked_key(test, "compare")).result.scenarios[1].config.events  # the new post

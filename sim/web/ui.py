@@ -12,8 +12,9 @@ from typing import Any
 import streamlit as st
 
 from sim.engine.scenario import ConfigError
+from sim.web.answers import STALE, Asked, is_stale
 from sim.web.fields import FieldSpec
-from sim.web.jobs import Job
+from sim.web.jobs import STORE, Job
 from sim.web.workspace import Workspace
 
 BASELINE_ENV = "DCSIM_APP_BASELINE"  # set by `dcsim app BASELINE.yaml`
@@ -124,3 +125,24 @@ def finished_result(job: Job, label: str, preview: Preview | None = None) -> Any
         show_problems(ConfigError(job.error))
         st.stop()
     return job.result
+
+
+def asked_job(space: Workspace, kind: str) -> tuple[Asked | None, Job | None]:
+    """The workspace's last question of ``kind`` and its job (None when neither is known)."""
+    asked = space.asked.get(kind)
+    return asked, (STORE.get(asked.key) if asked is not None else None)
+
+
+def stale_note(space: Workspace, asked: Asked | None, rerun: Callable[[], None], what: str) -> None:
+    """Mark a finished answer that the workspace has moved on from, with a button to re-run it."""
+    if not is_stale(space, asked):
+        return
+    with st.container(border=True):
+        st.warning(f"Out of date: {STALE}", icon=":material/update:")
+        if st.button(f"Re-run {what} with the current service and scenarios", key=f"rerun-{asked.kind}"):
+            try:
+                rerun()
+            except ConfigError as error:
+                show_problems(error)
+            else:
+                st.rerun()

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError
+from sim.web.answers import STALE, is_stale
 from sim.web.downloads import comparison_files
-from sim.web.jobs import STORE
 from sim.web.questions import read_goal, with_goal
-from sim.web.ui import run_settings, show_problems, workspace
+from sim.web.ui import asked_job, run_settings, show_problems, workspace
 from sim.web.workspace import DRAWS_NAME
 
 st.title("Take it away")
@@ -36,10 +36,12 @@ if draws is not None and draws.is_file():  # the app's own copy, put there by Ca
     st.caption("The calibrated settings each replication draws from: save it beside the YAML files.")
 
 st.subheader("Board table and report")
-job = STORE.get(st.session_state.get("compare_key", ""))
+asked, job = asked_job(space, "compare")
 if job is None or job.running or job.result is None:
     st.info("Run a comparison on the Run and compare page first.")
     st.stop()
+if is_stale(space, asked):
+    st.warning(f"Out of date: {STALE} (Run and compare page)", icon=":material/update:")
 files = st.session_state.get("files")
 if files is None or files[0] != (job.key, space.goal):
     result = job.result
