@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,25 @@ from sim.web.jobs import STORE  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
 
 PAGES = ROOT / "sim" / "web" / "pages"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def workspaces_folder(tmp_path_factory):
+    """Workspaces the pages save go to a folder of the test run, never the user's."""
+    from sim.web.session import workspace_store
+
+    folder = tmp_path_factory.mktemp("workspaces")
+    previous = os.environ.get("DCSIM_APP_WORKSPACES")
+    os.environ["DCSIM_APP_WORKSPACES"] = str(folder)
+    workspace_store.clear()
+    yield folder
+    workspace_store.clear()
+    if previous is None:
+        os.environ.pop("DCSIM_APP_WORKSPACES")
+    else:
+        os.environ["DCSIM_APP_WORKSPACES"] = previous
+
+
 POST = {"date": dt.date(2024, 6, 1), "add_staff": {"role": "band6", "wte": 1.0}}
 
 
@@ -390,3 +410,25 @@ def test_an_answer_worked_out_before_a_change_is_marked_stale_and_re_runs():
     test = finish(test, "compare")
     assert not test.exception and not test.warning
     assert STORE.get(asked_key(test, "compare")).result.scenarios[1].config.events  # the new post
+
+
+def test_the_app_reopens_the_workspace_its_address_names():
+    from sim.web.session import workspace_store
+    from sim.web.store import to_state
+
+    test = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
+    id = test.query_params["ws"]
+    id = id[0] if isinstance(id, list) else id
+    saved, _ = workspace_store().load(id)
+    space = test.session_state["workspace"]
+    space.add_scenario("kept")
+    space.add_change("kept", POST)
+    workspace_store().save(id, to_state(space), saved.version)  # as the page run's save does
+    again = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120)
+    again.query_params["ws"] = id
+    again.run()
+    assert not again.exception
+    assert again.session_state["workspace"].scenario("kept").events == [POST]
+    assert "kept" in again.session_state["saved_text"]
+    fresh = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
+    assert fresh.session_state["workspace"].scenarios == []  # no address: a new workspace

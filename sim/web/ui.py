@@ -5,7 +5,6 @@ messages in the CLI's words, and a progress bar that polls a background job.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,6 @@ from sim.web.fields import FieldSpec
 from sim.web.jobs import STORE, Job
 from sim.web.workspace import Workspace
 
-BASELINE_ENV = "DCSIM_APP_BASELINE"  # set by `dcsim app BASELINE.yaml`
 # A poll costs the browser ~0.1 s of CPU (taken from the replications on a 2-core machine);
 # the end of a job is not left to the next poll (see ``job_progress``).
 POLL_SECONDS = 2.0
@@ -28,10 +26,14 @@ WAIT_SECONDS = 1.0  # the longest a poll holds the page while it waits for a job
 
 
 def workspace() -> Workspace:
-    """This browser session's workspace, started from the command line's baseline or the example."""
+    """This browser session's workspace: the one the URL names (``?ws=``), else a new one
+    started from the command line's baseline or the example; saved as the planner works."""
+    from sim.web import session
+
     if "workspace" not in st.session_state:
-        path = os.environ.get(BASELINE_ENV)
-        st.session_state["workspace"] = Workspace.from_file(path) if path else Workspace.example()
+        return session.open_workspace(st.query_params.get(session.QUERY))
+    if session.current() is None:  # put in the session directly (tests): saved from now on
+        session.adopt(st.session_state["workspace"])
     return st.session_state["workspace"]
 
 
