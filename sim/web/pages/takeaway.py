@@ -14,8 +14,8 @@ space = workspace()
 settings = run_settings()
 st.subheader("Scenario files")
 st.write(
-    f"Each file holds the whole service with the scenario's changes. `dcsim run FILE --reps "
-    f"{settings['reps']} --seed {settings['seed']}` gives the numbers shown here for the same settings."
+    "Each file holds the whole service with the scenario's changes, ready for an analyst: run with "
+    f"{settings['reps']} replications and seed {settings['seed']} it gives the numbers shown here."
 )
 for name in space.names():
     try:
