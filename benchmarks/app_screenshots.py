@@ -63,7 +63,7 @@ def main() -> None:
         page.get_by_text("Changes in Three Band 6 posts").wait_for()
         settle(page)
         type_date(page, "From", 2024, 10, 1)
-        choose(page, "Role", "band6")
+        choose(page, "Role", "Band 6")
         type_into(page, "WTE", "3")
         type_into(page, "Recruitment lag (weeks)", "12")
         page.get_by_role("button", name="Add change").click()

@@ -19,13 +19,22 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 
 def test_trajectory_statuses_on_a_known_input():
     months = ["2024-04", "2024-05", "2024-06", "2024-07", "2024-08"]
-    summary = pd.DataFrame({"scenario": "base", "month": months, "breaches_p10": [90] * 5,
-                            "breaches_p50": [100] * 5, "breaches_p90": [110] * 5})
-    actuals = pd.DataFrame({
-        "month": months,
-        "breaches": [95.0, 105.0, 120.0, 100.0, float("nan")],  # no actual in August: no row
-        "trajectory": [100.0, 100.0, 130.0, float("nan"), 50.0],
-    })
+    summary = pd.DataFrame(
+        {
+            "scenario": "base",
+            "month": months,
+            "breaches_p10": [90] * 5,
+            "breaches_p50": [100] * 5,
+            "breaches_p90": [110] * 5,
+        }
+    )
+    actuals = pd.DataFrame(
+        {
+            "month": months,
+            "breaches": [95.0, 105.0, 120.0, 100.0, float("nan")],  # no actual in August: no row
+            "trajectory": [100.0, 100.0, 130.0, float("nan"), 50.0],
+        }
+    )
     table = trajectory_tracking(summary, actuals, ["trajectory"])
     assert table["month"].tolist() == months[:4]
     assert table["status"].tolist() == [ON_TRACK, BEHIND, OUTSIDE, INSIDE]
@@ -55,8 +64,10 @@ def test_solve_sentence_total_is_the_lever_plus_what_the_scenario_holds(lever, v
 def test_workbook_fits_an_a4_page_and_keeps_every_month(tmp_path):
     months = [f"{2024 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}" for m in range(36)]
     quarters = [m for m in months if m.endswith(("-03", "-06", "-09", "-12"))]
-    board = pd.DataFrame([["Three funded Band 6 posts", *["1,234 (1,100-1,400)"] * len(quarters)]],
-                         columns=["series", *quarters])
+    board = pd.DataFrame(
+        [["Three funded Band 6 posts", *["1,234 (1,100-1,400)"] * len(quarters)]],
+        columns=["series", *quarters],
+    )
     monthly = pd.DataFrame([["Three funded Band 6 posts", *range(36)]], columns=["series", *months])
     path = write_board_xlsx(board, tmp_path / "b.xlsx", monthly, observed=set())
     book = load_workbook(path)

@@ -49,7 +49,7 @@ def test_public_breach_file_reads_with_its_own_column_names():
 def test_all_columns_and_weeks_waiting_bands(tmp_path):
     text = (
         "Month,Referrals,Waiting,Breaches,First_Contacts,WTE,band_0_4,band_4_14,band_14_plus\n"
-        "2024-01,100,500,200,\"1,020\",7.5,100,200,200\n"
+        '2024-01,100,500,200,"1,020",7.5,100,200,200\n'
         "2024-02,,,,,,,,\n"
     )
     frame = read_monthly(write(tmp_path, text))
@@ -66,8 +66,10 @@ def test_all_columns_and_weeks_waiting_bands(tmp_path):
         ("2024-01,10\n2024-13,12\n", "row 3, column month: not a month"),
         ("2024-01,10\n2024-03,12\n2024-02,11\n", "row 4, column month: 2024-02 is before 2024-03 on row 3"),
         ("2024-01,10\n2024-02,12\n2024-02,11\n", "row 4, column month: 2024-02 repeats row 3"),
-        ("2024-01,10\n2024-02,12\n2024-04,11\n",
-         "row 4, column month: 2024-04 follows 2024-02: 2024-03 missing"),
+        (
+            "2024-01,10\n2024-02,12\n2024-04,11\n",
+            "row 4, column month: 2024-04 follows 2024-02: 2024-03 missing",
+        ),
         ("2024-01,10\n2024-06,12\n", "2024-02 to 2024-05 missing"),
         ("2024-01,10\n2024-02,-3\n", "history.csv: row 3, column referrals: negative count -3"),
         ("2024-01,ten\n", "row 2, column referrals: not a number: 'ten'"),

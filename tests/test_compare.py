@@ -44,8 +44,13 @@ def short_files(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def result(short_files):
     files = short_files
-    return compare([files["short"], files["same"], files["posts"]], reps=6, seed=11, workers=1,
-                   goal="breaches<=300 by 2025-01")
+    return compare(
+        [files["short"], files["same"], files["posts"]],
+        reps=6,
+        seed=11,
+        workers=1,
+        goal="breaches<=300 by 2025-01",
+    )
 
 
 def test_identical_scenario_has_zero_paired_difference_everywhere(result):
@@ -136,8 +141,13 @@ def whole(value: float) -> int:
 def test_board_table_quarter_ends_rows_and_bands(result):
     """Changed with issue 14: quarter ends (and the goal month) instead of 12 month columns, and
     scenario cells "median (p10-p90)" text instead of bare medians, so the table fits a page."""
-    actuals = pd.DataFrame({"month": ["2024-04", "2024-05", "2024-06"], "breaches": [329.0, np.nan, 310.0],
-                            "projected_breaches": [328.0, 335.0, 341.0]})
+    actuals = pd.DataFrame(
+        {
+            "month": ["2024-04", "2024-05", "2024-06"],
+            "breaches": [329.0, np.nan, 310.0],
+            "projected_breaches": [328.0, 335.0, 341.0],
+        }
+    )
     board = board_table(result, actuals)
     months = ["2024-06", "2024-09", "2024-12", "2025-01", "2025-03"]  # 2025-01: the goal's month
     assert list(board.columns) == ["series", *months]

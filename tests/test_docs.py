@@ -74,10 +74,20 @@ def _row(text: str, path: str) -> list[str]:
         ("job_plans.<role>.sickness_rate", "number", "share of working days", "`0.045`", "≥ 0, ≤ 1"),
         ("job_plans.<role>.hours_per_wte", "number", "hours per week per WTE", "`37.5`", "> 0, ≤ 60"),
         ("access_policy.dna.action", "choice", "", "`rebook`", "`rebook`, `reset_clock`"),
-        ("appointment_types.<appointment_type>.group_size", "whole number", "patients per slot", "`1`",
-         "≥ 1, ≤ 50"),
-        ("events.<n>.extra_sessions.hours_per_week", "number", "hours per week", "**required**",
-         "> 0, ≤ 2000"),
+        (
+            "appointment_types.<appointment_type>.group_size",
+            "whole number",
+            "patients per slot",
+            "`1`",
+            "≥ 1, ≤ 50",
+        ),
+        (
+            "events.<n>.extra_sessions.hours_per_week",
+            "number",
+            "hours per week",
+            "**required**",
+            "> 0, ≤ 2000",
+        ),
         ("events.<n>.validate_list.share", "number", "share", "**required**", "≥ 0, ≤ 1"),
     ],
 )
@@ -101,9 +111,16 @@ def test_every_field_of_the_schema_has_a_row():
 
     walk(ServiceConfig, "")
     assert not missing
-    for section in ("extends", "sweep", "events.<n>.add_staff", "events.<n>.remove_staff",
-                    "events.<n>.extra_sessions", "events.<n>.set", "events.<n>.validate_list",
-                    "events.<n>.recruitment_freeze"):
+    for section in (
+        "extends",
+        "sweep",
+        "events.<n>.add_staff",
+        "events.<n>.remove_staff",
+        "events.<n>.extra_sessions",
+        "events.<n>.set",
+        "events.<n>.validate_list",
+        "events.<n>.recruitment_freeze",
+    ):
         assert f"`{section}" in text, section
 
 
@@ -200,8 +217,12 @@ def docs_commands() -> list:
 
 
 def python_commands(text: str) -> list[str]:
-    return [line.strip() for b in bash_blocks(text) for line in b.splitlines()
-            if line.strip().startswith(".venv/bin/python ")]
+    return [
+        line.strip()
+        for b in bash_blocks(text)
+        for line in b.splitlines()
+        if line.strip().startswith(".venv/bin/python ")
+    ]
 
 
 @pytest.mark.slow

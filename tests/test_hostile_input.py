@@ -346,8 +346,7 @@ def test_actuals_wholly_outside_the_horizon_are_refused_before_running(tmp_path)
     assert code == 2, message
     assert (
         f"{actuals}: column month: 2019-01 to 2019-02 lie wholly outside the simulated months "
-        "2024-04 to 2025-03"
-        in message
+        "2024-04 to 2025-03" in message
     )
     assert not out.exists()
 

@@ -59,6 +59,7 @@ def refused(out: Path, *args: object, expected: str) -> None:
 
 # ----- the command line -------------------------------------------------------------------------
 
+
 def beyond(bound: Bound, value: int | None = None) -> tuple[list[object], str]:
     """Options with ``bound``'s option just above its top (or at ``value``) and the message expected."""
     value = bound.high + 1 if value is None else value

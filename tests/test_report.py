@@ -20,10 +20,17 @@ from sim.reports.board import PUBLISHED_ROW, month_heading
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 SCENARIOS = ["baseline", "three_band6_posts", "council_band6", "backlog_clinic"]
-TITLES = ["Do nothing (current service)", "Three funded Band 6 posts", "Three posts + council-funded Band 6",
-          "Six-month backlog clinic"]  # the files' title: lines label rows, charts and the report
-QUARTERS = [m for m in [f"{2024 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}" for m in range(36)]
-            if m.endswith(("-03", "-06", "-09", "-12"))]  # Jun 2024 .. Mar 2027, 12 columns
+TITLES = [
+    "Do nothing (current service)",
+    "Three funded Band 6 posts",
+    "Three posts + council-funded Band 6",
+    "Six-month backlog clinic",
+]  # the files' title: lines label rows, charts and the report
+QUARTERS = [
+    m
+    for m in [f"{2024 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}" for m in range(36)]
+    if m.endswith(("-03", "-06", "-09", "-12"))
+]  # Jun 2024 .. Mar 2027, 12 columns
 MONTHS = [f"{2024 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}" for m in range(36)]  # 2024-04 .. 2027-03
 REPS = 3
 
@@ -31,19 +38,44 @@ REPS = 3
 @pytest.fixture(scope="module")
 def out(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
-    args = ["compare", *(str(EXAMPLE / f"{s}.yaml") for s in SCENARIOS), "--reps", str(REPS), "--seed", "9",
-            "--actuals", str(EXAMPLE / "actuals.csv"), "--goal", "breaches<=200 by 2025-09",
-            "--out", str(folder)]
+    args = [
+        "compare",
+        *(str(EXAMPLE / f"{s}.yaml") for s in SCENARIOS),
+        "--reps",
+        str(REPS),
+        "--seed",
+        "9",
+        "--actuals",
+        str(EXAMPLE / "actuals.csv"),
+        "--goal",
+        "breaches<=200 by 2025-09",
+        "--out",
+        str(folder),
+    ]
     outcome = CliRunner().invoke(app, args)
     assert outcome.exit_code == 0, outcome.output
     return folder
 
 
 def test_every_output_is_written(out):
-    expected = ["monthly.csv", "summary.csv", "manifest.json", "comparison.csv", "board_table.csv",
-                "board_table_monthly.csv", "board_table.xlsx", "goals.csv", "breaches_fan.png",
-                "waiting_fan.png", "followup_overdue_fan.png", "breach_flow.png", "breach_flow.csv",
-                "trajectory_tracking.csv", "waiting_list_theory.csv", "report.html"]
+    expected = [
+        "monthly.csv",
+        "summary.csv",
+        "manifest.json",
+        "comparison.csv",
+        "board_table.csv",
+        "board_table_monthly.csv",
+        "board_table.xlsx",
+        "goals.csv",
+        "breaches_fan.png",
+        "waiting_fan.png",
+        "followup_overdue_fan.png",
+        "breach_flow.png",
+        "breach_flow.csv",
+        "trajectory_tracking.csv",
+        "waiting_list_theory.csv",
+        "report.html",
+    ]
     for name in expected:
         assert (out / name).stat().st_size > 0, name
     monthly = pd.read_csv(out / "monthly.csv")
@@ -57,7 +89,10 @@ def test_every_output_is_written(out):
     manifest = json.loads((out / "manifest.json").read_text())
     assert list(manifest["scenarios"]) == SCENARIOS
     assert [Path(f["path"]).name for f in manifest["scenarios"]["council_band6"]] == [
-        "baseline.yaml", "three_band6_posts.yaml", "council_band6.yaml"]
+        "baseline.yaml",
+        "three_band6_posts.yaml",
+        "council_band6.yaml",
+    ]
     assert manifest["seed"] == 9 and manifest["replications"] == REPS
     assert Path(manifest["actuals"]["path"]).name == "actuals.csv"
     assert pd.read_csv(out / "goals.csv")["scenario"].tolist() == SCENARIOS

@@ -87,8 +87,24 @@ def test_solve_a_lever_that_helps_as_it_falls(posts_file):
 def test_solve_reports_an_unreachable_goal(posts_file, tmp_path):
     outcome = CliRunner().invoke(
         app,
-        ["solve", str(posts_file), "--lever", "events.0.add_staff.wte", "--goal", "breaches<=0 by 2024-05",
-         "--high", "2", "--step", "1", "--reps", "2", "--workers", "1", "--out", str(tmp_path)],
+        [
+            "solve",
+            str(posts_file),
+            "--lever",
+            "events.0.add_staff.wte",
+            "--goal",
+            "breaches<=0 by 2024-05",
+            "--high",
+            "2",
+            "--step",
+            "1",
+            "--reps",
+            "2",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path),
+        ],
     )
     assert outcome.exit_code == 1
     assert "no value of events.0.add_staff.wte from 0 to 2 meets" in outcome.output
@@ -105,8 +121,18 @@ def test_solve_reports_an_unreachable_goal(posts_file, tmp_path):
 def test_bad_lever_is_explained(posts_file, tmp_path, lever, message):
     outcome = CliRunner().invoke(
         app,
-        ["solve", str(posts_file), "--lever", lever, "--goal", "breaches<=0 by 2025-03", "--reps", "2",
-         "--out", str(tmp_path)],
+        [
+            "solve",
+            str(posts_file),
+            "--lever",
+            lever,
+            "--goal",
+            "breaches<=0 by 2025-03",
+            "--reps",
+            "2",
+            "--out",
+            str(tmp_path),
+        ],
     )
     assert outcome.exit_code == 2
     assert f"{posts_file}: {message}" in " ".join(outcome.output.split())

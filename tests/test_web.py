@@ -273,3 +273,39 @@ def test_old_fit_folders_are_pruned_newest_and_current_kept(tmp_path):
     current = folders[0]  # oldest by time, but the one just written
     prune(tmp_path, keep=current, count=5)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fit00", "fit26", "fit27", "fit28", "fit29"]
+
+
+# --- stale answers -----------------------------------------------------------------------------
+def test_an_answer_is_stale_once_the_service_or_a_scenario_changes():
+    from sim.web.answers import Asked, comparison_key, is_stale
+
+    space = small_workspace()
+    space.add_scenario("plan")
+    asked = Asked(
+        "compare",
+        comparison_key(space, ["baseline", "plan"], 5, 1),
+        {"names": ["baseline", "plan"], "reps": 5, "seed": 1},
+    )
+    assert not is_stale(space, asked)
+    space.with_values({"demand.monthly_rate": 70.0})
+    assert is_stale(space, asked)
+    space.with_values({"demand.monthly_rate": 60.0})  # back as it was: current again
+    assert not is_stale(space, asked)
+    space.add_change("plan", POST)
+    assert is_stale(space, asked)
+    job = questions.start_comparison(space.run_scenarios(["baseline", "plan"]), 5, 1, workers=1)
+    assert job.wait(600)
+    assert job.key == comparison_key(space, ["baseline", "plan"], 5, 1)  # the page's key is the job's key
+
+
+def test_a_capacity_question_round_trips_through_its_stored_request():
+    from sim.web.answers import Asked, capacity_key, capacity_question, capacity_request, is_stale
+
+    space = small_workspace()
+    question = questions.CapacityQuestion(
+        "baseline", "band6", dt.date(2024, 6, 1), 0.0, "breaches<=0 by 2025-03", 0.8, 0.0, 2.0, 1.0
+    )
+    request = capacity_request(question, 4, 2)
+    assert capacity_question(request) == question
+    asked = Asked.from_json(Asked("capacity", capacity_key(space, question, 4, 2), request).to_json())
+    assert capacity_question(asked.request) == question and not is_stale(space, asked)

@@ -71,7 +71,7 @@ def test_planner_session_matches_the_python_api(tmp_path):
         page.get_by_role("button", name="Add scenario").click()
         page.get_by_text(f"Changes in {SCENARIO}").wait_for()
         type_date(page, "From", 2024, 10, 1)
-        choose(page, "Role", "band6")
+        choose(page, "Role", "Band 6")
         type_into(page, "WTE", "1")
         page.get_by_role("button", name="Add change").click()
         page.get_by_text("From 2024-10-01: +1 WTE Band 6").wait_for()
@@ -85,8 +85,24 @@ def test_planner_session_matches_the_python_api(tmp_path):
         text = page.locator("main").inner_text()
         page.screenshot(path=tmp_path / "run_and_compare.png", full_page=True)
         shown = dict(re.findall(r"^(baseline|One more post): median ([0-9,]+) ", text, re.M))
+        page.get_by_role("button", name="Work out P(goal)").click()
+        page.get_by_text("Goal: breaches: none").wait_for()
+
+        page.reload()  # the workspace comes back by the address: scenario, answer and goal
+        page.get_by_role("heading", name="Run and compare", exact=True).wait_for(timeout=120_000)
+        finished_comparison(page, timeout=120_000)
+        settle(page)
+        again = page.locator("main").inner_text()
+        assert dict(re.findall(r"^(baseline|One more post): median ([0-9,]+) ", again, re.M)) == shown
+        assert "Goal: breaches: none" in again and "Out of date" not in again
+        go_to(page, "Scenarios")
+        page.get_by_text("From 2024-10-01: +1 WTE Band 6").wait_for()
 
         go_to(page, "Take it away")
+        with page.expect_download() as report:
+            page.get_by_role("button", name="Download report.html").click()
+        html = tmp_path / "report.html"
+        report.value.save_as(html)
         with page.expect_download() as download:
             page.get_by_role("button", name=f"Download {SCENARIO}.yaml").click()
         saved = tmp_path / "one_more_post.yaml"
@@ -96,3 +112,5 @@ def test_planner_session_matches_the_python_api(tmp_path):
     assert shown == {"baseline": last_month_median(baseline), SCENARIO: last_month_median(scenario)}
     assert load_config(saved) == scenario
     assert (tmp_path / "run_and_compare.png").stat().st_size > 0
+    report = html.read_text()
+    assert "Probability of meeting the goal" in report and SCENARIO in report

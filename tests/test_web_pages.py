@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,25 @@ from sim.web.jobs import STORE  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
 
 PAGES = ROOT / "sim" / "web" / "pages"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def workspaces_folder(tmp_path_factory):
+    """Workspaces the pages save go to a folder of the test run, never the user's."""
+    from sim.web.session import workspace_store
+
+    folder = tmp_path_factory.mktemp("workspaces")
+    previous = os.environ.get("DCSIM_APP_WORKSPACES")
+    os.environ["DCSIM_APP_WORKSPACES"] = str(folder)
+    workspace_store.clear()
+    yield folder
+    workspace_store.clear()
+    if previous is None:
+        os.environ.pop("DCSIM_APP_WORKSPACES")
+    else:
+        os.environ["DCSIM_APP_WORKSPACES"] = previous
+
+
 POST = {"date": dt.date(2024, 6, 1), "add_staff": {"role": "band6", "wte": 1.0}}
 
 
@@ -41,11 +61,14 @@ def button(test: AppTest, label: str):
     return next(b for b in test.button if b.label == label)
 
 
-def finish(test: AppTest, state_key: str) -> AppTest:
+def asked_key(test: AppTest, kind: str) -> str:
+    """The job key of the workspace's last question of ``kind`` ("compare", "capacity", "fit")."""
+    return test.session_state["workspace"].asked[kind].key
+
+
+def finish(test: AppTest, kind: str) -> AppTest:
     """Wait for the page's background job, then rerun the page to show its answer."""
-    key = test.session_state[state_key]
-    key = key[0] if isinstance(key, tuple) else key
-    assert STORE.get(key).wait(600)
+    assert STORE.get(asked_key(test, kind)).wait(600)
     return test.run()
 
 
@@ -55,7 +78,7 @@ def finished_run_page(space: Workspace, reps: int, seed: int) -> AppTest:
     test.number_input[0].set_value(reps)
     test.number_input[1].set_value(seed)
     button(test, "Run").click().run()
-    test = finish(test, "compare_key")
+    test = finish(test, "compare")
     assert not test.exception
     return test
 
@@ -90,7 +113,11 @@ def test_service_page_applies_valid_values_and_refuses_bad_ones_with_cli_message
     assert "Changes applied" in test.success[0].value
     test.number_input(key="kv-demand.monthly_rate").set_value(-5.0)
     button(test, "Apply changes").click().run()
-    assert "small.yaml: demand.monthly_rate: Input should be greater than 0" in errors(test)
+    assert "Referrals a month cannot be below 0 (-5 given)." in errors(test)  # next to the input
+    assert space.document["demand"]["monthly_rate"] == 60
+    test.number_input(key="kv-demand.monthly_rate").set_value(0.0)
+    button(test, "Apply changes").click().run()
+    assert "Input should be greater than 0" in errors(test)  # the schema's own check, after the form's
     assert space.document["demand"]["monthly_rate"] == 60
     labels = [t.label for t in test.tabs]
     assert labels == ["Referrals", "Triage", "Pathways", "Job plans", "Staff in post", "Starting list"]
@@ -138,6 +165,10 @@ def test_run_page_shows_the_medians_sim_api_gives_and_p_goal():
     table = test.dataframe[-1].value
     assert list(table["scenario"]) == ["baseline", "plan"]
     assert table["P(goal)"].str.fullmatch(r"\d{1,3}%").all() and table.at[1, "vs baseline"]
+    assert space.goal == "breaches<=0 by 2025-03"
+    test.select_slider[0].set_value("2024-09").run()  # P(goal) stays when the month moves
+    assert test.subheader[0].value == "Waiting over the target at the end of Sep 2024"
+    assert test.dataframe[-1].value.equals(table)
 
 
 def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as_goals():
@@ -197,9 +228,9 @@ def test_capacity_page_answers_in_a_sentence():
     test.number_input(key="cap-reps").set_value(10)
     button(test, "Find the capacity needed").click().run()
     assert not test.error, errors(test)
-    test = finish(test, "capacity_job")
+    test = finish(test, "capacity")
     assert not test.exception
-    result = STORE.get(test.session_state["capacity_job"][0]).result
+    result = STORE.get(asked_key(test, "capacity")).result
     chance = result.evaluations.set_index("value")["probability"][result.value]
     assert test.success[0].value == (
         f"{result.value:g} WTE band4 from 1 April 2024 reaches breaches: none at the end of March 2025 "
@@ -219,11 +250,11 @@ def test_calibrate_page_fits_uploaded_figures():
     test.number_input[1].set_value(20)
     test.number_input[2].set_value(10)
     button(test, "Fit").click().run()
-    test = finish(test, "fit_key")
+    test = finish(test, "fit")
     assert not test.exception, test.exception
     fitted = test.dataframe[1].value
     assert list(fitted["parameter"]) == ["job_plans.band6.non_clinical_share"]
-    answer = STORE.get(test.session_state["fit_key"])
+    answer = STORE.get(asked_key(test, "fit"))
     assert answer.wait(600)
     files = answer.result.files
 
@@ -300,16 +331,104 @@ def test_take_it_away_offers_yaml_and_the_comparison_files():
     test = page("run", space)
     test.number_input[0].set_value(3)
     button(test, "Run").click().run()
-    key = test.session_state["compare_key"]
-    finish(test, "compare_key")
-    test = page("takeaway", space, compare_key=key)
+    finish(test, "compare")
+    test = page("takeaway", space)
     assert not test.exception
     files = test.session_state["files"][1]
     assert files["board_table.xlsx"][:2] == b"PK"
     assert b"<html" in files["report.html"][:200]
+    assert json.loads(files["manifest.json"])["goal"] is None
+
+
+def test_the_goal_asked_on_the_run_page_travels_into_report_workbook_and_manifest():
+    import io
+
+    from openpyxl import load_workbook
+
+    space = Workspace(service_document(), "small.yaml")
+    space.add_scenario("plan")
+    space.add_change("plan", POST)
+    test = finished_run_page(space, reps=4, seed=3)
+    button(test, "Work out P(goal)").click().run()
+    shown = test.dataframe[-1].value
+    test = page("takeaway", space)
+    assert not test.exception
+    files = test.session_state["files"][1]
+    assert json.loads(files["manifest.json"])["goal"] == "breaches<=0 by 2025-03"
+    report = files["report.html"].decode()
+    assert "Probability of meeting the goal" in report and "breaches&lt;=0 by 2025-03" in report
+    sheet = load_workbook(io.BytesIO(files["board_table.xlsx"]))["P(goal)"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][0].startswith("Goal: breaches<=0 by 2025-03")
+    assert rows[2][:2] == ["scenario", "P(goal)"]
+    assert [r[:2] for r in rows[3:]] == shown[["scenario", "P(goal)"]].values.tolist()
 
 
 def test_the_app_opens_on_the_service_page():
     test = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
     assert not test.exception
     assert test.title[0].value == "Service"
+
+
+def test_scenarios_page_refuses_a_date_outside_the_run_and_starts_each_scenario_with_an_empty_form():
+    test = page("scenarios")
+    test.text_input[0].input("First")
+    button(test, "Add scenario").click().run()
+    test.date_input(key="change_from").set_value(dt.date(1900, 1, 1))
+    test.text_input(key="change_label").input("A post")
+    button(test, "Add change").click().run()
+    assert "1 January 1900 is before the simulation starts (1 April 2024)" in errors(test)
+    assert test.session_state["workspace"].scenario("First").events == []  # refused, not re-dated
+    test.text_input[0].input("Second")
+    button(test, "Add scenario").click().run()
+    assert test.selectbox[0].value == "Second"
+    assert test.text_input(key="change_label").value == ""
+    assert test.date_input(key="change_from").value == dt.date(2024, 4, 1)
+    assert not test.error
+
+
+def test_service_page_refuses_a_share_out_of_range_next_to_its_input():
+    test = page("service")
+    key = next(k.key for k in test.number_input if k.key.endswith("dna_rate"))
+    test.number_input(key=key).set_value(8.0)
+    button(test, "Apply changes").click().run()
+    assert "cannot be above 1 (8 given)" in errors(test)
+    assert "Changes applied" not in " ".join(s.value for s in test.success)
+
+
+def test_an_answer_worked_out_before_a_change_is_marked_stale_and_re_runs():
+    space = Workspace(service_document(), "small.yaml")
+    space.add_scenario("plan")
+    test = finished_run_page(space, reps=3, seed=4)
+    assert not test.warning  # current
+    first = asked_key(test, "compare")
+    space.add_change("plan", POST)  # as the Scenarios page would
+    test.run()
+    assert "Out of date" in test.warning[0].value
+    button(test, "Re-run the comparison with the current service and scenarios").click().run()
+    assert asked_key(test, "compare") != first
+    test = finish(test, "compare")
+    assert not test.exception and not test.warning
+    assert STORE.get(asked_key(test, "compare")).result.scenarios[1].config.events  # the new post
+
+
+def test_the_app_reopens_the_workspace_its_address_names():
+    from sim.web.session import workspace_store
+    from sim.web.store import to_state
+
+    test = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
+    id = test.query_params["ws"]
+    id = id[0] if isinstance(id, list) else id
+    saved, _ = workspace_store().load(id)
+    space = test.session_state["workspace"]
+    space.add_scenario("kept")
+    space.add_change("kept", POST)
+    workspace_store().save(id, to_state(space), saved.version)  # as the page run's save does
+    again = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120)
+    again.query_params["ws"] = id
+    again.run()
+    assert not again.exception
+    assert again.session_state["workspace"].scenario("kept").events == [POST]
+    assert "kept" in again.session_state["saved_text"]
+    fresh = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
+    assert fresh.session_state["workspace"].scenarios == []  # no address: a new workspace

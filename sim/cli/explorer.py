@@ -8,7 +8,6 @@ from the browser) to the app through an environment variable.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +16,7 @@ import typer
 
 from sim.cli.common import app, console, fail, user_errors
 from sim.engine.scenario import load_config
+from sim.web.server import run_server
 
 APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
 
@@ -54,6 +54,14 @@ def start_app(
     host: Annotated[
         str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps the app on this machine.")
     ] = "127.0.0.1",
+    workspaces: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspaces",
+            help="Folder where planners' workspaces are saved as they work "
+            "(default: $DCSIM_APP_WORKSPACES or ~/.local/share/dcsim/workspaces).",
+        ),
+    ] = None,
 ) -> None:
     """Start the browser explorer: services, scenarios, runs and board tables without YAML."""
     try:
@@ -66,9 +74,8 @@ def start_app(
         with user_errors():
             load_config(baseline)  # a bad file stops here with the CLI's message
         environment["DCSIM_APP_BASELINE"] = str(baseline.resolve())
+    if workspaces is not None:
+        environment["DCSIM_APP_WORKSPACES"] = str(workspaces.resolve())
     console.print(f"dcsim explorer: http://{host}:{port}  (Ctrl-C stops it)", highlight=False)
-    try:
-        completed = subprocess.run(streamlit_command(port, host), env=environment, check=False)
-    except KeyboardInterrupt:
-        raise typer.Exit(0) from None
-    raise typer.Exit(completed.returncode)
+    # The server is ours: SIGTERM/SIGINT stop it and its process group, and the port is free after.
+    raise typer.Exit(run_server(streamlit_command(port, host), environment))

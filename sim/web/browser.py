@@ -38,17 +38,33 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(port: int | None = None, baseline: str | Path | None = None, timeout: float = 90) -> Iterator[str]:
-    """``dcsim app`` on a loopback port, in its own process group; yields its address."""
+def serve(
+    port: int | None = None,
+    baseline: str | Path | None = None,
+    timeout: float = 90,
+    workspaces: str | Path | None = None,
+) -> Iterator[str]:
+    """``dcsim app`` on a loopback port, in its own process group; yields its address.
+
+    Workspaces are saved in ``workspaces`` (default: a temporary folder removed afterwards).
+    """
     port = port or free_port()
-    command = [sys.executable, "-m", "sim", "app", "--port", str(port)]
+    with tempfile.TemporaryDirectory(prefix="dcsim-workspaces-") as scratch:
+        folder = str(workspaces or scratch)
+        with _serving(port, baseline, timeout, folder) as address:
+            yield address
+
+
+@contextmanager
+def _serving(port: int, baseline: str | Path | None, timeout: float, workspaces: str) -> Iterator[str]:
+    command = [sys.executable, "-m", "sim", "app", "--port", str(port), "--workspaces", workspaces]
     if baseline is not None:
         command.insert(4, str(baseline))
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     address = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(address, server, timeout, log)
+        wait_healthy(address, server, timeout, log)
         yield address
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -59,7 +75,7 @@ def serve(port: int | None = None, baseline: str | Path | None = None, timeout: 
         log.close()
 
 
-def _wait_healthy(address: str, server: subprocess.Popen, timeout: float, log) -> None:
+def wait_healthy(address: str, server: subprocess.Popen, timeout: float, log) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -36,8 +36,14 @@ def fan_figure(
         colour = COLOURS[index % len(COLOURS)]
         months = [labels.month(m) for m in rows["month"]]
         low, mid, high = (rows[f"{metric}_{s}"].to_numpy() for s in ("p10", "p50", "p90"))
-        edge = {"x": months, "mode": "lines", "line": {"width": 0}, "legendgroup": name,
-                "showlegend": False, "hoverinfo": "skip"}  # the band's edges: no line, no hover
+        edge = {
+            "x": months,
+            "mode": "lines",
+            "line": {"width": 0},
+            "legendgroup": name,
+            "showlegend": False,
+            "hoverinfo": "skip",
+        }  # the band's edges: no line, no hover
         figure.add_trace(go.Scatter(y=high, **edge))
         figure.add_trace(go.Scatter(y=low, fill="tonexty", fillcolor=_rgba(colour, 0.18), **edge))
         figure.add_trace(

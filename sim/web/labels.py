@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.reports.board import count_text, month_heading
 from sim.reports.labels import plain, points, signed
+from sim.reports.report_sections import role_name as role_name  # "band6" -> "Band 6"
 
 METRIC_NAMES = {
     "breaches": "Waiting over the target",

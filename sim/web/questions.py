@@ -8,6 +8,7 @@ come from the comparison, the goal and the solver as the CLI reports them.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -110,6 +111,24 @@ def goal_text(metric: str, words: str, threshold: float, mode: str, month: str) 
 def goal_probabilities(result: ComparisonResult, goal: Goal) -> pd.DataFrame:
     """P(goal) per scenario (with its 90% interval and change from the baseline)."""
     return goal_table(goal, result.monthly, result.baseline)
+
+
+def with_goal(result: ComparisonResult, goal: Goal) -> ComparisonResult:
+    """The comparison as ``dcsim compare --goal`` gives it: P(goal) table, goal in the manifest.
+
+    The replications are the same (a goal only reads them), so the goal asked after the run
+    travels into the report, the workbook and the manifest as if it had been asked with it.
+    """
+    from sim.questions.waiting_list_theory import theory_table
+
+    target = result.scenarios[0].config.service.rtt_target_weeks
+    return dataclasses.replace(
+        result,
+        goals=goal_probabilities(result, goal),
+        goal=goal,
+        manifest={**result.manifest, "goal": goal.text},
+        theory=theory_table(result.monthly, target, goal.month),
+    )
 
 
 def read_goal(text: str) -> Goal:

@@ -4,29 +4,36 @@ messages in the CLI's words, and a progress bar that polls a background job.
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from sim.engine.scenario import ConfigError
+from sim.web.answers import STALE, Asked, is_stale
 from sim.web.fields import FieldSpec
-from sim.web.jobs import Job
+from sim.web.jobs import STORE, Job
 from sim.web.workspace import Workspace
 
-BASELINE_ENV = "DCSIM_APP_BASELINE"  # set by `dcsim app BASELINE.yaml`
 # A poll costs the browser ~0.1 s of CPU (taken from the replications on a 2-core machine);
 # the end of a job is not left to the next poll (see ``job_progress``).
 POLL_SECONDS = 2.0
+# Date inputs take any day a planner types; the page checks it against the simulated period and
+# says why it is refused (the widget's own bounds would turn it red and keep the old value).
+ANY_DAY = {"min_value": dt.date(1000, 1, 1), "max_value": dt.date(2999, 12, 31)}
 WAIT_SECONDS = 1.0  # the longest a poll holds the page while it waits for a job's answer
 
 
 def workspace() -> Workspace:
-    """This browser session's workspace, started from the command line's baseline or the example."""
+    """This browser session's workspace: the one the URL names (``?ws=``), else a new one
+    started from the command line's baseline or the example; saved as the planner works."""
+    from sim.web import session
+
     if "workspace" not in st.session_state:
-        path = os.environ.get(BASELINE_ENV)
-        st.session_state["workspace"] = Workspace.from_file(path) if path else Workspace.example()
+        return session.open_workspace(st.query_params.get(session.QUERY))
+    if session.current() is None:  # put in the session directly (tests): saved from now on
+        session.adopt(st.session_state["workspace"])
     return st.session_state["workspace"]
 
 
@@ -49,7 +56,7 @@ def field_input(spec: FieldSpec, value: Any, key: str) -> Any:
         index = options.index(value) if value in options else 0
         return st.selectbox(spec.label, options, index=index, help=spec.help or None, key=key)
     if spec.kind == "date":
-        return st.date_input(spec.label, value=value, help=spec.help or None, key=key)
+        return st.date_input(spec.label, value=value, help=spec.help or None, key=key, **ANY_DAY)
     if spec.kind == "text":
         return st.text_input(
             spec.label, value="" if value is None else str(value), help=spec.help or None, key=key
@@ -61,6 +68,16 @@ def field_input(spec: FieldSpec, value: Any, key: str) -> Any:
     return st.number_input(
         spec.label, value=float(value or 0.0), step=_step(spec), format="%g", help=spec.help or None, key=key
     )
+
+
+def refuse(slots: dict[str, Any], problems: dict[str, str]) -> bool:
+    """Show each problem in the slot under its widget; True when there were any."""
+    for name, sentence in problems.items():
+        if name in slots:
+            slots[name].error(sentence)
+        else:
+            st.error(sentence)
+    return bool(problems)
 
 
 def _step(spec: FieldSpec) -> float:
@@ -110,3 +127,24 @@ def finished_result(job: Job, label: str, preview: Preview | None = None) -> Any
         show_problems(ConfigError(job.error))
         st.stop()
     return job.result
+
+
+def asked_job(space: Workspace, kind: str) -> tuple[Asked | None, Job | None]:
+    """The workspace's last question of ``kind`` and its job (None when neither is known)."""
+    asked = space.asked.get(kind)
+    return asked, (STORE.get(asked.key) if asked is not None else None)
+
+
+def stale_note(space: Workspace, asked: Asked | None, rerun: Callable[[], None], what: str) -> None:
+    """Mark a finished answer that the workspace has moved on from, with a button to re-run it."""
+    if not is_stale(space, asked):
+        return
+    with st.container(border=True):
+        st.warning(f"Out of date: {STALE}", icon=":material/update:")
+        if st.button(f"Re-run {what} with the current service and scenarios", key=f"rerun-{asked.kind}"):
+            try:
+                rerun()
+            except ConfigError as error:
+                show_problems(error)
+            else:
+                st.rerun()

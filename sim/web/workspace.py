@@ -41,6 +41,8 @@ class Workspace:
     source: str
     scenarios: list[NamedScenario] = field(default_factory=list)
     actuals: pd.DataFrame | None = None
+    goal: str | None = None  # the goal asked on the Run page, in the CLI's syntax
+    asked: dict[str, Any] = field(default_factory=dict)  # kind -> answers.Asked of the last question
 
     @classmethod
     def from_file(cls, path: str | Path) -> Workspace:

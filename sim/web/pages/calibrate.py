@@ -6,10 +6,9 @@ import streamlit as st
 from calibration.ranges import draw_ranges
 from sim.engine.scenario import ConfigError
 from sim.runs.regression_adjustment import MAX_DISTANCE
-from sim.web import charts, labels, questions
+from sim.web import answers, charts, labels, questions
 from sim.web.calibrated import start_conditioned
-from sim.web.jobs import STORE
-from sim.web.ui import finished_result, run_settings, show_problems, workspace
+from sim.web.ui import asked_job, finished_result, run_settings, show_problems, stale_note, workspace
 from sim.web.uploads import read_monthly_upload
 
 st.title("Calibrate")
@@ -50,18 +49,27 @@ with st.form("fit"):
     draws = cols[1].number_input("Draws for the ranges", min_value=20, max_value=2000, value=150, step=10)
     forecast = cols[2].number_input("Forecast replications", min_value=10, max_value=500, value=50, step=10)
     pressed = st.form_submit_button("Fit", type="primary")
+
+
+def ask(params: list[str], targets: dict[str, str], reps: int, seed: int, draws: int, forecast: int) -> None:
+    job = questions.start_fit(space, history, params, targets, reps, seed, draws, forecast)
+    request = {"params": params, "targets": targets, "reps": reps, "seed": seed, "draws": draws}
+    request |= {"forecast": forecast, "basis": answers.service_key(space)}
+    space.asked["fit"] = answers.Asked("fit", job.key, request)
+
+
 if pressed:
     try:
-        job = questions.start_fit(
-            space, history, params, targets, int(reps), run_settings()["seed"], int(draws), int(forecast)
-        )
-        st.session_state["fit_key"] = job.key
+        ask(params, targets, int(reps), run_settings()["seed"], int(draws), int(forecast))
     except ConfigError as error:
         show_problems(error)
 
-job = STORE.get(st.session_state.get("fit_key", ""))
+asked, job = asked_job(space, "fit")
 if job is None:
     st.stop()
+if not job.running:
+    again = {k: v for k, v in asked.request.items() if k != "basis"}
+    stale_note(space, asked, lambda: ask(**again), "the fit")
 answer = finished_result(job, "Fit steps done")
 result, files = answer.fit, answer.files
 st.subheader("Fitted settings and their 90% ranges")
@@ -96,6 +104,7 @@ st.caption(
 if st.button("Use the fitted values in the service"):
     try:
         space.with_draws(dict(result.estimate), files.draws)
+        asked.request["basis"] = answers.service_key(space)  # the service now is this fit's answer
         st.success(
             "The service now uses the fitted values, and every later run in the app draws the fitted "
             "settings from the kept parameter draws."

@@ -3,9 +3,17 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError
-from sim.web import charts, labels, questions
-from sim.web.jobs import STORE
-from sim.web.ui import finished_result, run_settings, show_problems, workspace
+from sim.web import answers, charts, checks, labels, questions
+from sim.web.ui import (
+    ANY_DAY,
+    asked_job,
+    finished_result,
+    refuse,
+    run_settings,
+    show_problems,
+    stale_note,
+    workspace,
+)
 
 st.title("Capacity needed")
 space = workspace()
@@ -21,9 +29,8 @@ with st.form("capacity"):
     top = st.columns(4)
     scenario = top[0].selectbox("Starting from", space.names())
     role = top[1].selectbox("Role", list(config.job_plans), index=min(1, len(config.job_plans) - 1))
-    start = top[2].date_input(
-        "Posts start recruiting on", value=config.service.start_date, min_value=config.service.start_date
-    )
+    start = top[2].date_input("Posts start recruiting on", value=config.service.start_date, **ANY_DAY)
+    start_slot = top[2].empty()
     lag = top[3].number_input("Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0)
     goal_cols = st.columns(4)
     metric = goal_cols[0].selectbox(
@@ -44,6 +51,16 @@ with st.form("capacity"):
     )
     pressed = st.form_submit_button("Find the capacity needed", type="primary")
 
+
+def ask(question: questions.CapacityQuestion, reps: int, seed: int) -> None:
+    job = questions.start_capacity(space, question, reps, seed)
+    space.asked["capacity"] = answers.Asked(
+        "capacity", job.key, answers.capacity_request(question, reps, seed)
+    )
+
+
+if pressed and refuse({"start": start_slot}, checks.dated("start", start, config)):
+    pressed = False
 if pressed:
     question = questions.CapacityQuestion(
         scenario,
@@ -57,15 +74,21 @@ if pressed:
         float(step),
     )
     try:
-        job = questions.start_capacity(space, question, int(reps), settings["seed"])
-        st.session_state["capacity_job"] = (job.key, question)
+        ask(question, int(reps), settings["seed"])
     except ConfigError as error:
         show_problems(error)
 
-key, question = st.session_state.get("capacity_job", ("", None))
-job = STORE.get(key)
-if job is None or question is None:
+asked, job = asked_job(space, "capacity")
+if job is None:
     st.stop()
+question = answers.capacity_question(asked.request)
+if not job.running:
+    stale_note(
+        space,
+        asked,
+        lambda: ask(question, asked.request["reps"], asked.request["seed"]),
+        "the capacity question",
+    )
 result = finished_result(job, "Replications run")
 st.success(questions.capacity_sentence(result, question))
 left, right = st.columns(2)

@@ -7,8 +7,9 @@ import streamlit as st
 from sim.api import board_table
 from sim.engine.scenario import ConfigError
 from sim.web import charts, labels, questions
+from sim.web.answers import Asked
 from sim.web.jobs import STORE
-from sim.web.ui import finished_result, run_settings, show_problems, workspace
+from sim.web.ui import asked_job, finished_result, run_settings, show_problems, stale_note, workspace
 from sim.web.uploads import read_monthly_upload
 
 st.title("Run and compare")
@@ -50,19 +51,26 @@ if upload is not None and st.session_state.get("actuals_file") != upload.file_id
     except ConfigError as error:
         show_problems(error)
 
+
+def ask(names: list[str], reps: int, seed: int) -> None:
+    """Start the comparison and keep the question with the workspace."""
+    job = questions.start_comparison(space.run_scenarios(names), reps, seed)
+    space.asked["compare"] = Asked("compare", job.key, {"names": names, "reps": reps, "seed": seed})
+
+
 if pressed:
     settings.update(reps=int(reps), seed=int(seed))
     try:
-        scenarios = space.run_scenarios(["baseline", *chosen])
-        job = questions.start_comparison(scenarios, int(reps), int(seed))
-        st.session_state["compare_key"] = job.key
+        ask(["baseline", *chosen], int(reps), int(seed))
     except ConfigError as error:
         show_problems(error)
 
-job = STORE.get(st.session_state.get("compare_key", ""))
+asked, job = asked_job(space, "compare")
 if job is None:
     st.info("Choose replications and a seed, then press Run.")
     st.stop()
+if not job.running:
+    stale_note(space, asked, lambda: ask(**asked.request), "the comparison")
 
 
 LATE = 0.75  # no new provisional drawing beyond this share of the run
@@ -150,10 +158,22 @@ with st.form("goal"):
     goal_month = cols[4].selectbox("Month", months, index=min(20, len(months) - 1), format_func=labels.month)
     asked = st.form_submit_button("Work out P(goal)")
 if asked:
+    text = questions.goal_text(metric, words, threshold, mode, goal_month)
     try:
-        goal = questions.read_goal(questions.goal_text(metric, words, threshold, mode, goal_month))
-        st.write(f"Goal: {goal.describe()}.")
-        probabilities = questions.goal_probabilities(result, goal)
-        st.dataframe(labels.goal_table(probabilities, result.baseline), hide_index=True)
+        questions.read_goal(text)
     except ConfigError as error:
         show_problems(error)
+    else:
+        space.goal = text  # kept: shown whatever the month slider says, and taken away with the report
+if space.goal:
+    try:
+        goal = questions.read_goal(space.goal)
+        probabilities = questions.goal_probabilities(result, goal)
+    except ConfigError as error:
+        show_problems(error)
+    else:
+        st.write(f"Goal: {goal.describe()}.")
+        st.dataframe(labels.goal_table(probabilities, result.baseline), hide_index=True)
+        st.caption(
+            "The goal and these chances are in the report, the workbook and the manifest (Take it away)."
+        )

@@ -8,7 +8,11 @@ from sim.engine.config import Event
 from sim.engine.scenario import ConfigError
 from sim.reports.report_sections import describe_event
 from sim.web.changes import menu
-from sim.web.ui import field_input, show_problems, workspace
+from sim.web.checks import change_problems, horizon
+from sim.web.labels import role_name
+from sim.web.ui import ANY_DAY, field_input, refuse, show_problems, workspace
+
+CHANGE_KEYS = ("change_from", "change_until", "change_label", "change-")
 
 st.title("Scenarios")
 space = workspace()
@@ -50,40 +54,49 @@ for position, event in enumerate(list(scenario.events)):
         st.rerun()
 
 st.subheader("Add a change")
+if st.session_state.get("change_form_for") != editing:  # each scenario starts with an empty form
+    for key in [k for k in st.session_state if str(k).startswith(CHANGE_KEYS)]:
+        del st.session_state[key]
+    st.session_state["change_form_for"] = editing
 kinds = menu()
 chosen = st.selectbox("What changes", [k.label for k in kinds], key="change_kind")
 kind = kinds[[k.label for k in kinds].index(chosen)]
 st.caption(kind.explain)
 roles = list(config.job_plans)
+first_day, last_day = horizon(config)
 with st.form("add_change"):
     first, second = st.columns(2)
-    date = first.date_input(
-        "From", value=config.service.start_date, min_value=config.service.start_date, key="change_from"
-    )
+    date = first.date_input("From", value=first_day, key="change_from", **ANY_DAY)
+    slots = {"from": first.empty()}
     until = None
     if kind.until != "no":
         optional = kind.until == "optional"
         until = second.date_input(
             "Until" + (" (optional)" if optional else ""),
-            value=None if optional else date + dt.timedelta(days=182),
+            value=None if optional else first_day + dt.timedelta(days=182),
             key="change_until",
+            **ANY_DAY,
         )
+        slots["until"] = second.empty()
+    st.caption(f"The simulation runs from {first_day:%-d %B %Y} to {last_day:%-d %B %Y}.")
     values = {}
     for spec in kind.fields:
         key = f"change-{kind.key}-{spec.path}"
         if spec.path == "role":
-            values["role"] = st.selectbox("Role", roles, key=key)
+            values["role"] = st.selectbox("Role", roles, format_func=role_name, key=key)
         else:
             start = spec.default if spec.default is not None else (1.0 if spec.kind == "number" else None)
             values[spec.path] = field_input(spec, start, key)
+        slots[spec.path] = st.empty()
     label = st.text_input("Label shown in reports (optional)", key="change_label")
     if st.form_submit_button("Add change", type="primary"):
-        try:
-            space.add_change(editing, kind.event(date, values, until, label or None))
-        except ConfigError as error:
-            show_problems(error)
-        else:
-            st.rerun()
+        if not refuse(slots, change_problems(kind, date, until, values, config)):
+            try:
+                space.add_change(editing, kind.event(date, values, until, label or None))
+            except ConfigError as error:
+                show_problems(error)
+            else:
+                st.rerun()
 
 if st.button(f"Delete scenario {editing}"):
     space.remove_scenario(editing)

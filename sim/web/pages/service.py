@@ -3,19 +3,71 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError, validate
-from sim.web import charts, tables
+from sim.web import charts, session, tables
+from sim.web.checks import form_problems
 from sim.web.fields import label_for
-from sim.web.ui import field_input, show_problems, workspace
-from sim.web.uploads import read_scenario_upload
+from sim.web.store import export_text, from_state, import_text, to_state
+from sim.web.ui import field_input, refuse, show_problems, workspace
+from sim.web.uploads import read_scenario_upload, safe_name
 from sim.web.workspace import Workspace
 
 st.title("Service")
 space = workspace()
 
+
+def keep_answers(old: Workspace, new: Workspace) -> Workspace:
+    """A new baseline in the same workspace: earlier answers stay, marked out of date."""
+    new.asked, new.goal = old.asked, old.goal
+    return new
+
+
+with st.expander(f"Workspace: {session.current().name} (saved as you work)"):
+    saved = session.current()
+    left, right = st.columns(2)
+    name = left.text_input("Name of this workspace", value=saved.name, key=f"ws-name-{saved.id}")
+    if name.strip() and name.strip() != saved.name:
+        session.save(name.strip())
+        st.rerun()
+    listed = session.workspace_store().list()
+    picked = right.selectbox(
+        "Saved workspaces",
+        listed,
+        index=next((i for i, s in enumerate(listed) if s.id == saved.id), 0),
+        format_func=lambda s: f"{s.name} (saved {s.updated[:16].replace('T', ' ')} UTC)",
+    )
+    buttons = right.columns(2)
+    if buttons[0].button("Open", disabled=picked is None or picked.id == saved.id):
+        session.switch(picked.id)
+        st.rerun()
+    if buttons[1].button("New workspace"):
+        session.switch(space=session.starting_workspace())
+        st.rerun()
+    left.download_button(
+        "Export this workspace (one JSON file)",
+        export_text(saved.name, to_state(space, session.uploads())),
+        file_name=f"{safe_name(saved.name, 'workspace')}.json",
+        mime="application/json",
+    )
+    imported = left.file_uploader("Import a workspace file (JSON)", type=["json"], key="ws-import")
+    if imported is not None and st.session_state.get("ws-imported") != imported.file_id:
+        st.session_state["ws-imported"] = imported.file_id
+        try:
+            title, state = import_text(imported.getvalue())
+            incoming, _ = from_state(state)
+        except ConfigError as error:
+            show_problems(error)
+        else:
+            session.switch(space=incoming, name=title)
+            st.rerun()
+    st.caption(
+        f"This workspace's address opens it again (it ends ?ws={saved.id}); answers worked out here come "
+        "back with it."
+    )
+
 with st.expander("Start from another baseline"):
     left, right = st.columns(2)
     if left.button("Use the example service"):
-        st.session_state["workspace"] = space = Workspace.example()
+        st.session_state["workspace"] = space = keep_answers(space, Workspace.example())
         st.success("Loaded the example service.")
     upload = right.file_uploader("Upload a baseline YAML (a whole service)", type=["yaml", "yml"])
     if upload is not None and st.session_state.get("uploaded") != upload.file_id:
@@ -25,7 +77,7 @@ with st.expander("Start from another baseline"):
         except ConfigError as error:
             show_problems(error)
         else:
-            st.session_state["workspace"] = space = Workspace(document, upload.name)
+            st.session_state["workspace"] = space = keep_answers(space, Workspace(document, upload.name))
             st.session_state["uploaded"] = upload.file_id
             st.success(f"Loaded {upload.name}.")
 
@@ -39,7 +91,8 @@ st.caption(
 
 with st.form("key_values"):
     st.subheader("Key values")
-    values, groups = {}, {}
+    values, groups, slots = {}, {}, {}
+    entries = [(path, spec) for _, path, spec in tables.key_values(space.document)]
     for group, path, spec in tables.key_values(space.document):
         groups.setdefault(group, []).append((path, spec))
     columns = st.columns(len(groups))
@@ -48,7 +101,10 @@ with st.form("key_values"):
             st.markdown(f"**{group}**")
             for path, spec in items:
                 values[path] = field_input(spec, tables.current(space.document, path, spec), f"kv-{path}")
-    if st.form_submit_button("Apply changes", type="primary"):
+                slots[path] = st.empty()
+    if st.form_submit_button("Apply changes", type="primary") and not refuse(
+        slots, form_problems(entries, values)
+    ):
         try:
             config = space.with_values(values)
         except ConfigError as error:
@@ -59,11 +115,15 @@ with st.form("key_values"):
 with st.expander("Every job-plan setting"):
     role = st.selectbox("Role", list(space.document.get("job_plans", {})))
     with st.form("job_plan"):
-        chosen = {}
+        chosen, plan_slots, plan_entries = {}, {}, []
         for spec in tables.job_plan_specs(key_only=False):
             path = f"job_plans.{role}.{spec.path}"
             chosen[path] = field_input(spec, tables.current(space.document, path, spec), f"jp-{path}")
-        if st.form_submit_button("Apply job-plan changes"):
+            plan_slots[path] = st.empty()
+            plan_entries.append((path, spec))
+        if st.form_submit_button("Apply job-plan changes") and not refuse(
+            plan_slots, form_problems(plan_entries, chosen)
+        ):
             try:
                 config = space.with_values(chosen)
             except ConfigError as error:

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError
+from sim.web.answers import STALE, is_stale
 from sim.web.downloads import comparison_files
-from sim.web.jobs import STORE
-from sim.web.ui import run_settings, show_problems, workspace
+from sim.web.questions import read_goal, with_goal
+from sim.web.ui import asked_job, run_settings, show_problems, workspace
 from sim.web.workspace import DRAWS_NAME
 
 st.title("Take it away")
@@ -13,8 +14,8 @@ space = workspace()
 settings = run_settings()
 st.subheader("Scenario files")
 st.write(
-    f"Each file holds the whole service with the scenario's changes. `dcsim run FILE --reps "
-    f"{settings['reps']} --seed {settings['seed']}` gives the numbers shown here for the same settings."
+    "Each file holds the whole service with the scenario's changes, ready for an analyst: run with "
+    f"{settings['reps']} replications and seed {settings['seed']} it gives the numbers shown here."
 )
 for name in space.names():
     try:
@@ -35,14 +36,22 @@ if draws is not None and draws.is_file():  # the app's own copy, put there by Ca
     st.caption("The calibrated settings each replication draws from: save it beside the YAML files.")
 
 st.subheader("Board table and report")
-job = STORE.get(st.session_state.get("compare_key", ""))
+asked, job = asked_job(space, "compare")
 if job is None or job.running or job.result is None:
     st.info("Run a comparison on the Run and compare page first.")
     st.stop()
+if is_stale(space, asked):
+    st.warning(f"Out of date: {STALE} (Run and compare page)", icon=":material/update:")
 files = st.session_state.get("files")
-if files is None or files[0] != job.key:
+if files is None or files[0] != (job.key, space.goal):
+    result = job.result
+    if space.goal:
+        try:
+            result = with_goal(result, read_goal(space.goal))
+        except ConfigError as error:
+            show_problems(error)
     with st.spinner("Writing the board table and report..."):
-        files = (job.key, comparison_files(job.result, space.actuals))
+        files = ((job.key, space.goal), comparison_files(result, space.actuals))
     st.session_state["files"] = files
 content = files[1]
 st.download_button(
@@ -55,3 +64,12 @@ st.download_button(
     "Download board_table.csv", content["board_table.csv"], file_name="board_table.csv", mime="text/csv"
 )
 st.download_button("Download report.html", content["report.html"], file_name="report.html", mime="text/html")
+st.download_button(
+    "Download manifest.json",
+    content["manifest.json"],
+    file_name="manifest.json",
+    mime="application/json",
+    help="What was run (scenarios, seed, replications, goal): enough to reproduce the numbers.",
+)
+if space.goal:
+    st.caption(f"The goal {space.goal} and each scenario's chance of meeting it are in all three files.")
