@@ -138,12 +138,19 @@ def _transitions(history: BandHistory) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(counts[t], counts[t + 1]) for t in range(len(counts) - 1)]
 
 
-def _exit_rates(pairs, edges: tuple[float, ...], intake: int) -> np.ndarray:
+def intake_survival(rate: float, edges: tuple[float, ...], intake: int) -> float:
+    """Share of a month's joiners still on the list at its end, leaving at monthly ``rate``."""
+    hazard = -math.log(1 - min(rate, MAX_RATE)) / DAYS_PER_MONTH
+    span = 7 * edges[intake]
+    return 1.0 if hazard * span < 1e-9 else -math.expm1(-hazard * span) / (hazard * span)
+
+
+def _exit_rates(pairs, edges: tuple[float, ...], intake: int, survival: float = 1.0) -> np.ndarray:
     """Monthly exit share of each band, from the cohorts that could cross each band edge."""
     n_bands = len(edges) - 1
     rows, targets, weights = [], [], []
     for before, after in pairs:
-        joiners = after[:intake].sum()
+        joiners = after[:intake].sum() / survival
         for k in range(intake, n_bands):
             edge = edges[k]
             cohort = cohort_in_bands(before, edges, edge - WEEKS_PER_MONTH)
@@ -181,9 +188,20 @@ def estimate(history: BandHistory, up_to: str, draws: int = 200, seed: int = 0) 
     refs, exits, rates = [], [], []
     for _ in range(draws):
         pick = rng.integers(0, len(pairs), len(pairs))
-        refs.append(joiners[pick].mean())
-        exits.append(max(joiners[pick].mean() - growth[pick].mean(), 0.0))
-        rates.append(_exit_rates([pairs[i] for i in pick], edges, intake))
+        chosen = [pairs[i] for i in pick]
+        # Joiners who left before the month end are in no band: correct the count by the
+        # youngest bands' own exit rate, then estimate the rates again with that count.
+        survival = intake_survival(_exit_rates(chosen, edges, intake)[0], edges, intake)
+        band_rates = _exit_rates(chosen, edges, intake, survival)
+        # How many of the newest leave within weeks is barely told by bands this coarse: the
+        # draws span from none leaving to all leaving at the youngest bands' estimated rate.
+        # The next band's rate bounds it from below: the newest leave at least as fast as those
+        # a month or two in (urgent referrals are seen first).
+        young = max(band_rates[0], band_rates[intake])
+        survival = 1 - rng.random() * (1 - intake_survival(young, edges, intake))
+        refs.append(joiners[pick].mean() / survival)
+        exits.append(max(joiners[pick].mean() / survival - growth[pick].mean(), 0.0))
+        rates.append(band_rates)
     removal = rng.beta(*REMOVAL_SHARE, draws)
     exits_a = np.array(exits)
     return WaitsEstimate(

@@ -92,8 +92,10 @@ def build_service(
 def _weights(rates: np.ndarray) -> np.ndarray:
     # Booking weights are relative; a band nobody leaves still gets a sliver, so the list's
     # ordering stays defined when its rate is estimated as exactly zero.
-    floor = max(float(rates.max()), 1e-6) * 0.01
-    return np.maximum(rates, floor)
+    top = float(rates.max())
+    if top <= 0:
+        return np.ones_like(rates)
+    return np.maximum(rates / top, 0.01)
 
 
 def _plain_service(per_wte: float, estimate: WaitsEstimate) -> dict[str, Any]:

@@ -1,0 +1,136 @@
+"""The files ``dcsim from-waits`` writes: the service, its draws, the forecast, the fit report.
+
+Kept apart from the CLI so the Python API writes the same files; every file is written into a
+staging folder and published together (``sim.runs.staging``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from calibration.from_waits.estimate import WaitsEstimate, estimate
+from calibration.from_waits.forecast import count_bands, draw_table
+from calibration.from_waits.service import build_service
+from calibration.waits import BandHistory
+from sim.engine.scenario import validate
+from sim.runs.files import package_version, write_manifest, write_table, write_text
+from sim.runs.replication_plan import ReplicationPlan
+from sim.runs.runner import run_replications
+from sim.runs.staging import staged
+
+QUANTILES = {"p10": 0.1, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9}
+
+
+def forecast_summary(monthly: pd.DataFrame, target_weeks: float) -> pd.DataFrame:
+    """Per month: mean and centiles of the list, breaches at the target and over 52 weeks."""
+    measures = {
+        "waiting": "waiting", "breaches": f"over_{target_weeks:g}_weeks", "over_52_weeks": "over_52_weeks"
+    }
+    rows = []
+    for month, group in monthly.groupby("month", sort=True):
+        row = {"month": month}
+        for name, column in measures.items():
+            values = group[column].to_numpy(float)
+            row[f"{name}_mean"] = round(float(values.mean()), 2)
+            for label, q in QUANTILES.items():
+                row[f"{name}_{label}"] = float(np.quantile(values, q))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _header(history: BandHistory, fitted: WaitsEstimate, base: Path | None) -> str:
+    command = " ".join(shlex.quote(a) for a in ["dcsim", *sys.argv[1:]]) if sys.argv else "dcsim from-waits"
+    lines = [
+        f"Built by dcsim from-waits from {history.source}",
+        f"Provider: {history.provider_code or '-'} {history.provider_name or ''}".rstrip(),
+        f"Service: {history.service or '-'}",
+        f"Fitted on {len(fitted.months)} months: {fitted.months[0]} to {fitted.months[-1]}; "
+        f"the run starts from the {fitted.months[-1]} snapshot.",
+        "Inferred (median, 90% range in parameter_draws.csv): referrals joining the list a month,",
+        "first contacts a month (clock stops), booking weights and removal rates by weeks waited.",
+        "Assumed, not in any snapshot: the share of exits that are removals (prior Beta(3, 17)),",
+        "no seasonality (too few months to tell), waits sloped inside each band.",
+        "Staff, job plans and follow-ups: "
+        + (f"from {base}." if base else "one clinician role delivering the inferred first contacts."),
+        f"Made by: {command}",
+    ]
+    return "".join(f"# {line}\n" for line in lines)
+
+
+def _report(history: BandHistory, fitted: WaitsEstimate, summary: pd.DataFrame, target: float) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{mid:.3g}</td><td>{low:.3g} to {high:.3g}</td></tr>"
+        for name, (mid, low, high) in fitted.ranges().items()
+    )
+    reported = history.frame()
+    past = "".join(
+        f"<tr><td>{r.month}</td><td>{int(r.total)}</td><td>{int(getattr(r, f'over_{target:g}'))}</td></tr>"
+        for r in reported.itertuples()
+    ) if f"over_{target:g}" in reported else ""
+    ahead = "".join(
+        f"<tr><td>{r.month}</td><td>{r.waiting_p50:.0f} ({r.waiting_p10:.0f}-{r.waiting_p90:.0f})</td>"
+        f"<td>{r.breaches_p50:.0f} ({r.breaches_p10:.0f}-{r.breaches_p90:.0f})</td></tr>"
+        for r in summary.itertuples()
+    )
+    problems = "".join(
+        f"<li>{html.escape(p.month or '')}: {html.escape(p.message)}</li>" for p in history.problems
+    )
+    title = html.escape(" ".join(x for x in (history.provider_name, history.service) if x) or history.source)
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{title}: service from its waits</title>
+<style>body{{font-family:sans-serif;max-width:60em}}
+td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
+</head><body><h1>{title}</h1>
+<p>Fitted on {fitted.months[0]} to {fitted.months[-1]} ({len(fitted.months)} months).</p>
+<h2>What the waits imply</h2><table><tr><th>quantity</th><th>median</th><th>90% range</th></tr>{rows}</table>
+<h2>Reported</h2><table><tr><th>month</th><th>waiting</th><th>over {target:g} weeks</th></tr>{past}</table>
+<h2>Forecast (median, 10th-90th centile)</h2>
+<p>Within-model noise and parameter uncertainty only: how far such forecasts have missed real
+services is measured by <code>benchmarks/real_panel.py</code>.</p>
+<table><tr><th>month</th><th>waiting</th><th>over {target:g} weeks</th></tr>{ahead}</table>
+<h2>Data problems found</h2><ul>{problems or '<li>none</li>'}</ul></body></html>"""
+
+
+def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12, reps: int = 100,
+               seed: int = 0, target_weeks: float = 18.0, base: Path | None = None) -> dict:
+    """Infer, build, forecast and write the files; returns the manifest."""
+    base_document = None
+    if base is not None:
+        from sim.engine.scenario import resolve
+
+        base_document = resolve(Path(base))
+        validate(base_document, str(base))
+    fitted = estimate(history, up_to, seed=seed)
+    snapshot = history.up_to(up_to).counts[-1]
+    name = " ".join(x for x in (history.provider_name, history.service) if x) or "Service from its waits"
+    document, draws = build_service(fitted, snapshot, name=name, target_weeks=target_weeks,
+                                    horizon=horizon, base=base_document)
+    config = validate(document, "service.yaml")
+    plan = ReplicationPlan(config, draw_table(draws), count_bands(target_weeks))
+    monthly = run_replications(plan, reps, seed, workers=1)
+    summary = forecast_summary(monthly, target_weeks)
+    document["parameter_draws"] = {"file": "parameter_draws.csv", "use": True}
+    manifest = {
+        "command": "from-waits", "source": history.source, "provider": history.provider_code,
+        "service": history.service, "fitted_months": list(fitted.months), "up_to": up_to,
+        "horizon_months": horizon, "replications": reps, "seed": seed, "target_weeks": target_weeks,
+        "base": str(base) if base else None, "version": package_version(),
+        "inferred": {k: list(v) for k, v in fitted.ranges().items()},
+        "uncertainty": "within-model noise and parameter draws; model error is measured on the panel",
+    }
+    with staged(out) as folder:
+        text = _header(history, fitted, base) + yaml.safe_dump(document, sort_keys=False)
+        write_text(text, folder / "service.yaml")
+        write_table(draws, folder / "parameter_draws.csv")
+        write_table(summary, folder / "summary.csv")
+        write_table(monthly, folder / "monthly.csv")
+        write_text(_report(history, fitted, summary, target_weeks), folder / "fit_report.html")
+        write_manifest(manifest, folder / "manifest.json")
+    return json.loads(json.dumps(manifest))

@@ -1,0 +1,48 @@
+"""``dcsim from-waits``: a runnable service, its draws and its forecast from published waits."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.common import Out, Seed, app, console, fail, output_folder, user_errors, writing
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@app.command("from-waits", rich_help_panel="Fit to history")
+def from_waits(
+    history: Annotated[
+        Path, typer.Argument(help="Waits by weeks band: CHS wide CSV, CHS workbook(s), or a band CSV.")
+    ],
+    up_to: Annotated[str, typer.Option("--up-to", help="Last month to fit (YYYY-MM); the run starts there.")],
+    out: Out,
+    provider: Annotated[str | None, typer.Option("--provider", help="Organisation code or name.")] = None,
+    service: Annotated[str | None, typer.Option("--service", help="Service name or a unique part.")] = None,
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=36, help="Months forecast.")] = 12,
+    target_weeks: Annotated[
+        float, typer.Option("--target-weeks", min=1, max=104, help="Target: must be a band edge.")
+    ] = 18.0,
+    reps: Annotated[int, typer.Option("--reps", "-n", min=10, max=2000, help="Forecast replications.")] = 100,
+    seed: Seed = 0,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Your own service file: its staff and job plans are used.")
+    ] = None,
+) -> None:
+    """Infer referrals, capacity and removals by wait from published waits; write service.yaml, a forecast."""
+    from calibration.from_waits.outputs import from_waits as build
+    from calibration.waits import read_waits
+
+    if not MONTH.match(up_to):
+        fail(f"--up-to: {up_to!r} is not a month as YYYY-MM")
+    with user_errors():
+        waits = read_waits(history, provider, service)
+        waits.over(target_weeks)  # refuses a target that is not a band edge, before anything is written
+        with output_folder(out), writing(out):
+            manifest = build(waits, up_to, out, horizon=horizon, reps=reps, seed=seed,
+                             target_weeks=target_weeks, base=config)
+    console.print(f"service from its waits -> {out / 'service.yaml'} (fitted {manifest['fitted_months'][0]} "
+                  f"to {manifest['fitted_months'][-1]}); report: {out / 'fit_report.html'}")

@@ -1,0 +1,107 @@
+"""``dcsim from-waits``: flows inferred from band snapshots, against a simulator written here.
+
+The synthetic histories come from a plain day-by-day compartment simulation (not dcsim's
+engine): Poisson referrals, and each waiting patient leaving each day with a hazard set by how
+long they have waited. Its month-end lists, cut into the CHS weeks bands, are what a provider
+would publish; the inferred referrals and exits must hold the truth inside their 90% ranges.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from calibration.from_waits.estimate import estimate
+from calibration.waits import BandHistory
+from sim.cli import app
+from sim.engine.scenario import load_config
+
+EDGES = (0.0, 1.0, 2.0, 4.0, 12.0, 18.0, 52.0, math.inf)
+CHS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chs" / "chs_england_therapy_wide.csv.gz"
+
+
+def compartment_history(referrals: float, monthly_exit: list[float], months: int, seed: int):
+    """Month-end band counts of a list with Poisson referrals and exit hazards by band, and the
+    true exits in each month after the first."""
+    rng = np.random.default_rng(seed)
+    daily = [-math.log(1 - r) / (365.25 / 12) for r in monthly_exit]
+    waits = np.array([], dtype=float)
+    counts, labels, exits, left = [], [], [], 0
+    for day in range(1, int((months + 24) * 365.25 / 12)):
+        waits = np.append(waits + 1, np.zeros(rng.poisson(referrals * 12 / 365.25)))
+        band = np.searchsorted(np.array(EDGES[1:-1]) * 7, waits, side="left")
+        stay = rng.random(waits.size) >= np.asarray(daily)[band]
+        left += int((~stay).sum())
+        waits = waits[stay]
+        month = int(day / (365.25 / 12))
+        if int((day + 1) / (365.25 / 12)) > month and month >= 24:  # last day of a month, after burn-in
+            band = np.searchsorted(np.array(EDGES[1:-1]) * 7, waits, side="left")
+            counts.append(np.bincount(band, minlength=7))
+            exits.append(left)
+            labels.append(f"{2020 + month // 12}-{month % 12 + 1:02d}")
+        if int((day + 1) / (365.25 / 12)) > month:
+            left = 0
+    counts = np.array(counts)
+    history = BandHistory("synthetic", None, None, None, EDGES, tuple(labels), counts, counts.sum(axis=1))
+    return history, float(np.mean(exits[1:]))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_referrals_and_exits_are_recovered_from_an_independent_simulator(seed):
+    rates = [0.3, 0.3, 0.3, 0.25, 0.2, 0.1, 0.05]
+    history, true_exits = compartment_history(200.0, rates, months=8, seed=seed)
+    fitted = estimate(history, history.months[-1], seed=seed)
+    ranges = fitted.ranges()
+    low, high = ranges["referrals a month"][1:]
+    assert low <= 200 <= high
+    low, high = ranges["exits a month (seen or removed)"][1:]
+    assert low <= true_exits <= high
+    # The long waiters leave more slowly than the short: the profile, not just the level.
+    assert ranges["monthly exit rate, 4-12 weeks"][0] > ranges["monthly exit rate, over 52 weeks"][0]
+
+
+def test_too_few_months_are_refused_with_the_reason():
+    history, _ = compartment_history(50.0, [0.3] * 7, months=2, seed=1)
+    with pytest.raises(Exception, match="at least 3 consecutive usable months"):
+        estimate(history, history.months[-1])
+
+
+@pytest.mark.skipif(not CHS.exists(), reason=f"the CHS panel is not beside the repo ({CHS})")
+def test_from_waits_writes_a_runnable_service(tmp_path):
+    out = tmp_path / "fw"
+    args = ["from-waits", str(CHS), "--provider", "RLQ", "--service",
+            "(CYP) Therapy interventions: Speech and language", "--up-to", "2025-01", "--out", str(out),
+            "--horizon", "3", "--reps", "20"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for name in ("service.yaml", "parameter_draws.csv", "summary.csv", "fit_report.html", "manifest.json"):
+        assert (out / name).exists(), name
+    config = load_config(out / "service.yaml")
+    assert config.service.start_date.isoformat() == "2025-02-01"
+    assert sum(b.count for b in config.initial_state.waiting_list) == 311  # the Jan 2025 list as published
+    text = (out / "summary.csv").read_text()
+    assert text.startswith("month,waiting_mean,waiting_p10,waiting_p25,waiting_p50")
+
+
+@pytest.mark.skipif(not CHS.exists(), reason=f"the CHS panel is not beside the repo ({CHS})")
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--up-to", "2025-13"], "--up-to"),
+        (["--up-to", "2025-01", "--target-weeks", "14"], "14"),
+        (["--up-to", "2024-09"], "at least 3 consecutive"),
+    ],
+)
+def test_bad_requests_are_refused_and_write_nothing(tmp_path, extra, message):
+    out = tmp_path / "fw"
+    args = ["from-waits", str(CHS), "--provider", "RLQ", "--service",
+            "(CYP) Therapy interventions: Speech and language", "--out", str(out), *extra]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir())
