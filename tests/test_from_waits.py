@@ -21,7 +21,8 @@ from sim.cli import app
 from sim.engine.scenario import load_config
 
 EDGES = (0.0, 1.0, 2.0, 4.0, 12.0, 18.0, 52.0, math.inf)
-CHS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chs" / "chs_england_therapy_wide.csv.gz"
+CHS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chs"
+CHS = CHS / "chs_england_therapy_wide.csv.gz"
 
 
 def compartment_history(referrals: float, monthly_exit: list[float], months: int, seed: int):
