@@ -12,17 +12,19 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim.engine.config import ServiceConfig
-from sim.engine.scenario import ConfigError
+from sim.engine.input_files import ConfigError
 from sim.runs.limits import CANDIDATES, REPS, SEED, WORKERS, Bound
 from sim.runs.outfolder import OutputFolder
+
+if TYPE_CHECKING:  # the schema (pydantic, numpy) is loaded by the commands that read a file
+    from sim.engine.config import ServiceConfig
 
 app = typer.Typer(
     add_completion=False,

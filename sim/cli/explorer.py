@@ -16,7 +16,6 @@ from typing import Annotated
 import typer
 
 from sim.cli.common import app, console, fail, user_errors
-from sim.engine.scenario import load_config
 
 APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
 
@@ -63,6 +62,8 @@ def start_app(
         fail("the browser explorer needs the app extra: pip install 'dcsim[app]' (or run `make app`)")
     environment = dict(os.environ)
     if baseline is not None:
+        from sim.engine.scenario import load_config
+
         with user_errors():
             load_config(baseline)  # a bad file stops here with the CLI's message
         environment["DCSIM_APP_BASELINE"] = str(baseline.resolve())

@@ -15,7 +15,6 @@ import typer
 
 from calibration.limits import BACKTEST_HORIZON, DRAWS, FIT_REPS, FORECAST_REPS, ORIGINS
 from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, within, writing
-from sim.runs.files import write_text
 
 Data = Annotated[
     Path, typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...).")
@@ -229,6 +228,7 @@ def estimate(
 ) -> None:
     """Estimate a baseline's inputs from a patient-level extract; write them as a YAML fragment."""
     from calibration.estimate import estimate_file
+    from sim.runs.files import write_text
 
     with user_errors():
         text, report = estimate_file(

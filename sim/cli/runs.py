@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from sim.api import run as run_scenario
-from sim.api import write
 from sim.cli.common import (
     Actuals,
     Candidates,
@@ -32,7 +30,7 @@ from sim.cli.common import (
     user_errors,
     writing,
 )
-from sim.engine.scenario import ConfigError, load_config
+from sim.engine.input_files import ConfigError
 from sim.runs.backends import BACKENDS
 
 
@@ -109,6 +107,9 @@ def run(
     The outputs appear together when the run is complete. An interrupted run keeps its finished
     batches in OUT/.batches: --resume goes on from them, --fresh discards them.
     """
+    from sim.api import run as run_scenario
+    from sim.api import write
+    from sim.engine.scenario import load_config
     from sim.runs.backends import make_backend
     from sim.runs.checkpoint import FOLDER, TRACE_FOLDER, describe_saved, discard
     from sim.runs.runner import RunInterrupted

@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 
-from sim.api import write
 from sim.cli.common import (
     Actuals,
     Candidates,
@@ -36,8 +35,7 @@ from sim.cli.common import (
     within,
     writing,
 )
-from sim.engine.scenario import file_hash
-from sim.reports.board import EVERY
+from sim.runs.limits import EVERY
 
 Goal = Annotated[
     str | None,
@@ -51,6 +49,8 @@ def say(text: str) -> None:
 
 
 def _record_actuals(info: dict, actuals: Path | None) -> None:
+    from sim.engine.scenario import file_hash
+
     if actuals is not None:
         info["actuals"] = {"path": str(actuals.resolve()), "sha256": file_hash(actuals)}
 
@@ -91,7 +91,7 @@ def compare(
     (with --actuals), the breach flow, goals.csv (with --goal), manifest.json and a
     self-contained report.html to OUT.
     """
-    from sim.api import read_observed
+    from sim.api import read_observed, write
     from sim.engine.sweep import as_scenarios
     from sim.questions.compare import compare as run_comparison
     from sim.questions.compare import month_labels
@@ -175,6 +175,7 @@ def solve(
     solve.csv (every value tried, P(goal)) and the trajectory at the answer to OUT; exit 1 if no
     value on the grid meets the goal.
     """
+    from sim.api import write
     from sim.engine.sweep import as_scenarios
     from sim.questions.solve import lever_grid
     from sim.questions.solve import solve as run_solve
@@ -219,6 +220,7 @@ def sensitivity(
     The result is the median of --metric at --month, or P(goal) with --goal. Writes tornado.png,
     sensitivity.csv, summary.csv and manifest.json to OUT.
     """
+    from sim.api import write
     from sim.engine.sweep import format_value
     from sim.questions.sensitivity import check_vary_count
     from sim.questions.sensitivity import sensitivity as run_sensitivity

@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from sim.engine.scenario import ConfigError
+from sim.engine.input_files import ConfigError
 
 BACKENDS = ("serial", "processes", "dask")
 IN_FLIGHT_PER_WORKER = 2
