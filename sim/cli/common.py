@@ -1,7 +1,8 @@
 """What every ``dcsim`` subcommand shares: the app, its options, errors and progress bars.
 
 Bad input (a YAML field, a data row) is reported as ``file: field: message`` on standard
-error with exit code 2 and no traceback.
+error with exit code 2 and no traceback. A command's answer goes to standard output; progress
+and warnings to standard error.
 """
 
 from __future__ import annotations
@@ -31,7 +32,16 @@ app = typer.Typer(
     no_args_is_help=True,
     help="dcsim: simulate a waiting list month by month and compare scenarios for board papers.",
 )
+# Answers (the sentences, the numbers) go to standard output, so that ``dcsim compare ... > answer.txt``
+# keeps them; progress, warnings and errors to standard error.
 console = Console(stderr=True, soft_wrap=True)
+answers = Console(soft_wrap=True)
+
+
+def say(text: str) -> None:
+    """Print one line of the answer to standard output, as it is (scenario names like
+    ``x[workforce.1.wte=3]`` are not rich markup)."""
+    answers.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def within(bound: Bound) -> Callable[[int | None], int | None]:

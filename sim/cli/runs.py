@@ -26,6 +26,7 @@ from sim.cli.common import (
     overdue_words,
     progress_bar,
     read_actuals,
+    say,
     shown_warnings,
     user_errors,
     writing,
@@ -58,7 +59,7 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML
         service = expanded[0].config.service
         sweep = f", sweep of {len(expanded)} scenarios" if len(expanded) > 1 else ""
         draws = f", {len(drawn[0].values)} parameter draws" if drawn[0] is not None else ""
-        console.print(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep}{draws})")
+        say(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep}{draws})")
     if problems:
         fail("\n".join(problems))
 
@@ -152,13 +153,12 @@ def run(
 
     last = result.summary.iloc[-1]
     config = load_config(scenario)
-    console.print(
-        f"{config.title or scenario.stem}: {reps} replications -> {out}/\n"
+    say(f"{config.title or scenario.stem}: {reps} replications -> {out}/")
+    say(
         f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting over "
         f"{config.service.rtt_target_weeks:g} weeks (median; middle 80% of simulated futures: "
         f"{count_text(last['breaches_p10'])}-{count_text(last['breaches_p90'])}); "
-        f"{overdue_words(last)}",
-        markup=False, highlight=False,
+        f"{overdue_words(last)}"
     )
 
 

@@ -24,12 +24,12 @@ from sim.cli.common import (
     Workers,
     app,
     conditioning_settings,
-    console,
     fail,
     output_folder,
     overdue_words,
     progress_bar,
     read_actuals,
+    say,
     shown_warnings,
     user_errors,
     within,
@@ -41,11 +41,6 @@ Goal = Annotated[
     str | None,
     typer.Option("--goal", "-g", help="Goal, e.g. 'breaches<=0 by 2025-03' or 'breaches<=50 from 2025-03'."),
 ]
-
-
-def say(text: str) -> None:
-    """Print a line as it is: scenario names like ``x[workforce.1.wte=3]`` are not rich markup."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _record_actuals(info: dict, actuals: Path | None) -> None:
