@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from numbers import Real
 
-from sim.engine.scenario import ConfigError
+from sim.engine.input_files import ConfigError
 from sim.engine.size_limits import MAX_HORIZON_MONTHS
 from sim.runs.limits import REPS, SEED, WORKERS, Bound
 

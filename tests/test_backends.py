@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tracemalloc
 
+import numpy as np
 import pandas as pd
 import pytest
 from services import EXAMPLE
@@ -16,7 +17,7 @@ import sim.runs.runner
 from sim.cli import app
 from sim.engine.model import ServiceModel
 from sim.runs.backends import BackendError, DaskBackend, ProcessBackend, SerialBackend, make_backend
-from sim.runs.runner import RunInterrupted, batches, run_replications
+from sim.runs.runner import RunInterrupted, batches, from_columns, run_replications
 
 REPS, SEED = 6, 17
 RUN_BATCH = sim.runs.runner.run_batch
@@ -59,7 +60,7 @@ def test_dask_local_cluster_gives_the_same_numbers(expected):
     backend = DaskBackend("local", workers=2, processes=False)
     with backend:
         results = backend.map(sim.runs.runner.run_batch, (config, SEED, False), [[0, 1, 2], [3, 4], [5]])
-        by_batch = {batch[0]: result.monthly for batch, result in results}
+        by_batch = {batch[0]: from_columns(columns) for batch, (columns, _) in results}
     frames = [by_batch[first] for first in sorted(by_batch)]
     pd.testing.assert_frame_equal(pd.concat(frames, ignore_index=True), monthly, check_exact=True)
 
@@ -160,3 +161,66 @@ def test_the_last_batches_halve_so_the_workers_finish_together():
     assert [len(b) for b in plan] == [6] * 15 + [5, 3, 1, 1]  # the last 10: half of what is left each time
     assert [r for b in plan for r in b] == list(range(100))
     assert batches(range(4), 6) == [[0, 1, 2, 3]]  # less than a batch: one batch, no pool
+
+
+def _compare_monthly(scenarios, workers: int | None) -> pd.DataFrame:
+    from sim.questions.compare import compare
+
+    return compare(scenarios, reps=REPS, seed=SEED, workers=workers).monthly
+
+
+def test_a_compare_runs_every_scenario_in_one_pool_with_the_same_numbers(monkeypatch):
+    """Three scenarios share one pool of two workers; the numbers are those of a serial compare,
+    the pool is started once, and no worker outlives the compare."""
+    import multiprocessing
+
+    from services import service_config
+
+    import sim.runs.backends as backends
+
+    base = service_config()
+    more = base.model_copy(update={"demand": base.demand.model_copy(update={"monthly_rate": 130.0})})
+    less = base.model_copy(update={"demand": base.demand.model_copy(update={"monthly_rate": 70.0})})
+    scenarios = {"base": base, "more": more, "less": less}
+    serial = _compare_monthly(scenarios, workers=1)
+    started = []
+
+    class CountedPool(backends.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(backends, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(sim.runs.runner, "default_batch_size", lambda reps: 2)  # 3 batches a scenario
+    pooled = _compare_monthly(scenarios, workers=2)
+    pd.testing.assert_frame_equal(pooled, serial, check_exact=True)
+    assert len(started) == 1
+    assert multiprocessing.active_children() == []
+
+
+def test_a_kept_pool_serves_runs_of_different_configs(expected):
+    """One pool, several runs: each run's workers use that run's config, not a cached earlier one."""
+    from sim.runs.backends import shared_backend
+
+    config, monthly = expected
+    other = config.model_copy(update={"demand": config.demand.model_copy(update={"monthly_rate": 50.0})})
+    alone = run_replications(other, REPS, SEED, backend="serial")
+    with shared_backend(workers=2) as pool:
+        first = run_replications(config, REPS, SEED, workers=2, batch_size=2)
+        second = run_replications(other, REPS, SEED, workers=2, batch_size=2)
+        third = run_replications(config, REPS, SEED, workers=2, batch_size=2)
+        assert pool._pool is not None  # still up between runs
+    assert pool._pool is None
+    pd.testing.assert_frame_equal(first, monthly, check_exact=True)
+    pd.testing.assert_frame_equal(third, monthly, check_exact=True)
+    pd.testing.assert_frame_equal(second, alone, check_exact=True)
+
+
+def test_batches_travel_as_arrays_and_come_back_with_their_dtypes(expected):
+    config, monthly = expected
+    columns, traced = sim.runs.runner.run_batch(config, SEED, True, [0, 1])
+    assert all(isinstance(values, np.ndarray) for values in columns.values())
+    assert all(isinstance(values, np.ndarray) for values in traced.values())
+    frame = from_columns(columns)
+    pd.testing.assert_frame_equal(frame, monthly[monthly["replication"] < 2], check_exact=True)
+    assert frame.dtypes.equals(monthly.dtypes)

@@ -150,7 +150,7 @@ def test_cli_backtest_writes_scores_and_chart(tmp_path):
     scores = pd.read_csv(out / "backtest_scores.csv")
     assert list(scores["method"]) == ["model", "carry_forward", "drift", "seasonal_naive"]
     assert set(scores["target"]) == {"breaches"} and list(scores["points"]) == [3, 3, 3, 3]
-    assert "seasonal_naive" in result.stderr and "IS80" in result.stderr  # the console summary
+    assert "seasonal_naive" in result.stdout and "IS80" in result.stdout  # the answer, on standard output
     for name in (
         "backtest_breaches.png",
         "backtest_report.html",

@@ -19,7 +19,7 @@ from calibration.data import DataError, read_extract, read_monthly
 from sim.cli import app
 from sim.engine.input_files import MAX_YAML_BYTES
 from sim.engine.scenario import MAX_EXTENDS, ConfigError, load_config
-from sim.engine.size_limits import MAX_PATIENTS
+from sim.engine.size_limits import MAX_PATIENTS, MAX_WAIT_WEEKS
 from sim.engine.sweep import load_scenarios
 
 GOAL = "breaches<=0 by 2024-12"
@@ -194,6 +194,22 @@ def test_a_band_count_of_10_to_the_12_is_refused(tmp_path):
         band["count"] = MAX_PATIENTS // 2
     refused(write(tmp_path, yaml.safe_dump(document)), f"at most {MAX_PATIENTS:,} can be simulated")
 
+
+
+@pytest.mark.parametrize(("field", "value"), [("to_weeks", 1e300), ("to_weeks", 1041), ("from_weeks", 1e300)])
+def test_band_edges_past_twenty_years_are_refused(tmp_path, field, value):
+    document = service_document()
+    band = document["initial_state"]["waiting_list"][-1]
+    band[field] = value
+    if field == "from_weeks":
+        band["to_weeks"] = 2e300
+    out = tmp_path / "out"
+    path = write(tmp_path, yaml.safe_dump(document))
+    message = refused(path, f"initial_state.waiting_list.{len(document['initial_state']['waiting_list']) - 1}"
+                      f".{field}: Input should be less than or equal to {MAX_WAIT_WEEKS}")
+    assert message.startswith(f"error: {path}: ")
+    code, _ = cli("run", path, "--out", out, "--reps", "1")
+    assert code == 2 and not out.exists()
 
 @pytest.mark.parametrize(
     ("options", "expected"),

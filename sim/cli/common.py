@@ -1,7 +1,8 @@
 """What every ``dcsim`` subcommand shares: the app, its options, errors and progress bars.
 
 Bad input (a YAML field, a data row) is reported as ``file: field: message`` on standard
-error with exit code 2 and no traceback.
+error with exit code 2 and no traceback. A command's answer goes to standard output; progress
+and warnings to standard error.
 """
 
 from __future__ import annotations
@@ -12,24 +13,35 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from sim.engine.config import ServiceConfig
-from sim.engine.scenario import ConfigError
+from sim.engine.input_files import ConfigError
 from sim.runs.limits import CANDIDATES, REPS, SEED, WORKERS, Bound
 from sim.runs.outfolder import OutputFolder
+
+if TYPE_CHECKING:  # the schema (pydantic, numpy) is loaded by the commands that read a file
+    from sim.engine.config import ServiceConfig
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="dcsim: simulate a waiting list month by month and compare scenarios for board papers.",
 )
+# Answers (the sentences, the numbers) go to standard output, so that ``dcsim compare ... > answer.txt``
+# keeps them; progress, warnings and errors to standard error.
 console = Console(stderr=True, soft_wrap=True)
+answers = Console(soft_wrap=True)
+
+
+def say(text: str) -> None:
+    """Print one line of the answer to standard output, as it is (scenario names like
+    ``x[workforce.1.wte=3]`` are not rich markup)."""
+    answers.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def within(bound: Bound) -> Callable[[int | None], int | None]:

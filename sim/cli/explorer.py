@@ -15,8 +15,6 @@ from typing import Annotated
 import typer
 
 from sim.cli.common import app, console, fail, user_errors
-from sim.engine.scenario import load_config
-from sim.web.server import run_server
 
 APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
 
@@ -71,6 +69,8 @@ def start_app(
         fail("the browser explorer needs the app extra: pip install 'dcsim[app]' (or run `make app`)")
     environment = dict(os.environ)
     if baseline is not None:
+        from sim.engine.scenario import load_config
+
         with user_errors():
             load_config(baseline)  # a bad file stops here with the CLI's message
         environment["DCSIM_APP_BASELINE"] = str(baseline.resolve())
@@ -78,4 +78,6 @@ def start_app(
         environment["DCSIM_APP_WORKSPACES"] = str(workspaces.resolve())
     console.print(f"dcsim explorer: http://{host}:{port}  (Ctrl-C stops it)", highlight=False)
     # The server is ours: SIGTERM/SIGINT stop it and its process group, and the port is free after.
+    from sim.web.server import run_server
+
     raise typer.Exit(run_server(streamlit_command(port, host), environment))

@@ -14,8 +14,19 @@ from typing import Annotated
 import typer
 
 from calibration.limits import BACKTEST_HORIZON, DRAWS, FIT_REPS, FORECAST_REPS, ORIGINS
-from sim.cli.common import Out, Seed, Workers, app, console, fail, output_folder, user_errors, within, writing
-from sim.runs.files import write_text
+from sim.cli.common import (
+    Out,
+    Seed,
+    Workers,
+    app,
+    console,
+    fail,
+    output_folder,
+    say,
+    user_errors,
+    within,
+    writing,
+)
 
 Data = Annotated[
     Path, typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...).")
@@ -127,11 +138,9 @@ def calibrate(
         )  # fmt: skip
         with writing(out):
             written = write_fit(result, out, config, yaml_out)
-    console.print(
-        f"fitted scenario: {written[0]}; report: {out / 'fit_report.html'} ({result.info['seconds']} s)"
-    )
+    say(f"fitted scenario: {written[0]}; report: {out / 'fit_report.html'} ({result.info['seconds']} s)")
     for row in result.table.itertuples():
-        console.print(f"  {row.parameter}: {row.estimate:.4g} (90% range {row.low:.4g} to {row.high:.4g})")
+        say(f"  {row.parameter}: {row.estimate:.4g} (90% range {row.low:.4g} to {row.high:.4g})")
     for warning in result.warnings:
         console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
 
@@ -187,8 +196,8 @@ def backtest(
         with writing(out):
             write_backtest(result, out, config)
     for line in summary_lines(result):
-        console.print(line, highlight=False)
-    console.print(f"scores: {out / 'backtest_scores.csv'}; report: {out / 'backtest_report.html'}")
+        say(line)
+    say(f"scores: {out / 'backtest_scores.csv'}; report: {out / 'backtest_report.html'}")
 
 
 def _listed(text: str | None) -> list[str] | None:
@@ -229,11 +238,12 @@ def estimate(
 ) -> None:
     """Estimate a baseline's inputs from a patient-level extract; write them as a YAML fragment."""
     from calibration.estimate import estimate_file
+    from sim.runs.files import write_text
 
     with user_errors():
         text, report = estimate_file(
             extract, config, _listed(priorities), _listed(pathways), snapshot, target_weeks
         )
         write_text(text, out)
-    console.print(report.summary(), highlight=False)
-    console.print(f"fragment: {out}")
+    say(report.summary())
+    say(f"fragment: {out}")

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from sim.api import run as run_scenario
-from sim.api import write
 from sim.cli.common import (
     Actuals,
     Candidates,
@@ -28,11 +26,12 @@ from sim.cli.common import (
     overdue_words,
     progress_bar,
     read_actuals,
+    say,
     shown_warnings,
     user_errors,
     writing,
 )
-from sim.engine.scenario import ConfigError, load_config
+from sim.engine.input_files import ConfigError
 from sim.runs.backends import BACKENDS
 
 
@@ -60,7 +59,7 @@ def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML
         service = expanded[0].config.service
         sweep = f", sweep of {len(expanded)} scenarios" if len(expanded) > 1 else ""
         draws = f", {len(drawn[0].values)} parameter draws" if drawn[0] is not None else ""
-        console.print(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep}{draws})")
+        say(f"{path}: ok ({service.name}, {service.horizon_months} months{sweep}{draws})")
     if problems:
         fail("\n".join(problems))
 
@@ -109,6 +108,9 @@ def run(
     The outputs appear together when the run is complete. An interrupted run keeps its finished
     batches in OUT/.batches: --resume goes on from them, --fresh discards them.
     """
+    from sim.api import run as run_scenario
+    from sim.api import write
+    from sim.engine.scenario import load_config
     from sim.runs.backends import make_backend
     from sim.runs.checkpoint import FOLDER, TRACE_FOLDER, describe_saved, discard
     from sim.runs.runner import RunInterrupted
@@ -151,13 +153,12 @@ def run(
 
     last = result.summary.iloc[-1]
     config = load_config(scenario)
-    console.print(
-        f"{config.title or scenario.stem}: {reps} replications -> {out}/\n"
+    say(f"{config.title or scenario.stem}: {reps} replications -> {out}/")
+    say(
         f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting over "
         f"{config.service.rtt_target_weeks:g} weeks (median; middle 80% of simulated futures: "
         f"{count_text(last['breaches_p10'])}-{count_text(last['breaches_p90'])}); "
-        f"{overdue_words(last)}",
-        markup=False, highlight=False,
+        f"{overdue_words(last)}"
     )
 
 

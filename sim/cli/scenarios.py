@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 
-from sim.api import write
 from sim.cli.common import (
     Actuals,
     Candidates,
@@ -25,19 +24,18 @@ from sim.cli.common import (
     Workers,
     app,
     conditioning_settings,
-    console,
     fail,
     output_folder,
     overdue_words,
     progress_bar,
     read_actuals,
+    say,
     shown_warnings,
     user_errors,
     within,
     writing,
 )
-from sim.engine.scenario import file_hash
-from sim.reports.board import EVERY
+from sim.runs.limits import EVERY
 
 Goal = Annotated[
     str | None,
@@ -45,12 +43,9 @@ Goal = Annotated[
 ]
 
 
-def say(text: str) -> None:
-    """Print a line as it is: scenario names like ``x[workforce.1.wte=3]`` are not rich markup."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
 def _record_actuals(info: dict, actuals: Path | None) -> None:
+    from sim.engine.scenario import file_hash
+
     if actuals is not None:
         info["actuals"] = {"path": str(actuals.resolve()), "sha256": file_hash(actuals)}
 
@@ -91,7 +86,7 @@ def compare(
     (with --actuals), the breach flow, goals.csv (with --goal), manifest.json and a
     self-contained report.html to OUT.
     """
-    from sim.api import read_observed
+    from sim.api import read_observed, write
     from sim.engine.sweep import as_scenarios
     from sim.questions.compare import compare as run_comparison
     from sim.questions.compare import month_labels
@@ -175,6 +170,7 @@ def solve(
     solve.csv (every value tried, P(goal)) and the trajectory at the answer to OUT; exit 1 if no
     value on the grid meets the goal.
     """
+    from sim.api import write
     from sim.engine.sweep import as_scenarios
     from sim.questions.solve import lever_grid
     from sim.questions.solve import solve as run_solve
@@ -219,6 +215,7 @@ def sensitivity(
     The result is the median of --metric at --month, or P(goal) with --goal. Writes tornado.png,
     sensitivity.csv, summary.csv and manifest.json to OUT.
     """
+    from sim.api import write
     from sim.engine.sweep import format_value
     from sim.questions.sensitivity import check_vary_count
     from sim.questions.sensitivity import sensitivity as run_sensitivity

@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import holidays
 import numpy as np
-import pandas as pd
 
 from sim.engine.config import Service
 from sim.engine.field_types import WEEKDAYS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NATION_SUBDIVISION = {
     "england": "ENG",
@@ -52,7 +55,24 @@ class Calendar:
 
     @cached_property
     def dates(self) -> pd.DatetimeIndex:
+        import pandas as pd  # here, not at import: validating a file needs no pandas
+
         return pd.date_range(self.start, periods=self.n_days, freq="D")
+
+    @cached_property
+    def _days(self) -> np.ndarray:
+        """Each simulated day as a numpy date (the arrays below need no pandas)."""
+        return np.datetime64(self.start, "D") + np.arange(self.n_days)
+
+    @cached_property
+    def _months(self) -> np.ndarray:
+        """Months since January 1970 of each day."""
+        return self._days.astype("datetime64[M]").astype(np.int64)
+
+    @cached_property
+    def day_of_week(self) -> np.ndarray:
+        """Weekday of each day, Monday = 0 (1 January 1970 was a Thursday)."""
+        return ((self._days.astype(np.int64) + 3) % 7).astype(np.int32)
 
     @cached_property
     def bank_holidays(self) -> set[dt.date]:
@@ -63,22 +83,22 @@ class Calendar:
     @cached_property
     def working(self) -> np.ndarray:
         """Boolean per day: clinics open (a clinic day, and not a bank holiday if those close)."""
-        open_day = np.isin(self.dates.day_of_week.to_numpy(), self.clinic_days)
+        open_day = np.isin(self.day_of_week, self.clinic_days)
         if not self.bank_holidays_close:
             return open_day
-        closed = np.array([d.date() in self.bank_holidays for d in self.dates])
+        closed = np.isin(self._days, np.array(sorted(self.bank_holidays), dtype="datetime64[D]"))
         return open_day & ~closed
 
     @cached_property
     def month_of_year(self) -> np.ndarray:
         """Calendar month (1-12) of each day."""
-        return self.dates.month.to_numpy()
+        return (self._months % 12 + 1).astype(np.int32)
 
     @cached_property
     def month_index(self) -> np.ndarray:
         """Simulated month (0 = first) of each day."""
-        years = self.dates.year.to_numpy() - self.start.year
-        return years * 12 + self.dates.month.to_numpy() - self.start.month
+        first = (self.start.year - 1970) * 12 + self.start.month - 1
+        return (self._months - first).astype(np.int32)
 
     @cached_property
     def month_ends(self) -> list[int]:
@@ -92,7 +112,9 @@ class Calendar:
     @cached_property
     def days_in_month(self) -> np.ndarray:
         """Calendar days in the month of each day (for spreading a monthly rate)."""
-        return self.dates.days_in_month.to_numpy()
+        month = self._days.astype("datetime64[M]")
+        length = (month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")
+        return length.astype(np.int32)
 
     def day(self, date: dt.date) -> int:
         """Day number of a date (may be negative or beyond the horizon)."""

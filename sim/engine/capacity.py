@@ -226,7 +226,7 @@ def _add_extra_sessions(config: ServiceConfig, calendar: Calendar, minutes: np.n
     (``move_to_next_working_day``).
     """
     working = calendar.working
-    clinic_day = np.isin(calendar.dates.day_of_week.to_numpy(), calendar.clinic_days)
+    clinic_day = np.isin(calendar.day_of_week, calendar.clinic_days)
     for event in config.events:
         if event.extra_sessions is None or event.until is None:
             continue

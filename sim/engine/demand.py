@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from sim.engine.calendar import Calendar
 from sim.engine.timeline import Phase
@@ -57,6 +56,8 @@ def draw_arrivals(
     mix_rng: np.random.Generator,
 ) -> Arrivals:
     """Daily Poisson counts by inversion, then a source and priority for each referral."""
+    from scipy import stats  # here, not at import: validating a file needs no scipy
+
     counts = stats.poisson.ppf(arrivals_rng.random(expected.size), expected)
     counts = np.maximum(np.nan_to_num(counts), 0).astype(np.int64)
     day = np.repeat(np.arange(expected.size), counts)
@@ -85,6 +86,8 @@ def draw_phase_arrivals(
     The same uniforms are inverted whatever the mix, so a scenario that changes a mix changes
     only the referrals whose category moves (common random numbers).
     """
+    from scipy import stats  # here, not at import: validating a file needs no scipy
+
     counts = stats.poisson.ppf(arrivals_rng.random(expected.size), expected)
     counts = np.maximum(np.nan_to_num(counts), 0).astype(np.int64)
     day = np.repeat(np.arange(expected.size), counts)

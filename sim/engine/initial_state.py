@@ -8,15 +8,15 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.engine.field_types import Share
-from sim.engine.size_limits import MAX_ENTRIES, MAX_PATIENTS
+from sim.engine.size_limits import MAX_ENTRIES, MAX_PATIENTS, MAX_WAIT_WEEKS
 from sim.engine.strict import Strict
 
 
 class WaitingBand(Strict):
     """Patients on the snapshot waiting list who have waited between two numbers of weeks."""
 
-    from_weeks: float = Field(ge=0, description="Lower edge of the band in weeks waited.")
-    to_weeks: float = Field(gt=0, description="Upper edge of the band in weeks waited.")
+    from_weeks: float = Field(ge=0, le=MAX_WAIT_WEEKS, description="Lower edge of the band in weeks waited.")
+    to_weeks: float = Field(gt=0, le=MAX_WAIT_WEEKS, description="Upper edge of the band in weeks waited.")
     count: int = Field(ge=0, le=MAX_PATIENTS, description="Patients in the band.")
 
     @model_validator(mode="after")

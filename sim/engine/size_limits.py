@@ -12,6 +12,7 @@ MAX_MONTHLY_RATE = 20_000
 MAX_PATIENTS = 1_000_000  # referrals expected over the horizon plus the starting snapshot
 MAX_ENTRIES = 1_000  # staff groups, waiting-list bands, events
 MAX_HORIZON_MONTHS = 240  # twenty years: planning questions look three to five years ahead
+MAX_WAIT_WEEKS = 1_040  # twenty years waited: band edges of a snapshot; no waiting list is older
 LAST_DATE = dt.date(9999, 12, 31)
 
 

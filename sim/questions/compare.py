@@ -24,6 +24,7 @@ from sim.questions.breach_flow import breach_flow
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import ComparisonResult
 from sim.questions.waiting_list_theory import theory_table
+from sim.runs.backends import shared_backend
 from sim.runs.conditioning import Settings
 from sim.runs.manifest import manifest
 from sim.runs.parameter_draws import refuse_drawn
@@ -123,11 +124,12 @@ def compare(
     if goal is not None:
         check_goal(goal, scenarios[0].config, seed)
     observed = as_observed(observed)
-    runs = [
-        run(s.config, reps, seed, workers, s.name, progress, observed=observed, conditioning=conditioning,
-            parameter_draws=parameter_draws, **_batch_watch(on_batch, s.name))
-        for s in scenarios
-    ]
+    with shared_backend(workers=workers):  # one pool for every scenario, ended with its workers here
+        runs = [
+            run(s.config, reps, seed, workers, s.name, progress, observed=observed, conditioning=conditioning,
+                parameter_draws=parameter_draws, **_batch_watch(on_batch, s.name))
+            for s in scenarios
+        ]
     monthly = pd.concat([r.monthly for r in runs], ignore_index=True)
     summary = summarise(monthly)
     differences = paired_differences(monthly, scenarios[0].name)

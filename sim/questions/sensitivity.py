@@ -23,6 +23,7 @@ from sim.questions.compare import check_goal, month_labels, run_records
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import SensitivityResult
 from sim.questions.solve import one_scenario
+from sim.runs.backends import shared_backend
 from sim.runs.limits import check_run_size
 from sim.runs.manifest import manifest
 from sim.runs.parameter_draws import refuse_drawn
@@ -102,10 +103,11 @@ def sensitivity(
     check_goal(check, base.config, seed)
     measure = f"P({goal})" if goal else f"median {metric} at {month}"
     runs = {}
-    for item in [base, *(x for pair in variants for x in pair)]:
-        runs[item.name] = run(
-            item.config, reps, seed, workers, item.name, progress, parameter_draws=parameter_draws
-        )
+    with shared_backend(workers=workers):  # one pool for every variant
+        for item in [base, *(x for pair in variants for x in pair)]:
+            runs[item.name] = run(
+                item.config, reps, seed, workers, item.name, progress, parameter_draws=parameter_draws
+            )
     monthly = {name: result.monthly for name, result in runs.items()}
     at = {name: _measure(frame, metric, month, goal) for name, frame in monthly.items()}
     document = base.config.model_dump(mode="json")

@@ -25,6 +25,7 @@ from sim.questions.compare import check_goal, run_records
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import SolveResult
 from sim.questions.solve_sentence import solve_sentence
+from sim.runs.backends import shared_backend
 from sim.runs.limits import check_run_size
 from sim.runs.manifest import manifest
 from sim.runs.parameter_draws import refuse_drawn
@@ -131,18 +132,19 @@ def solve(
     for value in (grid[0], grid[-1]):
         base.with_changes({lever: value}, what="--lever")  # bad lever or value: fail before running
     check_goal(goal, base.config, seed)
-    rising = evaluate.probability(grid[-1]) >= evaluate.probability(grid[0])
-    good, bad = (len(grid) - 1, 0) if rising else (0, len(grid) - 1)
-    meets = lambda index: evaluate.probability(grid[index]) >= confidence  # noqa: E731
-    if not meets(good):
-        value, answer = None, good
-    elif meets(bad):
-        value, answer = grid[bad], bad
-    else:
-        while abs(good - bad) > 1:
-            middle = (good + bad) // 2
-            good, bad = (middle, bad) if meets(middle) else (good, middle)
-        value, answer = grid[good], good
+    with shared_backend(workers=workers):  # one pool for every lever value tried
+        rising = evaluate.probability(grid[-1]) >= evaluate.probability(grid[0])
+        good, bad = (len(grid) - 1, 0) if rising else (0, len(grid) - 1)
+        meets = lambda index: evaluate.probability(grid[index]) >= confidence  # noqa: E731
+        if not meets(good):
+            value, answer = None, good
+        elif meets(bad):
+            value, answer = grid[bad], bad
+        else:
+            while abs(good - bad) > 1:
+                middle = (good + bad) // 2
+                good, bad = (middle, bad) if meets(middle) else (good, middle)
+            value, answer = grid[good], good
     message = _message(lever, goal, confidence, grid, value, rising, evaluate, answer)
     evaluations = pd.DataFrame(evaluate.rows).sort_values("value", ignore_index=True)
     evaluations["meets_confidence"] = evaluations["probability"] >= confidence

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.engine.scenario import ConfigError
 from sim.engine.size_limits import MAX_HORIZON_MONTHS
-from sim.runs.limits import Bound
+from sim.runs.limits import EVERY
 
 LABEL = "series"
 ACTUAL_ROW = "Actual breaches"
@@ -29,7 +29,6 @@ NOT_TRAJECTORIES = {"month", "referrals", "waiting", "first_contacts", "wte"}
 SERIES_LABELS = {"projected_breaches": PUBLISHED_ROW}
 QUARTER_ENDS = ("-03", "-06", "-09", "-12")
 
-EVERY = Bound("--every", 1, MAX_HORIZON_MONTHS, "the longest horizon, in months")
 
 def whole(value: float) -> float:
     """Round half up to a whole patient (Python's round() sends 0.5 to the even number)."""

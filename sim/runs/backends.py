@@ -2,16 +2,22 @@
 
 A backend is a context manager whose ``map(function, shared, items)`` calls
 ``function(*shared, item)`` for every item and yields ``(item, result)`` as each finishes,
-in any order. ``shared`` (the service config and seed) is sent to each worker once, not
-with every item, and only a few items are in flight at a time, so memory does not grow
-with the number of batches. Results do not depend on the backend: every replication is
+in any order. ``shared`` (the service config and seed) is pickled once per ``map`` and
+unpickled once per worker, and only a few items are in flight at a time, so memory does not
+grow with the number of batches. Results do not depend on the backend: every replication is
 seeded by ``(seed, replication)`` alone.
+
+The process pool starts at the first ``map`` and is kept for the later ones until the
+backend is left, so ``shared_backend()`` can hold one pool for every run of a question
+(the scenarios of a compare, the values a solve tries): workers start once, not per run.
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -19,10 +25,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sim.engine.scenario import ConfigError
+from sim.engine.input_files import ConfigError
 
 BACKENDS = ("serial", "processes", "dask")
 IN_FLIGHT_PER_WORKER = 2
@@ -57,18 +65,17 @@ class SerialBackend:
             yield item, function(*shared, item)
 
 
-# Worker-side state of the process pool: the shared arguments, sent once per worker.
-_shared: tuple = ()
+# Worker-side state of the process pool: the shared arguments of the last few maps, by key.
+_shared: dict[tuple[int, int], tuple] = {}
+KEPT_SHARED = 4  # a pool reused for many runs keeps only the latest few configs
 
 
-def _start_worker(shared: tuple, parent: int) -> None:
+def _start_worker(parent: int) -> None:
     # Ctrl-C reaches the whole process group: let the parent alone decide what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The command line turns SIGTERM into a clean stop; a worker just ends (its batch is lost anyway).
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
-    global _shared
-    _shared = shared
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -117,21 +124,28 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _call_with_shared(function: Callable, item: Any) -> Any:
-    return function(*_shared, item)
+def _call_with_shared(key: tuple[int, int], pickled: bytes, function: Callable, item: Any) -> Any:
+    """``function(*shared, item)``, the shared arguments unpickled once per worker and map."""
+    shared = _shared.get(key)
+    if shared is None:
+        while len(_shared) >= KEPT_SHARED:
+            _shared.pop(next(iter(_shared)))
+        shared = _shared[key] = pickle.loads(pickled)
+    return function(*shared, item)
 
 
 WORKER_LOST = "a worker process stopped (killed, or out of memory)"
 
 
 class ProcessBackend:
-    """A local process pool, one worker per core by default."""
+    """A local process pool, one worker per core by default, kept from the first ``map`` to the end."""
 
     name = "processes"
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = default_workers() if workers is None else max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._maps = itertools.count()
 
     def __enter__(self) -> ProcessBackend:
         return self
@@ -140,31 +154,31 @@ class ProcessBackend:
         self._stop(interrupted=exc[0] is not None)
 
     def map(self, function: Callable, shared: tuple, items: Iterable) -> Iterator[tuple[Any, Any]]:
-        self._stop(interrupted=False)
-        self._pool = ProcessPoolExecutor(
-            self.workers, initializer=_start_worker, initargs=(shared, os.getpid())
-        )
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(os.getpid(),))
+        pool = self._pool
+        key, pickled = (os.getpid(), next(self._maps)), pickle.dumps(shared, pickle.HIGHEST_PROTOCOL)
         pending: dict[Future, Any] = {}
         queue = iter(items)
         limit = self.workers * IN_FLIGHT_PER_WORKER
-        while True:
-            for item in queue:
-                try:
-                    pending[self._pool.submit(_call_with_shared, function, item)] = item
-                except BrokenProcessPool:  # a worker died before its result was collected
-                    raise WorkerLost(WORKER_LOST) from None
-                if len(pending) >= limit:
-                    break
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                item = pending.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    raise WorkerLost(WORKER_LOST) from None
-                yield item, result
+        try:
+            while True:
+                for item in queue:
+                    pending[pool.submit(_call_with_shared, key, pickled, function, item)] = item
+                    if len(pending) >= limit:
+                        break
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = pending.pop(future)
+                    yield item, future.result()
+        except BrokenProcessPool:  # a worker died before its result was collected
+            self._stop(interrupted=True)  # a later map starts a fresh pool
+            raise WorkerLost(WORKER_LOST) from None
+        finally:
+            for future in pending:  # a map left early: its queued items are not run for nothing
+                future.cancel()
 
     def _stop(self, interrupted: bool) -> None:
         pool, self._pool = self._pool, None
@@ -290,3 +304,42 @@ def make_backend(
     if name == "processes":
         return ProcessBackend(workers)
     return DaskBackend(scheduler or "local", workers)
+
+
+Backend = SerialBackend | ProcessBackend | DaskBackend
+_current: ContextVar[Backend | None] = ContextVar("dcsim_shared_backend", default=None)
+
+
+@contextmanager
+def shared_backend(
+    name: str | None = None, workers: int | None = None, scheduler: str | None = None
+) -> Iterator[Backend]:
+    """One backend (one process pool) for every run started inside, in this thread.
+
+    ``sim.runs.runner.run_replications`` uses it when asked for the same kind of backend; the
+    pool starts at the first run that needs one and ends, with all its workers, on leaving
+    (at once on an error or Ctrl-C). Nested, the outer backend is kept.
+    """
+    active = _current.get()
+    if active is not None:
+        yield active
+        return
+    runner = make_backend(name, workers, scheduler)
+    with runner:
+        token = _current.set(runner)
+        try:
+            yield runner
+        finally:
+            _current.reset(token)
+
+
+def current_backend(name: str | None, workers: int | None, scheduler: str | None) -> Backend | None:
+    """The backend of the enclosing ``shared_backend()``, if it is what these options ask for."""
+    active = _current.get()
+    if active is None or active.name == "serial":
+        return None
+    if name not in (None, active.name) or (scheduler is not None and active.name != "dask"):
+        return None
+    if workers is not None and max(1, workers) != active.workers:
+        return None
+    return active

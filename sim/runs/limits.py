@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from numbers import Integral
 
-from sim.engine.scenario import ConfigError
+from sim.engine.input_files import ConfigError
+from sim.engine.size_limits import MAX_HORIZON_MONTHS
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ REPS = Bound("--reps", 1, 10_000, "each replication's monthly records are held i
 WORKERS = Bound("--workers", 1, 256, "each worker process holds its own copy of the model")
 CANDIDATES = Bound("--candidates", 1, 50_000, "five per replication at most replications; all held in memory")
 SEED = Bound("--seed", 0, 2**63 - 1, "seeds are recorded in manifests as 64-bit integers")
+# The board table's --every (sim.reports.board checks it); here so that the CLI reads it without pandas.
+EVERY = Bound("--every", 1, MAX_HORIZON_MONTHS, "the longest horizon, in months")
 MAX_REPS, MAX_WORKERS, MAX_CANDIDATES, MAX_SEED = REPS.high, WORKERS.high, CANDIDATES.high, SEED.high
 
 

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from sim.engine.scenario import ConfigError
+from sim.engine.input_files import ConfigError
 
 try:  # Unix; elsewhere runs are not locked (dcsim is developed and run on Linux)
     import fcntl

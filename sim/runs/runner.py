@@ -5,19 +5,24 @@ are the same whatever the backend or worker count; they are returned sorted by
 replication. Replications run in batches of a size fixed by the number of replications
 (not by the workers), so that a run started on one backend can be resumed on another.
 A batch returns only its month-end records (and, with a trace, its event log), so memory
-holds the monthly table and a few batches in flight, never patient records.
+holds the monthly table and a few batches in flight, never patient records. They come back
+from a worker as one numpy array per column (``Columns``), not as pickled frames, and are
+made a frame again here, with the same dtypes. Inside ``sim.runs.backends.shared_backend()``
+every run uses the one process pool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.engine.config import ServiceConfig
-from sim.runs.backends import BackendError, WorkerLost, default_workers, make_backend
+from sim.runs.backends import BackendError, WorkerLost, current_backend, default_workers, make_backend
 from sim.runs.checkpoint import Checkpoint, batch_name, run_key
 from sim.runs.files import write_table
 from sim.runs.replication_plan import ReplicationPlan, as_plan
@@ -27,6 +32,7 @@ Progress = Callable[[int], None]
 FinishedBatch = Callable[[pd.DataFrame], None]  # a batch's monthly records, as soon as it finishes
 Plan = ServiceConfig | ReplicationPlan  # a plain config: every replication runs it as it is
 MAX_BATCH = 10
+Columns = dict[str, np.ndarray]  # a table as it travels between processes: one array per column
 __all__ = ["BackendError", "RunInterrupted", "default_workers", "run_replication", "run_replications"]
 
 
@@ -54,12 +60,25 @@ def _run_one(config: Plan, seed: int, replication: int, trace: bool) -> BatchRes
     return BatchResult(frame, model.frame() if trace else None)
 
 
-def run_batch(config: Plan, seed: int, trace: bool, replications: list[int]) -> BatchResult:
-    """Run a batch of replications (the unit of work sent to a backend)."""
+def to_columns(frame: pd.DataFrame) -> Columns:
+    """A frame as one numpy array per column (strings as object arrays), for sending."""
+    return {str(name): frame[name].to_numpy() for name in frame.columns}
+
+
+def from_columns(columns: Columns) -> pd.DataFrame:
+    """The frame ``to_columns`` was given: the same columns, values and dtypes."""
+    return pd.DataFrame(columns)
+
+
+def run_batch(
+    config: Plan, seed: int, trace: bool, replications: list[int]
+) -> tuple[Columns, Columns | None]:
+    """Run a batch of replications (the unit of work sent to a backend): its monthly records and,
+    when traced, its event log, as columns."""
     results = [_run_one(config, seed, r, trace) for r in replications]
     monthly = pd.concat([r.monthly for r in results], ignore_index=True)
     traces = pd.concat([r.trace for r in results], ignore_index=True) if trace else None
-    return BatchResult(monthly, traces)
+    return to_columns(monthly), (to_columns(traces) if traces is not None else None)
 
 
 def batches(replications: Iterable[int], size: int) -> list[list[int]]:
@@ -130,33 +149,41 @@ def run_replications(
     if todo:
         if backend is None and len(todo) == 1:
             backend = "serial"  # no pool to start for a single batch
-        runner = make_backend(backend, workers, scheduler)
-        frames.update(_run_batches(runner, config, seed, todo, store, trace, resume, progress, on_batch))
+        shared = current_backend(backend, workers, scheduler)  # the pool of a whole question, kept open
+        runner = shared or make_backend(backend, workers, scheduler)
+        kept = shared is not None
+        finished = _run_batches(runner, kept, config, seed, todo, store, trace, resume, progress, on_batch)
+        frames.update(finished)
     monthly = pd.concat([frames.pop(first) for first in sorted(frames)], ignore_index=True)
     # Consolidated to one block per dtype, however the batches were read back.
     return monthly.copy()
 
 
 def _run_batches(
-    runner, config, seed, todo, store, trace, resume, progress, on_batch
+    runner, kept, config, seed, todo, store, trace, resume, progress, on_batch
 ) -> dict[int, pd.DataFrame]:
-    """Run batches on a backend, saving each (and its trace) as it finishes."""
+    """Run batches on a backend, saving each (and its trace) as it finishes.
+
+    ``kept``: the backend belongs to an enclosing ``shared_backend()``, which ends it.
+    """
     frames, done = {}, 0
     try:
-        with runner:  # an unreachable scheduler stops the run here, before anything is written
+        # An unreachable scheduler stops the run here, before anything is written.
+        with nullcontext(runner) if kept else runner:
             if store:
                 store.start()
             if trace is not None:
                 _prepare_traces(Path(trace), resume)
-            for batch, result in runner.map(run_batch, (config, seed, trace is not None), todo):
+            for batch, (columns, traced) in runner.map(run_batch, (config, seed, trace is not None), todo):
+                monthly = from_columns(columns)
                 if trace is not None:
-                    write_table(result.trace, Path(trace) / batch_name("trace", batch))
+                    write_table(from_columns(traced), Path(trace) / batch_name("trace", batch))
                 if store:
-                    store.save(batch, result.monthly)
-                frames[batch[0]] = result.monthly
+                    store.save(batch, monthly)
+                frames[batch[0]] = monthly
                 done += len(batch)
                 if on_batch:
-                    on_batch(result.monthly)
+                    on_batch(monthly)
                 if progress:
                     progress(len(batch))
     except WorkerLost as error:
