@@ -26,7 +26,7 @@ def from_waits(
     target_weeks: Annotated[
         float, typer.Option("--target-weeks", min=1, max=104, help="Target: must be a band edge.")
     ] = 18.0,
-    reps: Annotated[int, typer.Option("--reps", "-n", min=10, max=2000, help="Forecast replications.")] = 100,
+    reps: Annotated[int, typer.Option("--reps", "-n", min=2, max=2000, help="Forecast replications.")] = 100,
     seed: Seed = 0,
     config: Annotated[
         Path | None, typer.Option("--config", help="Your own service file: its staff and job plans are used.")

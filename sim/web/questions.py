@@ -127,7 +127,9 @@ def with_goal(result: ComparisonResult, goal: Goal) -> ComparisonResult:
         goals=goal_probabilities(result, goal),
         goal=goal,
         manifest={**result.manifest, "goal": goal.text},
-        theory=theory_table(result.monthly, target, goal.month),
+        theory=theory_table(
+            result.monthly, target, goal.month, {s.name: s.config for s in result.scenarios}
+        ),
     )
 
 
