@@ -25,6 +25,7 @@ from calibration.results import BacktestResult
 from calibration.scoring import QUANTILES, model_pit, model_quantiles, naive_forecasts, normal_pit, scores
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import load_config
+from sim.runs.backends import shared_backend
 
 __all__ = ["BacktestResult", "backtest", "score_points"]
 MODEL = "model"
@@ -138,18 +139,20 @@ def backtest(
         )
     months = list(frame["month"])
     fits, rows = [], []
-    for number, n in enumerate(lengths, start=1):
-        say(f"origin {number}/{len(lengths)}: fit on {months[0]} to {months[n - 1]}")
-        training = history.iloc[:n].copy()
-        training.attrs["source"] = source
-        last = months[min(n + horizon, len(months)) - 1]
-        result = fit(
-            service if isinstance(config, ServiceConfig) else config, training, params, reps, seed, bounds,
-            targets=columns, draws=draws, accept=accept, forecast_reps=forecast_reps,
-            forecast_months=whole_months(service, last), workers=workers, progress=progress, checks=False,
-        )  # fmt: skip
-        fits.append(result)
-        rows += _points(result, frame, columns, n, horizon)
+    with shared_backend(workers=workers):  # one pool for every origin's fit
+        for number, n in enumerate(lengths, start=1):
+            say(f"origin {number}/{len(lengths)}: fit on {months[0]} to {months[n - 1]}")
+            training = history.iloc[:n].copy()
+            training.attrs["source"] = source
+            last = months[min(n + horizon, len(months)) - 1]
+            result = fit(
+                service if isinstance(config, ServiceConfig) else config, training, params, reps, seed,
+                bounds, targets=columns, draws=draws, accept=accept, forecast_reps=forecast_reps,
+                forecast_months=whole_months(service, last), workers=workers, progress=progress,
+                checks=False,
+            )  # fmt: skip
+            fits.append(result)
+            rows += _points(result, frame, columns, n, horizon)
     detail = pd.DataFrame(rows)
     test = sorted(set(detail["month"]))
     return BacktestResult(

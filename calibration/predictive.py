@@ -50,6 +50,7 @@ from sim.runs.conditioning import (
     effective_sample_size,
     systematic_resample,
 )
+from sim.runs.runner import from_columns
 
 SCENARIO = "calibrated"
 FIT_FORECAST = 1  # part of the resampling stream: apart from the uniform of `run --observed`
@@ -103,10 +104,10 @@ def conditioned_forecast(problem: Problem, sample: AbcSample, reps: int, horizon
     tasks = [
         ({**problem.values(sample.units[i]), HORIZON: horizon}, int(sample.replications[i])) for i in unique
     ]
-    runs = dict(zip(unique.tolist(), problem.simulator.records(tasks), strict=True))
+    runs = dict(zip(unique.tolist(), problem.simulator.columns(tasks), strict=True))
     frames, draws = [], []
     for slot, i in enumerate(picks.tolist()):
-        frame = pd.DataFrame.from_records(runs[i])
+        frame = from_columns(runs[i])
         frame.insert(0, "replication", slot)
         frame["candidate"] = int(sample.replications[i])
         frames.append(frame)

@@ -14,16 +14,11 @@ import numpy as np
 
 from calibration.history import History
 from calibration.parameters import Parameter
-from calibration.simulate import Simulator
+from calibration.simulate import Simulator, metric_array
 
 HORIZON = "service.horizon_months"
 SCALE_REPS = 24  # replications behind each month's noise scale (a variance from fewer is erratic)
 Progress = Callable[[str], None]
-
-
-def metric_array(runs: list[list[dict]], metrics: list[str]) -> np.ndarray:
-    """Runs x months x metrics."""
-    return np.array([[[record[m] for m in metrics] for record in run] for run in runs], dtype=float)
 
 
 def noise_scale(runs: np.ndarray) -> np.ndarray:
@@ -60,10 +55,10 @@ class Problem:
             for u, reps in zip(units, replications, strict=True)
             for r in reps
         ]
-        records = self.simulator.records(tasks)
+        runs = self.simulator.columns(tasks)
         arrays, start = [], 0
         for reps in replications:
-            arrays.append(metric_array(records[start : start + len(reps)], self.history.metrics))
+            arrays.append(metric_array(runs[start : start + len(reps)], self.history.metrics))
             start += len(reps)
         return arrays
 

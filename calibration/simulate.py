@@ -1,8 +1,11 @@
 """Running the model at many parameter values: one process pool kept for a whole fit.
 
 A fit runs thousands of short replications, each at its own parameter values. Starting a
-pool per objective evaluation (as ``sim.runs.runner`` does per run) would cost more than the
-replications, so ``Simulator`` keeps one pool and sends each worker the base service once.
+pool per objective evaluation would cost more than the replications, so ``Simulator`` keeps
+one pool (``sim.runs.backends.ProcessBackend``, whose workers end with the fit, or with the
+command on Ctrl-C or a kill) and sends it the base service once per call. Inside
+``sim.runs.backends.shared_backend()`` (a backtest's origins) every fit uses that one pool.
+Each task's monthly records come back as one numpy array per column, not as a list of dicts.
 Every task is fixed by ``(values, replication)`` and the run's seed alone, so results do
 not depend on the worker count or the order tasks finish in.
 """
@@ -10,28 +13,28 @@ not depend on the worker count or the order tasks finish in.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from calibration.parameters import build
 from sim.engine.model import ServiceModel
-from sim.runs.runner import default_workers
+from sim.runs.backends import ProcessBackend, current_backend
+from sim.runs.runner import Columns, default_workers, from_columns, to_columns
 
 Task = tuple[dict[str, float], int]  # (parameter values by path, replication number)
-
-_BASE: dict[str, Any] = {}  # the base service document and seed, set once in each worker
-
-
-def _install(document: dict[str, Any], seed: int) -> None:
-    _BASE["document"], _BASE["seed"] = document, seed
+TASKS_PER_WORKER = 4  # chunks per worker and call: few round trips, workers finish together
 
 
-def _run_one(task: Task) -> list[dict]:
+def _run_one(document: dict[str, Any], seed: int, task: Task) -> Columns:
     values, replication = task
-    config = build(_BASE["document"], values)
-    return ServiceModel(config, _BASE["seed"], replication).run()
+    records = ServiceModel(build(document, values), seed, replication).run()
+    return to_columns(pd.DataFrame.from_records(records))
+
+
+def _run_chunk(document: dict[str, Any], seed: int, chunk: list[tuple[int, Task]]) -> list[Columns]:
+    return [_run_one(document, seed, task) for _, task in chunk]
 
 
 class Simulator:
@@ -43,36 +46,47 @@ class Simulator:
     def __init__(self, document: dict[str, Any], seed: int, workers: int | None = None) -> None:
         self.document, self.seed = document, seed
         self.workers = default_workers() if workers is None else max(1, workers)
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: ProcessBackend | None = None
+        self._own = False
         self.replications_run = 0
 
     def __enter__(self) -> Simulator:
         if self.workers > 1:
-            self.pool = ProcessPoolExecutor(
-                self.workers, initializer=_install, initargs=(self.document, self.seed)
-            )
-        else:
-            _install(self.document, self.seed)
+            kept = current_backend("processes", self.workers, None)
+            self.pool, self._own = (kept, False) if kept is not None else (ProcessBackend(self.workers), True)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
+        pool, self.pool = self.pool, None
+        if pool is not None and self._own:
+            pool.__exit__(*exc_info)  # ends the workers (at once on an error or Ctrl-C)
 
-    def records(self, tasks: Sequence[Task]) -> list[list[dict]]:
-        """Monthly records of each task, in task order."""
+    def columns(self, tasks: Sequence[Task]) -> list[Columns]:
+        """Monthly records of each task as columns, in task order."""
         self.replications_run += len(tasks)
         if self.pool is None:
-            return [_run_one(task) for task in tasks]
-        chunk = max(1, len(tasks) // (self.workers * 4))
-        return list(self.pool.map(_run_one, tasks, chunksize=chunk))
+            return [_run_one(self.document, self.seed, task) for task in tasks]
+        numbered = list(enumerate(tasks))
+        size = max(1, len(tasks) // (self.workers * TASKS_PER_WORKER))
+        chunks = [numbered[i : i + size] for i in range(0, len(numbered), size)]
+        results: list[Columns | None] = [None] * len(tasks)
+        for chunk, columns in self.pool.map(_run_chunk, (self.document, self.seed), chunks):
+            for (index, _), result in zip(chunk, columns, strict=True):
+                results[index] = result
+        return results  # type: ignore[return-value]  # every slot is filled
 
     def frame(self, tasks: Sequence[Task]) -> pd.DataFrame:
         """One row per task x month, with the task's replication number (as ``sim.runs.runner``)."""
         frames = []
-        for (_, replication), records in zip(tasks, self.records(tasks), strict=True):
-            frame = pd.DataFrame.from_records(records)
+        for (_, replication), columns in zip(tasks, self.columns(tasks), strict=True):
+            frame = from_columns(columns)
             frame.insert(0, "replication", replication)
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+
+def metric_array(runs: Sequence[Columns], metrics: list[str]) -> np.ndarray:
+    """Runs x months x metrics, as floats."""
+    if not runs:
+        return np.empty((0, 0, len(metrics)))
+    return np.stack([np.column_stack([run[m] for m in metrics]) for run in runs]).astype(float)
