@@ -194,7 +194,7 @@ def console_runs(scratch) -> dict[str, tuple[int, str]]:
     for example in docs_console_examples():
         command = example.values[0]
         finished = run_dcsim(small_run(command, scratch, reps=None))
-        runs[command] = (finished.returncode, _shown(finished.stdout + finished.stderr, known_outs(scratch)))
+        runs[command] = (finished.returncode, _shown(finished.stderr + finished.stdout, known_outs(scratch)))
     return runs
 
 
