@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 from typing import Any
 
 import numpy as np
@@ -133,7 +132,3 @@ def _draws(estimate: WaitsEstimate, per_wte: float, inferred_capacity: bool) -> 
     frame = pd.DataFrame(columns)
     frame.insert(0, "draw", np.arange(1, len(frame) + 1))
     return frame
-
-
-def is_open(edge: float) -> bool:
-    return math.isinf(edge)
