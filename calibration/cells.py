@@ -50,14 +50,11 @@ class Problems:
         raise DataError("\n".join(shown + ([f"... and {more} more problems"] if more else [])))
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """A CSV as strings, indexed by line number, with lower-case column names; blank lines skipped."""
-    source = str(path)
-    try:  # bounded, regular files only, UTF-8 (a BOM, as Excel writes, allowed)
-        text = decode_table_text(read_bytes(Path(path), MAX_DATA_BYTES, "data file"), source)
-    except ConfigError as error:
-        raise DataError(str(error)) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+def csv_rows(
+    text: str, source: str, strict: bool = False, error: type[DataError] = DataError
+) -> tuple[list[str] | None, list[list[str]], list[int]]:
+    """The header, the non-blank rows and their line numbers; unreadable CSV raises ``error``."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=strict)
     rows, lines = [], []
     try:
         header = next(reader, None)
@@ -65,8 +62,19 @@ def read_table(path: str | Path) -> pd.DataFrame:
             if any(c.strip() for c in cells):
                 rows.append(cells)
                 lines.append(reader.line_num)
-    except csv.Error as error:
-        raise DataError(f"{source}: row {reader.line_num}: not readable as CSV: {error}") from None
+    except csv.Error as problem:
+        raise error(f"{source}: row {reader.line_num}: not readable as CSV: {problem}") from None
+    return header, rows, lines
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A CSV as strings, indexed by line number, with lower-case column names; blank lines skipped."""
+    source = str(path)
+    try:  # bounded, regular files only, UTF-8 (a BOM, as Excel writes, allowed)
+        text = decode_table_text(read_bytes(Path(path), MAX_DATA_BYTES, "data file"), source)
+    except ConfigError as error:
+        raise DataError(str(error)) from None
+    header, rows, lines = csv_rows(text, source)
     if not header:
         raise DataError(f"{source}: the file is empty (a header row is needed)")
     columns = [c.strip().lower() for c in header]

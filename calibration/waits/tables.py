@@ -13,7 +13,6 @@ weeks" is the sum of the bands from the 18-week edge up.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -21,7 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from calibration.cells import MAX_VALUE, DataError, Problems, plain
+from calibration.cells import MAX_VALUE, DataError, Problems, csv_rows, plain
 from calibration.waits.history import WaitsError
 from calibration.waits.panel import Panel, band_column_names
 
@@ -79,16 +78,8 @@ def csv_table(text: str, source: str) -> pd.DataFrame:
     fast = _fast_table(text)
     if fast is not None:
         return fast
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # strict: a quote left open is an error
-    rows, lines = [], []
-    try:
-        header = next(reader, None)
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                rows.append(cells)
-                lines.append(reader.line_num)
-    except csv.Error as error:
-        raise WaitsError(f"{source}: row {reader.line_num}: not readable as CSV: {error}") from None
+    # strict: a quote left open is an error
+    header, rows, lines = csv_rows(text, source, strict=True, error=WaitsError)
     if not header or not any(c.strip() for c in header):
         raise WaitsError(f"{source}: the file is empty (a header row is needed)")
     columns = [c.strip().lower() for c in header]
