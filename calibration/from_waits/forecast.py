@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.from_waits.estimate import estimate
+from calibration.from_waits.estimate import WaitsEstimate, estimate
 from calibration.from_waits.service import build_service
 from calibration.waits import BandHistory
 from sim.engine.scenario import validate
@@ -41,19 +41,21 @@ def count_bands(target_weeks: float) -> tuple[tuple[str, float, float], ...]:
     return tuple((name, weeks, math.inf) for name, weeks in wanted.items())
 
 
-def simulate(history: BandHistory, up_to: str, horizon: int, reps: int, seed: int,
-             target_weeks: float = 18.0, base: dict | None = None) -> tuple[pd.DataFrame, dict, pd.DataFrame]:
-    """Monthly records of ``reps`` replications of the inferred service, its document and draws."""
+def simulate(
+    history: BandHistory, up_to: str, horizon: int, reps: int, seed: int,
+    target_weeks: float = 18.0, base: dict | None = None,
+) -> tuple[pd.DataFrame, dict, pd.DataFrame, WaitsEstimate]:
+    """Monthly records of ``reps`` replications of the inferred service, its document, draws and estimate."""
     fitted = estimate(history, up_to, seed=seed)
     snapshot = history.up_to(up_to).counts[-1]
     name = " ".join(x for x in (history.provider_name, history.service) if x) or "Service from its waits"
     document, draws = build_service(
         fitted, snapshot, name=name, target_weeks=target_weeks, horizon=horizon, base=base
     )
-    config = validate(document, "inferred service")
+    config = validate(document, "service.yaml")
     plan = ReplicationPlan(config, draw_table(draws), count_bands(target_weeks))
     monthly = run_replications(plan, reps, seed, workers=1)
-    return monthly, document, draws
+    return monthly, document, draws, fitted
 
 
 def forecast_from_waits(counts: np.ndarray, months: list[str], edges_weeks, horizon: int, seed: int,
@@ -62,7 +64,7 @@ def forecast_from_waits(counts: np.ndarray, months: list[str], edges_weeks, hori
     counts = np.asarray(counts, dtype=float)
     history = BandHistory("panel", None, None, None, tuple(edges_weeks), tuple(months),
                           counts.astype(int), counts.sum(axis=1).astype(int))
-    monthly, _, _ = simulate(history, months[-1], horizon, reps, seed)
+    monthly, _, _, _ = simulate(history, months[-1], horizon, reps, seed)
     out = {}
     for measure, column in zip(MEASURES, ("waiting", "over_18_weeks", "over_52_weeks"), strict=True):
         out[measure] = monthly.pivot(index="replication", columns="month", values=column).to_numpy()

@@ -16,14 +16,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from calibration.from_waits.estimate import WaitsEstimate, estimate
-from calibration.from_waits.forecast import count_bands, draw_table
-from calibration.from_waits.service import build_service
+from calibration.from_waits.estimate import WaitsEstimate
+from calibration.from_waits.forecast import simulate
 from calibration.waits import BandHistory
 from sim.engine.scenario import validate
 from sim.runs.files import package_version, write_manifest, write_table, write_text
-from sim.runs.replication_plan import ReplicationPlan
-from sim.runs.runner import run_replications
 from sim.runs.staging import staged
 
 QUANTILES = {"p10": 0.1, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9}
@@ -107,14 +104,9 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
 
         base_document = resolve(Path(base))
         validate(base_document, str(base))
-    fitted = estimate(history, up_to, seed=seed)
-    snapshot = history.up_to(up_to).counts[-1]
-    name = " ".join(x for x in (history.provider_name, history.service) if x) or "Service from its waits"
-    document, draws = build_service(fitted, snapshot, name=name, target_weeks=target_weeks,
-                                    horizon=horizon, base=base_document)
-    config = validate(document, "service.yaml")
-    plan = ReplicationPlan(config, draw_table(draws), count_bands(target_weeks))
-    monthly = run_replications(plan, reps, seed, workers=1)
+    monthly, document, draws, fitted = simulate(
+        history, up_to, horizon, reps, seed, target_weeks=target_weeks, base=base_document
+    )
     summary = forecast_summary(monthly, target_weeks)
     document["parameter_draws"] = {"file": "parameter_draws.csv", "use": True}
     manifest = {
