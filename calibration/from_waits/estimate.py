@@ -39,6 +39,15 @@ MAX_MONTHS = 12
 REMOVAL_SHARE = (3.0, 17.0)  # Beta(a, b)
 RIDGE = 1.0  # pulls each band's exit rate toward the list's overall rate when months are few
 MAX_RATE = 0.8  # no band empties in a month: a rate of 1 is a clean-up, not a flow
+# How much of the fitted months' net growth (joiners less exits) the forecast carries on.
+# On the public CHS panel a list's growth over a few months does not persist: carrying the
+# last value forward beats extrapolating the recent trend at every horizon (benchmarks/
+# real_panel.py, drift against carry_forward, origins of 2023 as well as 2024-25). So the
+# forecast's first-contact capacity matches its joiners, less this share of the growth.
+# Measured on benchmarks/real_panel.py --quick (30 series, origins Oct 2024-Jun 2025): with the
+# fitted growth carried on, the median list missed by 243 at six months (carry-forward 147);
+# with none, by 172, and the 80% interval score fell from 1,519 to 872.
+GROWTH_PERSISTENCE = 0.0
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,9 @@ class WaitsEstimate:
     exits: np.ndarray  # exits per month (seen + removed), per draw
     exit_rates: np.ndarray  # draw x band: monthly share of each band leaving
     removal_share: np.ndarray  # per draw
-    seen_per_month: np.ndarray  # clock stops per month, per draw
+    seen_per_month: np.ndarray  # clock stops per month in the fitted months, per draw
+    forecast_exits: np.ndarray  # exits per month the forecast assumes (seen + removed), per draw
+    forecast_seen: np.ndarray  # clock stops per month the forecast assumes, per draw
 
     def ranges(self) -> dict[str, tuple[float, float, float]]:
         """Median and 90% range of each inferred quantity, by name."""
@@ -175,7 +186,10 @@ def _exit_rates(pairs, edges: tuple[float, ...], intake: int, survival: float = 
     return np.minimum(rates, MAX_RATE)
 
 
-def estimate(history: BandHistory, up_to: str, draws: int = 200, seed: int = 0) -> WaitsEstimate:
+def estimate(
+    history: BandHistory, up_to: str, draws: int = 200, seed: int = 0,
+    persistence: float = GROWTH_PERSISTENCE,
+) -> WaitsEstimate:
     """Bootstrap draws of referrals, exits and exit rates by band from the months up to ``up_to``."""
     fitted = fitting_months(history, up_to)
     edges = fitted.edges_weeks
@@ -185,7 +199,7 @@ def estimate(history: BandHistory, up_to: str, draws: int = 200, seed: int = 0) 
     joiners = counts[1:, :intake].sum(axis=1) * DAYS_PER_MONTH / (7 * edges[intake])
     growth = np.diff(counts.sum(axis=1))
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(month_index(up_to),)))
-    refs, exits, rates = [], [], []
+    refs, exits, ahead, rates = [], [], [], []
     for _ in range(draws):
         pick = rng.integers(0, len(pairs), len(pairs))
         chosen = [pairs[i] for i in pick]
@@ -201,6 +215,7 @@ def estimate(history: BandHistory, up_to: str, draws: int = 200, seed: int = 0) 
         survival = 1 - rng.random() * (1 - intake_survival(young, edges, intake))
         refs.append(joiners[pick].mean() / survival)
         exits.append(max(joiners[pick].mean() / survival - growth[pick].mean(), 0.0))
+        ahead.append(max(joiners[pick].mean() / survival - persistence * growth[pick].mean(), 0.0))
         rates.append(band_rates)
     removal = rng.beta(*REMOVAL_SHARE, draws)
     exits_a = np.array(exits)
@@ -212,4 +227,6 @@ def estimate(history: BandHistory, up_to: str, draws: int = 200, seed: int = 0) 
         exit_rates=np.array(rates),
         removal_share=removal,
         seen_per_month=exits_a * (1 - removal),
+        forecast_exits=np.array(ahead),
+        forecast_seen=np.array(ahead) * (1 - removal),
     )

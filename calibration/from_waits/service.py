@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration.from_waits.estimate import WaitsEstimate, _finite_top
+from calibration.from_waits.estimate import MAX_RATE, WaitsEstimate, _finite_top
 from calibration.waits.history import month_index, month_label
 from sim.engine.calendar import calendar_for
 from sim.engine.config import Service
@@ -25,6 +25,11 @@ from sim.engine.config import Service
 HOURS_PER_WTE = 37.5
 SLOT_MINUTES = 60
 ROLE = "clinician"
+# Triage is one minute a referral (the least the schema allows) in a 5% share of the role's
+# time: 60 minutes of slots per patient seen against one of triage per referral needs about
+# 2%, so 5% triages every referral while referrals are under 3x the first contacts. With 1%,
+# triage became the bottleneck and the list grew in every forecast.
+TRIAGE_SHARE = 0.05
 
 
 def start_after(month: str) -> dt.date:
@@ -36,7 +41,7 @@ def slots_per_wte_month(start: dt.date, horizon: int, nation: str) -> float:
     """First-contact slots one WTE of the clinician role offers in an average month of the run."""
     service = Service(start_date=start, horizon_months=horizon, nation=nation)
     working = int(calendar_for(service).working.sum())
-    per_day = HOURS_PER_WTE / len(service.clinic_days) * 60 / SLOT_MINUTES
+    per_day = HOURS_PER_WTE * (1 - TRIAGE_SHARE) / len(service.clinic_days) * 60 / SLOT_MINUTES
     return working * per_day / horizon
 
 
@@ -66,7 +71,6 @@ def build_service(
     edges, up_to = estimate.edges_weeks, estimate.months[-1]
     start = start_after(up_to)
     rates = np.median(estimate.exit_rates, axis=0)
-    removal = float(np.median(estimate.removal_share))
     per_wte = slots_per_wte_month(start, horizon, nation)
     document: dict[str, Any] = copy.deepcopy(base) if base else _plain_service(per_wte, estimate)
     document.pop("parameter_draws", None)
@@ -80,11 +84,11 @@ def build_service(
     policy.update(
         booking_order="by_weeks_waited",
         booking_weights=_profile(edges, _weights(rates), "weight"),
-        removal_by_wait=_profile(edges, removal * rates, "monthly_rate"),
+        removal_by_wait=_profile(edges, np.median(removal_rates(estimate, snapshot), axis=0), "monthly_rate"),
         validation_removal_rate=0.0, reneging_rate=0.0,
     )
     document["initial_state"] = {"waiting_list": _snapshot(snapshot, edges), "within_band": "sloped"}
-    draws = _draws(estimate, per_wte, inferred_capacity=base is None)
+    draws = _draws(estimate, snapshot, per_wte, inferred_capacity=base is None)
     return document, draws
 
 
@@ -99,7 +103,7 @@ def _weights(rates: np.ndarray) -> np.ndarray:
 
 def _plain_service(per_wte: float, estimate: WaitsEstimate) -> dict[str, Any]:
     """The least service that delivers the inferred first contacts: one role, one appointment type."""
-    wte = max(float(np.median(estimate.seen_per_month)) / per_wte, 0.01)
+    wte = max(float(np.median(estimate.forecast_seen)) / per_wte, 0.01)
     return {
         "service": {"clinic_days": ["mon", "tue", "wed", "thu", "fri"], "bank_holidays": True},
         "demand": {"priorities": {"routine": 1.0}, "sources": {"professional": 1.0}},
@@ -111,7 +115,7 @@ def _plain_service(per_wte: float, estimate: WaitsEstimate) -> dict[str, Any]:
         "job_plans": {
             ROLE: {
                 "hours_per_wte": HOURS_PER_WTE, "non_clinical_share": 0,
-                "activity_split": {"triage": 0.01, "new": 0.99}, "annual_leave_days": 0,
+                "activity_split": {"triage": TRIAGE_SHARE, "new": 1 - TRIAGE_SHARE}, "annual_leave_days": 0,
                 "sickness_rate": 0, "turnover_rate": 0, "flexible": True,
             }
         },
@@ -119,16 +123,33 @@ def _plain_service(per_wte: float, estimate: WaitsEstimate) -> dict[str, Any]:
     }
 
 
-def _draws(estimate: WaitsEstimate, per_wte: float, inferred_capacity: bool) -> pd.DataFrame:
+def removal_rates(estimate: WaitsEstimate, snapshot: np.ndarray) -> np.ndarray:
+    """Monthly removal rate by band, per draw: the exit-rate profile, scaled to the flow balance.
+
+    The cohort fit says who leaves (how the exit rate rises or falls with weeks waited); the
+    list's own balance says how many: the removal share of the exits the forecast assumes.
+    Taking the cohort rates' level as it is would remove the list several times over where
+    the band fit overstates exits (long waits, few months), so only their shape is used.
+    """
+    rates = np.asarray(estimate.exit_rates, dtype=float)
+    implied = rates @ np.asarray(snapshot, dtype=float)
+    wanted = estimate.removal_share * estimate.forecast_exits
+    scale = np.divide(wanted, implied, out=np.zeros_like(wanted), where=implied > 0)
+    return np.minimum(rates * scale[:, None], MAX_RATE)
+
+
+def _draws(
+    estimate: WaitsEstimate, snapshot: np.ndarray, per_wte: float, inferred_capacity: bool
+) -> pd.DataFrame:
     edges = estimate.edges_weeks
     columns: dict[str, np.ndarray] = {"demand.monthly_rate": np.round(estimate.referrals, 3)}
     if inferred_capacity:
-        columns["workforce.0.wte"] = np.round(np.maximum(estimate.seen_per_month / per_wte, 0.01), 4)
+        columns["workforce.0.wte"] = np.round(np.maximum(estimate.forecast_seen / per_wte, 0.01), 4)
+    removal = removal_rates(estimate, snapshot)
     for band in range(len(edges) - 1):
         weights = np.array([_weights(r)[band] for r in estimate.exit_rates])
         columns[f"access_policy.booking_weights.{band}.weight"] = np.round(weights, 6)
-        removal = estimate.removal_share * estimate.exit_rates[:, band]
-        columns[f"access_policy.removal_by_wait.{band}.monthly_rate"] = np.round(removal, 6)
+        columns[f"access_policy.removal_by_wait.{band}.monthly_rate"] = np.round(removal[:, band], 6)
     frame = pd.DataFrame(columns)
     frame.insert(0, "draw", np.arange(1, len(frame) + 1))
     return frame
