@@ -96,12 +96,12 @@ def origins(series: Series) -> list[tuple[int, int, int]]:
     return found
 
 
-def _rows(key, origin, months, method, actual, bands, h) -> list[dict]:
+def _rows(key, origin, months, method, actual, bands, h, level) -> list[dict]:
     rows = []
     for measure in MEASURES:
         for j in range(h):
             row = {"series": key, "origin": origin, "horizon": j + 1, "target": months[j], "measure": measure}
-            row.update({"method": method, "actual": float(actual[measure][j])})
+            row.update({"method": method, "actual": float(actual[measure][j]), "level": level[measure]})
             row.update({k: float(bands[measure][k][j]) for k in QCOLS})
             rows.append(row)
     return rows
@@ -117,6 +117,7 @@ def forecast_series(
         origin, targets = series.months[i], list(series.months[i + 1 : i + 1 + h])
         actual = {m: values[m][i + 1 : i + 1 + h] for m in MEASURES}
         fitted = {m: values[m][a : i + 1] for m in MEASURES}
+        level = {m: float(values[m][i]) for m in MEASURES}  # the measure at the origin
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # seasonal_naive falls back on every 6-month window
             for method in methods:
@@ -125,14 +126,14 @@ def forecast_series(
                     if method == "conformal_carry_forward" and "carry_forward" in methods:
                         continue  # built from carry_forward's rows afterwards
                     bands = {m: naive.SIMPLE_METHODS[name](fitted[m], h) for m in MEASURES}
-                    rows += _rows(series.key, origin, targets, name, actual, bands, h)
+                    rows += _rows(series.key, origin, targets, name, actual, bands, h, level)
                 elif method == "compartmental":
                     bands = compartmental.forecast(series.counts[a : i + 1], EDGES_WEEKS, h)
-                    rows += _rows(series.key, origin, targets, method, actual, bands, h)
+                    rows += _rows(series.key, origin, targets, method, actual, bands, h, level)
                 elif method == "dcsim":
                     call = forecaster or dcsim_forecast
                     bands = call(series.counts[a : i + 1], list(series.months[a : i + 1]), h, seed + i, reps)
-                    rows += _rows(series.key, origin, targets, "dcsim_raw", actual, bands, h)
+                    rows += _rows(series.key, origin, targets, "dcsim_raw", actual, bands, h, level)
     return rows
 
 
@@ -180,6 +181,16 @@ def add_layer(
     scored = widened[widened["origin"] >= SCORED_FROM]
     shares = scored.groupby(["measure", "horizon"])["model_error_share_80"].mean().unstack("horizon")
     return pd.concat([points, widened.drop(columns="model_error_share_80")], ignore_index=True), shares
+
+
+def write_default_table(points: pd.DataFrame, path: Path) -> None:
+    """dcsim's model-error table from forecasts whose target is before the first scored
+    origin: the table new services get, so no month it was estimated from is ever scored."""
+    raw = points[points["method"] == "dcsim_raw"].rename(columns={"q50": "median"})
+    table = model_error.estimate(raw, SCORED_FROM)
+    model_error.write_table(table, path)
+    print(f"wrote {path}: model-error table from {len(table.months)} target months "
+          f"({table.months[0]} to {table.months[-1]})", file=sys.stderr)
 
 
 def score_table(points: pd.DataFrame) -> pd.DataFrame:
@@ -308,6 +319,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--data", type=Path, default=None, help="the CHS folder (default ../shared/data/chs)")
     parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "real_panel")
+    parser.add_argument(
+        "--write-table", type=Path, default=None,
+        help="also write dcsim's model-error table from the unscored months (targets before "
+        f"{SCORED_FROM}), the table from-waits ships",
+    )
     args = parser.parse_args(argv)
     data_dir = args.data or default_data_dir()
     if data_dir is None:
@@ -322,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     table, points, notes = run(data_dir, methods, args.quick, args.workers, args.reps, args.seed, layer)
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "scores.csv", index=False)
+    if args.write_table is not None:
+        write_default_table(points, args.write_table)
     points["scored"] = points["origin"] >= SCORED_FROM
     points.to_csv(args.out / "points.csv", index=False)
     print("\n".join(notes))

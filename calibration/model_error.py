@@ -2,22 +2,27 @@
 
 A method's own band (dcsim's replications and parameter draws, a naive method's normal band)
 says how uncertain the future is *if the method is right*. Real services show where it is
-wrong. This layer takes a table of the method's past forecasts (series, origin, horizon,
-measure, median, actual), keeps **only rows whose target month is before the current origin**
-(a scored month must not have been seen when the band is made), and measures the error of the
-median on a log1p scale, e = log1p(actual) - log1p(median), by measure and horizon, pooled
-over the panel and optionally blended with the series' own errors.
+wrong. This layer takes a table of the method's past forecasts (series, origin, target,
+horizon, measure, median, actual, level), keeps **only rows whose target month is before the
+current origin** (a scored month must not have been seen when the band is made), and measures
+each miss relative to the measure's level at its origin,
+    e = (actual - median) / max(level, 1),
+by measure and horizon, pooled over the panel and optionally blended with the series' own.
 
-The final band, on the log1p scale around the method's median c:
-    q_k = c + e_50 + sign_k * combine(|s_k|, |e_k - e_50|)
-where s_k is the method's own offset at level k and e_k the error quantile. ``combine`` is
-``max`` (the default) or ``quadrature`` (sqrt of the sum of squares). The past errors of the
-median already contain the within-model noise of those earlier forecasts, so adding the
-method's spread in quadrature counts that noise twice; ``max`` keeps whichever is wider.
-Measured on the full panel (benchmarks/real_panel.py --layer compartmental,random_walk, 394
-series, origins from Oct 2024 scored): 80% coverage 0.84-0.88 with max against 0.87-0.91 with
-quadrature, 50% coverage 0.51-0.63 against 0.56-0.68, and a lower 80% interval score with max
-in 21 of 24 measure x horizon cells (waiting list and over 18 weeks); so max is the default.
+The final band around the method's median c, for a forecast made at level L:
+    q_k = c + shift * e_50 * L + sign_k * combine(|c_k - c|, |e_k - e_50| * L)
+where c_k is the method's own quantile at level k and e_k the error quantile. ``combine`` is
+``max`` (the default) or ``quadrature``. The past errors of the median already contain the
+within-model noise of those forecasts, so adding the method's spread in quadrature counts that
+noise twice; ``max`` keeps whichever is wider. ``shift`` (off by default) would also move the
+median by the past median error.
+
+Why the level, not a log scale: a forecast whose median falls near zero (an over-52 count the
+model expects to clear) has a log error of several units when the count does not clear, and one
+such miss in the pool made the upper band of every other forecast nine times its median
+(benchmarks/real_panel.py --quick, over 18 weeks at six months: mean 80% interval score 2,260
+on the log scale against 685 on the level scale). The level at the origin is known when the
+forecast is made, as conformal carry-forward uses it.
 """
 
 from __future__ import annotations
@@ -34,12 +39,11 @@ BANDS = {"50": ("q25", "q75"), "80": ("q10", "q90")}
 COMBINE = ("max", "quadrature")
 
 
-def log_errors(past: pd.DataFrame) -> pd.DataFrame:
-    """``past`` with its error column: log1p(actual) - log1p(median), both clipped at zero."""
+def relative_errors(past: pd.DataFrame) -> pd.DataFrame:
+    """``past`` with its error column: (actual - median) / max(level, 1)."""
     out = past.copy()
-    out["error"] = np.log1p(np.clip(out["actual"].to_numpy(float), 0, None)) - np.log1p(
-        np.clip(out["median"].to_numpy(float), 0, None)
-    )
+    level = np.maximum(out["level"].to_numpy(float), 1.0)
+    out["error"] = (out["actual"].to_numpy(float) - out["median"].to_numpy(float)) / level
     return out
 
 
@@ -58,7 +62,7 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 
 @dataclass
 class ErrorTable:
-    """Empirical quantiles of a method's log1p errors by measure and horizon, and where from."""
+    """Empirical quantiles of a method's relative errors by measure and horizon, and where from."""
 
     quantiles: pd.DataFrame  # columns measure, horizon, n, q10..q90
     months: tuple[str, ...] = field(default_factory=tuple)  # target months the errors scored
@@ -86,14 +90,14 @@ def estimate(
     own_k: float = 20.0,
 ) -> ErrorTable:
     """The layer at ``origin`` from past forecasts (columns series, origin, target, horizon,
-    measure, median, actual); only rows with target before ``origin`` are used.
+    measure, median, actual, level); only rows with target before ``origin`` are used.
 
     With ``series`` given and at least ``own_min`` of its own errors at a measure and horizon,
     its errors are blended with the pool, weight n_own / (n_own + own_k) on its own (a
     credibility weight: a service's own misses count more the more of them there are).
     Horizons with fewer than ``min_n`` pooled errors are left out (``lookup`` then borrows).
     """
-    rows = log_errors(usable(past, origin))
+    rows = relative_errors(usable(past, origin))
     out = []
     for (measure, horizon), group in rows.groupby(["measure", "horizon"]):
         errors = group["error"].to_numpy(float)
@@ -113,85 +117,97 @@ def estimate(
     return ErrorTable(table, tuple(sorted(rows["target"].unique())), origin)
 
 
-def widen(
-    quantiles: Quantiles, table: ErrorTable, measure: str, combine: str = "max"
-) -> tuple[Quantiles, pd.DataFrame]:
-    """The method's quantiles (q10..q90 per horizon) with model error added; and the breakdown.
+def _band(
+    own: dict[str, np.ndarray],
+    centre: np.ndarray,
+    level: np.ndarray,
+    errors: dict[str, float],
+    combine: str,
+    shift: bool,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Widened quantiles for points sharing one error row; and model error's 80% share."""
+    scale = np.maximum(level, 1.0)
+    middle = centre + (errors["q50"] * scale if shift else 0.0)
+    widened = []
+    for k, q in LEVELS.items():
+        mine = np.abs(own[k] - centre)
+        model = abs(errors[k] - errors["q50"]) * scale
+        width = np.maximum(mine, model) if combine == "max" else np.hypot(mine, model)
+        sign = 0.0 if q == 0.5 else (-1.0 if q < 0.5 else 1.0)
+        widened.append(np.clip(middle + sign * width, 0, None))
+    stacked = np.sort(np.vstack(widened), axis=0)
+    own80 = (np.abs(own["q10"] - centre) + np.abs(own["q90"] - centre)) / 2
+    model80 = (abs(errors["q10"] - errors["q50"]) + abs(errors["q90"] - errors["q50"])) / 2 * scale
+    total = own80**2 + model80**2
+    share = np.divide(model80**2, total, out=np.zeros_like(total), where=total > 0)
+    return {k: stacked[j] for j, k in enumerate(LEVELS)}, share
 
-    The breakdown has one row per horizon and band: the half-width on the log1p scale from the
-    method's own spread and from model error, and each one's share of their summed squares
-    (what the report and manifest show as "how much of the band is model error").
-    """
+
+def widen(
+    quantiles: Quantiles,
+    table: ErrorTable,
+    measure: str,
+    level: float,
+    combine: str = "max",
+    shift: bool = False,
+) -> tuple[Quantiles, pd.DataFrame]:
+    """One forecast's quantiles (q10..q90 per horizon, made at ``level``) with model error added;
+    and the breakdown: per horizon and band, the half-width from the method's own spread and
+    from model error, and each one's share of their summed squares (what the report and
+    manifest show as "how much of the band is model error")."""
     if combine not in COMBINE:
         raise ValueError(f"combine must be one of {COMBINE}")
-    centre = np.log1p(np.clip(np.asarray(quantiles["q50"], dtype=float), 0, None))
-    horizon = len(centre)
-    own = {k: np.log1p(np.clip(np.asarray(quantiles[k], dtype=float), 0, None)) - centre for k in LEVELS}
-    final = {k: np.asarray(quantiles[k], dtype=float).copy() for k in LEVELS}
+    own = {k: np.asarray(quantiles[k], dtype=float) for k in LEVELS}
+    final = {k: v.copy() for k, v in own.items()}
     parts = []
-    for i in range(horizon):
+    for i in range(len(own["q50"])):
         errors = table.lookup(measure, i + 1)
         if errors is None:
             continue
-        shift = errors["q50"]
-        for k, q in LEVELS.items():
-            model = errors[k] - shift
-            sign = -1.0 if q < 0.5 else 1.0
-            a, b = abs(own[k][i]), abs(model)
-            width = max(a, b) if combine == "max" else float(np.hypot(a, b))
-            final[k][i] = max(np.expm1(centre[i] + shift + sign * width), 0.0)
-        for band, (lo, hi) in BANDS.items():
-            own_half = (abs(own[lo][i]) + abs(own[hi][i])) / 2
-            model_half = (abs(errors[lo] - shift) + abs(errors[hi] - shift)) / 2
+        point = {k: v[i : i + 1] for k, v in own.items()}
+        band, _ = _band(point, point["q50"], np.array([level]), errors, combine, shift)
+        for k in LEVELS:
+            final[k][i] = band[k][0]
+        for name, (lo, hi) in BANDS.items():
+            own_half = (abs(own[lo][i] - own["q50"][i]) + abs(own[hi][i] - own["q50"][i])) / 2
+            model_half = (
+                (abs(errors[lo] - errors["q50"]) + abs(errors[hi] - errors["q50"])) / 2 * max(level, 1)
+            )
             total = own_half**2 + model_half**2
             parts.append(
                 {
                     "measure": measure,
                     "horizon": i + 1,
-                    "band": band,
+                    "band": name,
                     "own_half_width": own_half,
                     "model_error_half_width": model_half,
                     "own_share": own_half**2 / total if total > 0 else 1.0,
                     "model_error_share": model_half**2 / total if total > 0 else 0.0,
                 }
             )
-    stacked = np.sort(np.vstack([final[k] for k in LEVELS]), axis=0)
-    return {k: stacked[j] for j, k in enumerate(LEVELS)}, pd.DataFrame(parts)
+    return final, pd.DataFrame(parts)
 
 
-def widen_rows(rows: pd.DataFrame, table: ErrorTable, combine: str = "max") -> pd.DataFrame:
-    """:func:`widen` for many forecasts at once: ``rows`` has columns measure, horizon, q10..q90.
-
-    Returns a copy with the widened quantiles and, per row, ``model_error_share_80``: model
-    error's share of the squared 80% half-width (the same attribution as :func:`widen`).
+def widen_rows(
+    rows: pd.DataFrame, table: ErrorTable, combine: str = "max", shift: bool = False
+) -> pd.DataFrame:
+    """:func:`widen` for many forecasts at once: ``rows`` has columns measure, horizon, level,
+    q10..q90. Returns a copy with the widened quantiles and, per row, ``model_error_share_80``:
+    model error's share of the squared 80% half-width (the same attribution as :func:`widen`).
     """
     if combine not in COMBINE:
         raise ValueError(f"combine must be one of {COMBINE}")
     out = rows.copy()
     out["model_error_share_80"] = np.nan
-    centre_all = np.log1p(np.clip(rows["q50"].to_numpy(float), 0, None))
     for (measure, horizon), index in rows.groupby(["measure", "horizon"]).indices.items():
         errors = table.lookup(measure, int(horizon))
         if errors is None:
             continue
-        centre, shift = centre_all[index], errors["q50"]
-        widened = []
-        for k, q in LEVELS.items():
-            own = np.abs(np.log1p(np.clip(rows[k].to_numpy(float)[index], 0, None)) - centre)
-            model = abs(errors[k] - shift)
-            width = np.maximum(own, model) if combine == "max" else np.hypot(own, model)
-            sign = -1.0 if q < 0.5 else 1.0
-            widened.append(np.clip(np.expm1(centre + shift + sign * width), 0, None))
-        stacked = np.sort(np.vstack(widened), axis=0)
-        for j, k in enumerate(LEVELS):
-            out.iloc[index, out.columns.get_loc(k)] = stacked[j]
-        own80 = (
-            np.abs(np.log1p(np.clip(rows["q10"].to_numpy(float)[index], 0, None)) - centre)
-            + np.abs(np.log1p(np.clip(rows["q90"].to_numpy(float)[index], 0, None)) - centre)
-        ) / 2
-        model80 = (abs(errors["q10"] - shift) + abs(errors["q90"] - shift)) / 2
-        total = own80**2 + model80**2
-        share = np.where(total > 0, model80**2 / np.where(total > 0, total, 1), 0.0)
+        own = {k: rows[k].to_numpy(float)[index] for k in LEVELS}
+        level = rows["level"].to_numpy(float)[index]
+        band, share = _band(own, own["q50"], level, errors, combine, shift)
+        for k in LEVELS:
+            out.iloc[index, out.columns.get_loc(k)] = band[k]
         out.iloc[index, out.columns.get_loc("model_error_share_80")] = share
     return out
 

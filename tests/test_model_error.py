@@ -14,7 +14,8 @@ def _past(
     n: int, origin: str, target: str, sd: float, rng, bias: float = 0.0, series: str = "s"
 ) -> pd.DataFrame:
     median = np.full(n, 200.0)
-    actual = np.expm1(np.log1p(median) + bias + rng.normal(0, sd, n))
+    level = np.full(n, 250.0)  # the measure at the origin: errors are shares of it
+    actual = median + level * (bias + rng.normal(0, sd, n))
     return pd.DataFrame(
         {
             "series": series,
@@ -24,6 +25,7 @@ def _past(
             "measure": "waiting",
             "median": median,
             "actual": actual,
+            "level": level,
         }
     )
 
@@ -42,20 +44,23 @@ def test_rows_whose_target_is_not_before_the_origin_are_not_used():
     assert row["q90"] - row["q10"] == pytest.approx(2 * 1.2816 * 0.1, rel=0.15)
 
 
-def test_widened_band_covers_at_nominal_rates_on_a_known_error_law():
+@pytest.mark.parametrize("bias, shift", [(0.0, False), (0.05, True)])
+def test_widened_band_covers_at_nominal_rates_on_a_known_error_law(bias, shift):
     rng = np.random.default_rng(7)
-    sd, bias = 0.15, 0.05
+    sd = 0.15
     table = model_error.estimate(_past(4000, "2023-01", "2023-02", sd, rng, bias), "2024-01")
-    # A method with a band far too narrow (its own spread 0.01 on the log scale).
-    centre = np.full(5000, 300.0)
-    own = {k: np.expm1(np.log1p(centre) + 0.01 * (q - 0.5)) for k, q in LEVELS.items()}
-    actual = np.expm1(np.log1p(centre) + bias + rng.normal(0, sd, 5000))
+    # A method with a band far too narrow (its own spread 1% of its median), made at level 400.
+    centre, level = np.full(5000, 300.0), 400.0
+    own = {k: centre * (1 + 0.01 * (q - 0.5)) for k, q in LEVELS.items()}
+    actual = centre + level * (bias + rng.normal(0, sd, 5000))
     for combine in model_error.COMBINE:
         hits = {"50": 0.0, "80": 0.0}
         # One horizon per call, so widen each point as its own 1-horizon forecast (vectorised via lookup).
         errors = table.lookup("waiting", 1)
         assert errors is not None
-        bands, parts = model_error.widen({k: v[:1] for k, v in own.items()}, table, "waiting", combine)
+        bands, parts = model_error.widen(
+            {k: v[:1] for k, v in own.items()}, table, "waiting", level, combine, shift
+        )
         low80, high80 = bands["q10"][0], bands["q90"][0]
         low50, high50 = bands["q25"][0], bands["q75"][0]
         hits["80"] = np.mean((actual >= low80) & (actual <= high80))
@@ -69,11 +74,11 @@ def test_widened_band_covers_at_nominal_rates_on_a_known_error_law():
 def test_a_wide_own_band_is_kept_by_max_and_added_by_quadrature():
     rng = np.random.default_rng(3)
     table = model_error.estimate(_past(2000, "2023-01", "2023-02", 0.1, rng), "2024-01")
-    own = {k: np.array([np.expm1(np.log1p(100.0) + 0.3 * (q - 0.5) / 0.4)]) for k, q in LEVELS.items()}
-    wide_max, parts = model_error.widen(own, table, "waiting", "max")
-    wide_quad, _ = model_error.widen(own, table, "waiting", "quadrature")
-    half_own = np.log1p(own["q90"][0]) - np.log1p(100.0)
-    assert np.log1p(wide_max["q90"][0]) - np.log1p(wide_max["q50"][0]) == pytest.approx(half_own, rel=1e-6)
+    # Own 80% half-width 60 against model error's 1.28 * 0.1 * 100 = 13 at level 100.
+    own = {k: np.array([100.0 + 60 * (q - 0.5) / 0.4]) for k, q in LEVELS.items()}
+    wide_max, parts = model_error.widen(own, table, "waiting", 100.0, "max")
+    wide_quad, _ = model_error.widen(own, table, "waiting", 100.0, "quadrature")
+    assert wide_max["q90"][0] - wide_max["q50"][0] == pytest.approx(60.0, rel=1e-6)
     assert wide_quad["q90"][0] > wide_max["q90"][0]
     row = parts.set_index("band").loc["80"]
     assert row["own_share"] + row["model_error_share"] == pytest.approx(1.0)
@@ -87,7 +92,7 @@ def test_own_errors_are_blended_when_there_are_enough():
     both = pd.concat([pool, own])
     pooled = model_error.estimate(both, "2024-01").lookup("waiting", 1)
     blended = model_error.estimate(both, "2024-01", series="mine").lookup("waiting", 1)
-    assert blended["q50"] > pooled["q50"] + 0.1  # weight 40/60 on its own biased errors
+    assert blended["q50"] > pooled["q50"] + 0.2  # weight 40/60 on its own errors, biased by 0.5
 
 
 def test_table_round_trips_with_its_months(tmp_path):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from calibration.from_waits.bands import BandSources, shares_in_words, with_model_error
 from calibration.from_waits.estimate import WaitsEstimate
 from calibration.from_waits.forecast import simulate
 from calibration.waits import BandHistory
@@ -62,7 +63,27 @@ def _header(history: BandHistory, fitted: WaitsEstimate, base: Path | None) -> s
     return "".join(f"# {line}\n" for line in lines)
 
 
-def _report(history: BandHistory, fitted: WaitsEstimate, summary: pd.DataFrame, target: float) -> str:
+def _levels(history: BandHistory, up_to: str, target: float) -> dict[str, float]:
+    """Each forecast measure as published at the origin: the scale of the model-error band."""
+    at = history.up_to(up_to)
+    return {"waiting": float(at.totals[-1]), "breaches": float(at.over(target)[-1]),
+            "over_52_weeks": float(at.over(52.0)[-1]) if 52.0 in at.edges_weeks else 0.0}
+
+
+def _sources_html(bands: BandSources) -> str:
+    sentences = "".join(f"<li>{html.escape(s)}</li>" for s in shares_in_words(bands.sources))
+    months = bands.table.months
+    where = f"{months[0]} to {months[-1]}" if months else "no months"
+    return (
+        "<h2>How much of the band is model error</h2><p>The bands include how far dcsim's forecasts "
+        f"missed real CHS services at each horizon (target months {where}, {html.escape(bands.path.name)}), "
+        "on top of the simulation's own spread.</p>"
+        f"<ul>{sentences or '<li>no model-error table applies to these horizons</li>'}</ul>"
+    )
+
+
+def _report(history: BandHistory, fitted: WaitsEstimate, summary: pd.DataFrame, target: float,
+            bands: BandSources | None = None) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{mid:.3g}</td><td>{low:.3g} to {high:.3g}</td></tr>"
         for name, (mid, low, high) in fitted.ranges().items()
@@ -89,15 +110,35 @@ td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
 <h2>What the waits imply</h2><table><tr><th>quantity</th><th>median</th><th>90% range</th></tr>{rows}</table>
 <h2>Reported</h2><table><tr><th>month</th><th>waiting</th><th>over {target:g} weeks</th></tr>{past}</table>
 <h2>Forecast (median, 10th-90th centile)</h2>
-<p>Within-model noise and parameter uncertainty only: how far such forecasts have missed real
-services is measured by <code>benchmarks/real_panel.py</code>.</p>
 <table><tr><th>month</th><th>waiting</th><th>over {target:g} weeks</th></tr>{ahead}</table>
+{_sources_html(bands) if bands is not None else "<p>Within-model noise and parameter draws only.</p>"}
 <h2>Data problems found</h2><ul>{problems or '<li>none</li>'}</ul></body></html>"""
 
 
+def _uncertainty(bands: BandSources | None) -> dict:
+    """What the bands are made of, for the manifest: sources, the table and its months, shares."""
+    if bands is None:
+        return {"sources": ["within-model noise", "parameter draws"], "model_error": None}
+    eighty = bands.sources[bands.sources["band"] == "80"] if not bands.sources.empty else bands.sources
+    shares = {
+        measure: {int(r.horizon): round(float(r.model_error_share), 3) for r in rows.itertuples()}
+        for measure, rows in eighty.groupby("measure", sort=False)
+    } if not eighty.empty else {}
+    return {
+        "sources": ["within-model noise", "parameter draws", "model error"],
+        "model_error": {"table": str(bands.path), "estimated_from_months": list(bands.table.months),
+                        "combine": "max", "share_of_80_band_by_horizon": shares},
+    }
+
+
 def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12, reps: int = 100,
-               seed: int = 0, target_weeks: float = 18.0, base: Path | None = None) -> dict:
-    """Infer, build, forecast and write the files; returns the manifest."""
+               seed: int = 0, target_weeks: float = 18.0, base: Path | None = None,
+               model_error: Path | str | None | bool = None) -> dict:
+    """Infer, build, forecast and write the files; returns the manifest.
+
+    ``model_error`` is a model-error table (``calibration.model_error.write_table``), None for
+    the shipped CHS panel table, or False for the simulation's own spread alone.
+    """
     base_document = None
     if base is not None:
         from sim.engine.scenario import resolve
@@ -108,6 +149,10 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         history, up_to, horizon, reps, seed, target_weeks=target_weeks, base=base_document
     )
     summary = forecast_summary(monthly, target_weeks)
+    bands = None
+    if model_error is not False:
+        bands = with_model_error(summary, _levels(history, up_to, target_weeks), model_error or None)
+        summary = bands.summary
     document["parameter_draws"] = {"file": "parameter_draws.csv", "use": True}
     manifest = {
         "command": "from-waits", "source": history.source, "provider": history.provider_code,
@@ -115,7 +160,7 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         "horizon_months": horizon, "replications": reps, "seed": seed, "target_weeks": target_weeks,
         "base": str(base) if base else None, "version": package_version(),
         "inferred": {k: list(v) for k, v in fitted.ranges().items()},
-        "uncertainty": "within-model noise and parameter draws; model error is measured on the panel",
+        "uncertainty": _uncertainty(bands),
     }
     with staged(out) as folder:
         text = _header(history, fitted, base) + yaml.safe_dump(document, sort_keys=False)
@@ -123,6 +168,8 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         write_table(draws, folder / "parameter_draws.csv")
         write_table(summary, folder / "summary.csv")
         write_table(monthly, folder / "monthly.csv")
-        write_text(_report(history, fitted, summary, target_weeks), folder / "fit_report.html")
+        if bands is not None:
+            write_table(bands.sources, folder / "band_sources.csv")
+        write_text(_report(history, fitted, summary, target_weeks, bands), folder / "fit_report.html")
         write_manifest(manifest, folder / "manifest.json")
     return json.loads(json.dumps(manifest))

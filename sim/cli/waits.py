@@ -31,6 +31,13 @@ def from_waits(
     config: Annotated[
         Path | None, typer.Option("--config", help="Your own service file: its staff and job plans are used.")
     ] = None,
+    model_error: Annotated[
+        Path | None,
+        typer.Option("--model-error", help="A model-error table for the bands (default: the CHS panel's)."),
+    ] = None,
+    no_model_error: Annotated[
+        bool, typer.Option("--no-model-error", help="Bands from the simulation's own spread alone.")
+    ] = False,
 ) -> None:
     """Infer referrals, capacity and removals by wait from published waits; write service.yaml, a forecast."""
     from calibration.from_waits.outputs import from_waits as build
@@ -38,11 +45,16 @@ def from_waits(
 
     if not MONTH.match(up_to):
         fail(f"--up-to: {up_to!r} is not a month as YYYY-MM")
+    if model_error is not None and no_model_error:
+        fail("--model-error: give a table or --no-model-error, not both")
+    if model_error is not None and not model_error.is_file():
+        fail(f"{model_error}: --model-error: no such file")
     with user_errors():
         waits = read_waits(history, provider, service)
         waits.over(target_weeks)  # refuses a target that is not a band edge, before anything is written
         with output_folder(out), writing(out):
             manifest = build(waits, up_to, out, horizon=horizon, reps=reps, seed=seed,
-                             target_weeks=target_weeks, base=config)
+                             target_weeks=target_weeks, base=config,
+                             model_error=False if no_model_error else model_error)
     console.print(f"service from its waits -> {out / 'service.yaml'} (fitted {manifest['fitted_months'][0]} "
                   f"to {manifest['fitted_months'][-1]}); report: {out / 'fit_report.html'}")
