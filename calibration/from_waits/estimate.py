@@ -44,9 +44,10 @@ MAX_RATE = 0.8  # no band empties in a month: a rate of 1 is a clean-up, not a f
 # last value forward beats extrapolating the recent trend at every horizon (benchmarks/
 # real_panel.py, drift against carry_forward, origins of 2023 as well as 2024-25). So the
 # forecast's first-contact capacity matches its joiners, less this share of the growth.
-# Measured on benchmarks/real_panel.py --quick (30 series, origins Oct 2024-Jun 2025): with the
-# fitted growth carried on, the median list missed by 243 at six months (carry-forward 147);
-# with none, by 172, and the 80% interval score fell from 1,519 to 872.
+# Measured on benchmarks/real_panel.py --quick --workers 2 --reps 30 (30 series, origins Oct
+# 2024-Jun 2025, the engine's own band): with the fitted growth carried on, the median list
+# missed by 243 at six months (carry-forward 147); with none, by 177, and the 80% interval
+# score fell from 1,519 to 1,231.
 GROWTH_PERSISTENCE = 0.0
 
 
@@ -213,9 +214,10 @@ def estimate(
         # a month or two in (urgent referrals are seen first).
         young = max(band_rates[0], band_rates[intake])
         survival = 1 - rng.random() * (1 - intake_survival(young, edges, intake))
-        refs.append(joiners[pick].mean() / survival)
-        exits.append(max(joiners[pick].mean() / survival - growth[pick].mean(), 0.0))
-        ahead.append(max(joiners[pick].mean() / survival - persistence * growth[pick].mean(), 0.0))
+        inflow, grew = joiners[pick].mean() / survival, growth[pick].mean()
+        refs.append(inflow)
+        exits.append(max(inflow - grew, 0.0))
+        ahead.append(max(inflow - persistence * grew, 0.0))
         rates.append(band_rates)
     removal = rng.beta(*REMOVAL_SHARE, draws)
     exits_a = np.array(exits)

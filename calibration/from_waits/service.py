@@ -72,6 +72,7 @@ def build_service(
     start = start_after(up_to)
     rates = np.median(estimate.exit_rates, axis=0)
     per_wte = slots_per_wte_month(start, horizon, nation)
+    removal = removal_rates(estimate, snapshot)
     document: dict[str, Any] = copy.deepcopy(base) if base else _plain_service(per_wte, estimate)
     document.pop("parameter_draws", None)
     document.setdefault("service", {}).update(
@@ -84,11 +85,11 @@ def build_service(
     policy.update(
         booking_order="by_weeks_waited",
         booking_weights=_profile(edges, _weights(rates), "weight"),
-        removal_by_wait=_profile(edges, np.median(removal_rates(estimate, snapshot), axis=0), "monthly_rate"),
+        removal_by_wait=_profile(edges, np.median(removal, axis=0), "monthly_rate"),
         validation_removal_rate=0.0, reneging_rate=0.0,
     )
     document["initial_state"] = {"waiting_list": _snapshot(snapshot, edges), "within_band": "sloped"}
-    draws = _draws(estimate, snapshot, per_wte, inferred_capacity=base is None)
+    draws = _draws(estimate, removal, per_wte, inferred_capacity=base is None)
     return document, draws
 
 
@@ -139,13 +140,12 @@ def removal_rates(estimate: WaitsEstimate, snapshot: np.ndarray) -> np.ndarray:
 
 
 def _draws(
-    estimate: WaitsEstimate, snapshot: np.ndarray, per_wte: float, inferred_capacity: bool
+    estimate: WaitsEstimate, removal: np.ndarray, per_wte: float, inferred_capacity: bool
 ) -> pd.DataFrame:
     edges = estimate.edges_weeks
     columns: dict[str, np.ndarray] = {"demand.monthly_rate": np.round(estimate.referrals, 3)}
     if inferred_capacity:
         columns["workforce.0.wte"] = np.round(np.maximum(estimate.forecast_seen / per_wte, 0.01), 4)
-    removal = removal_rates(estimate, snapshot)
     for band in range(len(edges) - 1):
         weights = np.array([_weights(r)[band] for r in estimate.exit_rates])
         columns[f"access_policy.booking_weights.{band}.weight"] = np.round(weights, 6)
