@@ -43,9 +43,9 @@ def fitted_history(history: BandHistory, months: tuple[str, ...]) -> pd.DataFram
     return table[["month", "total", *history.band_names]].reset_index(drop=True)
 
 
-def remake_command(out: Path, manifest: dict) -> str:
-    """The ``dcsim from-waits`` line that re-makes this forecast from its saved inputs."""
-    words = ["dcsim", "from-waits", str(out / HISTORY_FILE)]
+def remake_command(manifest: dict) -> str:
+    """The ``dcsim from-waits`` line, run in the forecast folder, that re-makes it from its inputs."""
+    words = ["dcsim", "from-waits", HISTORY_FILE]
     for option, key in (("--provider", "provider"), ("--service", "service")):
         if manifest[key]:
             words += [option, str(manifest[key])]
@@ -53,7 +53,7 @@ def remake_command(out: Path, manifest: dict) -> str:
               "--target-weeks", f"{manifest['target_weeks']:g}", "--reps", str(manifest["replications"]),
               "--seed", str(manifest["seed"])]
     if manifest["base"]:
-        words += ["--config", str(out / BASE_FILE)]
+        words += ["--config", BASE_FILE]
     return " ".join(shlex.quote(w) for w in [*words, "--out", "NEW_FOLDER"])
 
 
@@ -151,7 +151,8 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         "uncertainty": "within-model noise and parameter draws; model error is measured on the panel",
     }
     manifest["inputs"] = {"history": HISTORY_FILE, "base": BASE_FILE if base else None}
-    manifest["remake"] = remake_command(Path(out), manifest)
+    manifest["remake"] = remake_command(manifest)
+    manifest["remake_in"] = "the folder holding this manifest"
     with staged(out) as folder:
         write_table(inputs, folder / HISTORY_FILE)
         manifest["inputs"]["history_sha256"] = file_hash(folder / HISTORY_FILE)
