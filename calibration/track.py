@@ -228,7 +228,9 @@ def read_reported(path: str | Path, provider: str | None, service: str | None,
     if 52.0 in edges:
         frame["over_52_weeks"] = history.over(52.0).astype(float)
     flagged = history.unusable_months()
-    unusable = {p.month: p.message for p in history.problems if p.month in flagged}
+    unusable = {  # month -> the reader's reason, without the month it starts with
+        p.month: p.message.removeprefix(f"{p.month}: ") for p in history.problems if p.month in flagged
+    }
     return Reported(str(path), frame, history.provider_code, history.provider_name, history.service,
                     unusable, tuple(notes))
 
