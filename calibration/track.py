@@ -52,6 +52,7 @@ class Vintage:
     provider_name: str | None
     service: str | None
     target_weeks: float | None
+    scenario: str | None = None  # a run's scenario name: what the forecast was of
 
     @property
     def months(self) -> list[str]:
@@ -165,6 +166,7 @@ def read_vintage(folder: str | Path) -> Vintage:
         folder, manifest, bands, origin, command, _text(manifest.get("provider")),
         _text(manifest.get("provider_name")), _text(manifest.get("service")),
         float(target) if isinstance(target, int | float) else None,
+        next(iter(manifest["scenarios"])) if command == "run" else None,
     )
 
 

@@ -57,19 +57,19 @@ def _who(track: Track) -> str:
     provider = vintage.provider_name or vintage.provider
     if vintage.provider_name and vintage.provider:
         provider = f"{vintage.provider_name} ({vintage.provider})"
-    names = [x for x in (provider, vintage.service) if x]
+    names = [x for x in (provider, vintage.service) if x] or [x for x in (vintage.scenario,) if x]
     return f" for {', '.join(names)}" if names else ""
 
 
-def heading(track: Track) -> str:
-    """Which forecast, made when, against which file."""
+def heading(track: Track) -> list[str]:
+    """Which forecast, made when and how, and the file it is set against."""
     vintage, manifest = track.vintage, track.vintage.manifest
     reps, seed = manifest.get("replications", "?"), manifest.get("seed", "?")
     made = f"dcsim {vintage.command}, {reps} replications, seed {seed}"
-    return (
-        f"Forecast{_who(track)} made at {month_heading(vintage.origin)} ({made}), "
-        f"against {track.reported.source}:"
-    )
+    return [
+        f"Forecast{_who(track)}",
+        f"made at {month_heading(vintage.origin)} ({made}), against what {track.reported.source} reports:",
+    ]
 
 
 def spans(months: list[str]) -> list[str]:
@@ -95,7 +95,7 @@ def _not_yet(months: list[str]) -> list[str]:
 
 def answer_lines(track: Track) -> list[str]:
     """The answer: per measure, one line per forecast month, then the sentence."""
-    lines = [heading(track)]
+    lines = heading(track)
     target = track.vintage.target_weeks
     widths = "  {:<9} {:>7} {:>7}  {:>10}  {:<7}  {:>10}  {:<7}"
     for measure, part in track.table.groupby("measure", sort=False):
