@@ -334,6 +334,7 @@ def score(vintage: Vintage, reported: Reported) -> Track:
             "mean_error": float(done["error"].mean()) if len(done) else np.nan,
             "mean_relative_error": float(done["relative_error"].mean())
             if done["relative_error"].notna().any() else np.nan,
+            "relative_months": int(done["relative_error"].notna().sum()),  # a share of zero is no share
         })
     months = frame.index
     context = [month_label(month_index(vintage.origin) - k) for k in range(CONTEXT_MONTHS - 1, -1, -1)]

@@ -44,6 +44,9 @@ def summary_sentence(row: pd.Series) -> str:
     if pd.notna(relative) and round(abs(relative) * 100) > 0:
         side = "high" if relative > 0 else "low"
         text += f"; the median was {abs(relative):.0%} {side} on average"
+        shared = int(row.get("relative_months", reported))
+        if shared < reported:  # months reporting none have no relative error
+            text += f" over the {_months(shared)} with any waiting"
     elif pd.notna(error) and round(abs(error)) > 0:  # every actual zero: a count, not a share
         text += f"; the median was {count_text(abs(error))} {'above' if error > 0 else 'below'} on average"
     else:

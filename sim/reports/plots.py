@@ -240,8 +240,8 @@ def track_chart(
         ax.fill_between(x, rows["p25"], rows["p75"], color=PALETTE[0], alpha=0.3, linewidth=0,
                         label="50% band")
         ax.plot(x, rows["p50"], color=PALETTE[0], linewidth=2.2, label="Median forecast")
-        if measure in before.columns:
-            earlier = before.dropna(subset=[measure])
+        earlier = before.dropna(subset=[measure]) if measure in before.columns else before.iloc[0:0]
+        if len(earlier):  # no legend entry for points that are not there
             ax.plot(earlier["month"].map(position), earlier[measure], "o", color="#7F7F7F", markersize=5,
                     label="Reported before the forecast")
         reported = rows[rows["status"] == "reported"]
