@@ -28,6 +28,7 @@ from sim.runs.staging import READY, RECORD, recover, staged
 OUTPUTS = [
     "breaches_fan.png",
     "capacity_demand.png",
+    "inputs",  # the scenario as run, so the vintage can be re-made and tracked
     "manifest.json",
     "monthly.csv",
     "summary.csv",

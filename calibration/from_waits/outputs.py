@@ -1,7 +1,10 @@
 """The files ``dcsim from-waits`` writes: the service, its draws, the forecast, the fit report.
 
 Kept apart from the CLI so the Python API writes the same files; every file is written into a
-staging folder and published together (``sim.runs.staging``).
+staging folder and published together (``sim.runs.staging``). The folder is a forecast vintage:
+``inputs/`` keeps the months fitted (and the base service, if any) and the manifest the seed,
+replications and code version, so ``dcsim track`` can score it months later and the forecast
+can be re-made exactly (the manifest's ``remake``).
 """
 
 from __future__ import annotations
@@ -20,11 +23,39 @@ from calibration.from_waits.bands import BandSources, shares_in_words, with_mode
 from calibration.from_waits.estimate import WaitsEstimate
 from calibration.from_waits.forecast import simulate
 from calibration.waits import BandHistory
-from sim.engine.scenario import validate
-from sim.runs.files import package_version, write_manifest, write_table, write_text
+from sim.engine.scenario import file_hash, validate
+from sim.runs.files import package_version, source_commit, write_manifest, write_table, write_text
 from sim.runs.staging import staged
 
 QUANTILES = {"p10": 0.1, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9}
+INPUTS = "inputs"
+HISTORY_FILE = f"{INPUTS}/history.csv"
+BASE_FILE = f"{INPUTS}/base.yaml"
+
+
+def fitted_history(history: BandHistory, months: tuple[str, ...]) -> pd.DataFrame:
+    """The fitted months as a plain band CSV (month, total, band_<from>_<to>) that ``read_waits`` reads.
+
+    Only the months the fit used: they are all it depends on, so a forecast re-made from this
+    file gives the same numbers, while the published file it came from may be revised later.
+    """
+    table = history.frame()
+    table = table[table["month"].isin(months)]
+    return table[["month", "total", *history.band_names]].reset_index(drop=True)
+
+
+def remake_command(manifest: dict) -> str:
+    """The ``dcsim from-waits`` line, run in the forecast folder, that re-makes it from its inputs."""
+    words = ["dcsim", "from-waits", HISTORY_FILE]
+    for option, key in (("--provider", "provider"), ("--service", "service")):
+        if manifest[key]:
+            words += [option, str(manifest[key])]
+    words += ["--up-to", manifest["up_to"], "--horizon", str(manifest["horizon_months"]),
+              "--target-weeks", f"{manifest['target_weeks']:g}", "--reps", str(manifest["replications"]),
+              "--seed", str(manifest["seed"])]
+    if manifest["base"]:
+        words += ["--config", BASE_FILE]
+    return " ".join(shlex.quote(w) for w in [*words, "--out", "NEW_FOLDER"])
 
 
 def forecast_summary(monthly: pd.DataFrame, target_weeks: float) -> pd.DataFrame:
@@ -143,7 +174,7 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
     if base is not None:
         from sim.engine.scenario import resolve
 
-        base_document = resolve(Path(base))
+        base_document, _ = resolve(Path(base))
         validate(base_document, str(base))
     monthly, document, draws, fitted = simulate(
         history, up_to, horizon, reps, seed, target_weeks=target_weeks, base=base_document
@@ -154,15 +185,24 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         bands = with_model_error(summary, _levels(history, up_to, target_weeks), model_error or None)
         summary = bands.summary
     document["parameter_draws"] = {"file": "parameter_draws.csv", "use": True}
+    inputs = fitted_history(history, fitted.months)
     manifest = {
         "command": "from-waits", "source": history.source, "provider": history.provider_code,
-        "service": history.service, "fitted_months": list(fitted.months), "up_to": up_to,
+        "provider_name": history.provider_name, "service": history.service,
+        "fitted_months": list(fitted.months), "up_to": up_to,
         "horizon_months": horizon, "replications": reps, "seed": seed, "target_weeks": target_weeks,
-        "base": str(base) if base else None, "version": package_version(),
+        "base": str(base) if base else None, "version": package_version(), "commit": source_commit(),
         "inferred": {k: list(v) for k, v in fitted.ranges().items()},
         "uncertainty": _uncertainty(bands),
     }
+    manifest["inputs"] = {"history": HISTORY_FILE, "base": BASE_FILE if base else None}
+    manifest["remake"] = remake_command(manifest)
+    manifest["remake_in"] = "the folder holding this manifest"
     with staged(out) as folder:
+        write_table(inputs, folder / HISTORY_FILE)
+        manifest["inputs"]["history_sha256"] = file_hash(folder / HISTORY_FILE)
+        if base_document is not None:
+            write_text(yaml.safe_dump(base_document, sort_keys=False), folder / BASE_FILE)
         text = _header(history, fitted, base) + yaml.safe_dump(document, sort_keys=False)
         write_text(text, folder / "service.yaml")
         write_table(draws, folder / "parameter_draws.csv")

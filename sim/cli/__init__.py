@@ -4,7 +4,7 @@ Bad input (a YAML field, a data row) is reported as ``file: field: message`` on 
 error with exit code 2 and no traceback.
 """
 
-from sim.cli import explorer, fitting, runs, scenarios, waits  # noqa: F401  (importing registers the commands)
+from sim.cli import explorer, fitting, runs, scenarios, track, waits  # noqa: F401  (importing registers the commands)
 from sim.cli.common import app
 
 __all__ = ["app", "main"]

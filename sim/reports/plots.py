@@ -216,3 +216,50 @@ def goal_probability_chart(evaluations: pd.DataFrame, path: Path, lever: str, co
     fig.tight_layout()
     fig.savefig(path, dpi=100, format="png")
     plt.close(fig)
+
+
+@plain_text
+def track_chart(
+    table: pd.DataFrame, before: pd.DataFrame, path: Path, labels: dict[str, str], title: str
+) -> None:
+    """A saved forecast's fan (80% and 50% bands, median) per measure, with what was then reported:
+    filled dots inside the 80% band, open diamonds outside it (told apart without colour), and
+    the months reported before the forecast in grey. ``before`` holds consecutive calendar
+    months (a month not reported is a blank row), so the axis never hides a gap."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    measures = list(dict.fromkeys(table["measure"]))
+    months = [*before["month"], *dict.fromkeys(table["month"])]
+    position = {m: i for i, m in enumerate(months)}
+    fig, axes = plt.subplots(len(measures), 1, figsize=(10, 1.2 + 3.2 * len(measures)), squeeze=False,
+                             sharex=True, layout="constrained")
+    for ax, measure in zip(axes[:, 0], measures, strict=True):
+        rows = table[table["measure"] == measure]
+        x = rows["month"].map(position)
+        ax.fill_between(x, rows["p10"], rows["p90"], color=PALETTE[0], alpha=0.15, linewidth=0,
+                        label="80% band of the forecast")
+        ax.fill_between(x, rows["p25"], rows["p75"], color=PALETTE[0], alpha=0.3, linewidth=0,
+                        label="50% band")
+        ax.plot(x, rows["p50"], color=PALETTE[0], linewidth=2.2, label="Median forecast")
+        earlier = before.dropna(subset=[measure]) if measure in before.columns else before.iloc[0:0]
+        if len(earlier):  # no legend entry for points that are not there
+            ax.plot(earlier["month"].map(position), earlier[measure], "o", color="#7F7F7F", markersize=5,
+                    label="Reported before the forecast")
+        reported = rows[rows["status"] == "reported"]
+        inside = reported["inside_80"].astype(bool)
+        ax.plot(reported.loc[inside, "month"].map(position), reported.loc[inside, "actual"], "ko",
+                markersize=7, label="Reported: inside the 80% band", zorder=5)
+        ax.plot(reported.loc[~inside, "month"].map(position), reported.loc[~inside, "actual"], "D",
+                color=PALETTE[5], markerfacecolor="white", markeredgewidth=2, markersize=7,
+                label="Reported: outside the 80% band", zorder=5)
+        if len(before):
+            ax.axvline(len(before) - 0.5, color="grey", linestyle="--", linewidth=1)
+        ax.set_ylabel(labels.get(measure, measure), fontsize=9)
+        top = ax.get_ylim()[1]
+        ax.set_ylim(-0.03 * top, top)  # a count of zero is drawn whole, on the axis
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    _month_axis(axes[-1, 0], months)
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)

@@ -6,9 +6,11 @@ so an interrupted run never leaves a half-written file under the final name.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+import subprocess
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -108,6 +110,24 @@ def package_version() -> str:
         return metadata.version("dcsim")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+@functools.cache
+def source_commit() -> str | None:
+    """The git commit dcsim's code was run from, ``+dirty`` when it had changes; None outside git.
+
+    The version number alone does not say which code made a forecast between releases, and a
+    forecast is only re-made exactly from the same code.
+    """
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip()
+        changes = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                                 capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if changes else head or None
 
 
 def write_manifest(content: dict, path: Path) -> Path:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.scenario import file_hash, scenario_files
-from sim.runs.files import package_version
+from sim.runs.files import package_version, source_commit
 
 
 def manifest(
@@ -29,6 +29,7 @@ def manifest(
     return {
         "tool": "dcsim",
         "version": package_version(),
+        "commit": source_commit(),
         "scenarios": files,
         "seed": seed,
         "replications": reps,

@@ -9,12 +9,20 @@ from pathlib import Path
 import pandas as pd
 
 from sim.engine.config import ServiceConfig
-from sim.engine.scenario import load_config
+from sim.engine.scenario import load_config, resolve
 from sim.runs.conditioning import Settings
 from sim.runs.manifest import manifest
 from sim.runs.planned_run import Observed, as_observed, run_monthly
 from sim.runs.runner import Progress
 from sim.runs.summary import order_columns, summarise
+
+
+@dataclass
+class RunInputs:
+    """What a run was made from, kept so that its outputs can be re-made (``sim.reports.run_outputs``)."""
+
+    document: dict | None = None  # the scenario as read, its ``extends:`` chain merged
+    observed: pd.DataFrame | None = None  # the months the run was conditioned on
 
 
 @dataclass
@@ -25,6 +33,7 @@ class RunResult:
     summary: pd.DataFrame
     manifest: dict = field(default_factory=dict)
     target_weeks: float = 14.0
+    inputs: RunInputs | None = None
 
     def breaches(self) -> pd.DataFrame:
         """Median and 10-90% band of breaches by scenario and month."""
@@ -76,6 +85,11 @@ def run(
     )
     monthly.insert(0, "scenario", name)
     monthly = order_columns(monthly)
-    extra = {"workers": workers, **run_options(options), **extra}
+    target = service.service.rtt_target_weeks
+    extra = {"workers": workers, "rtt_target_weeks": target, **run_options(options), **extra}
     info = manifest({name: path}, seed, reps, started, extra)
-    return RunResult(monthly, summarise(monthly), info, service.service.rtt_target_weeks)
+    # Read once more now, not when writing: the file may be edited before the outputs are written.
+    document = resolve(path)[0] if path else None
+    shown = as_observed(observed)
+    inputs = RunInputs(document, shown.frame if shown is not None else None)
+    return RunResult(monthly, summarise(monthly), info, target, inputs)
