@@ -19,6 +19,7 @@ import yaml
 from services import ROOT, service_document
 from typer.testing import CliRunner
 
+from calibration.from_waits.bands import DEFAULT_TABLE
 from calibration.waits import read_waits
 from sim.cli import app
 
@@ -101,6 +102,23 @@ def test_from_waits_saves_its_inputs_and_how_to_remake_it(forecast, monkeypatch,
     done = CliRunner().invoke(app, words[1:])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "again" / "summary.csv").read_bytes() == (forecast / "summary.csv").read_bytes()
+    # The model-error table the bands used travels with the forecast.
+    assert "--model-error inputs/model_error.csv" in manifest["remake"]
+    assert (forecast / "inputs" / "model_error.csv").read_text() == DEFAULT_TABLE.read_text()
+
+
+def test_a_forecast_without_model_error_is_remade_without_it(tmp_path, monkeypatch):
+    history = band_csv(tmp_path / "waits.csv", HISTORY)
+    done = dcsim("from-waits", history, "--up-to", "2024-06", "--horizon", 2, "--reps", 3,
+                 "--no-model-error", "--out", tmp_path / "plain")
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((tmp_path / "plain" / "manifest.json").read_text())
+    assert manifest["remake"].split().count("--no-model-error") == 1
+    assert not (tmp_path / "plain" / "inputs" / "model_error.csv").exists()
+    words = shlex.split(manifest["remake"].replace("NEW_FOLDER", str(tmp_path / "again")))
+    monkeypatch.chdir(tmp_path / "plain")
+    assert CliRunner().invoke(app, words[1:]).exit_code == 0
+    assert (tmp_path / "again" / "summary.csv").read_bytes() == (tmp_path / "plain" / "summary.csv").read_bytes()
 
 
 def test_track_scores_each_month_against_the_band(forecast, newer):

@@ -31,6 +31,7 @@ QUANTILES = {"p10": 0.1, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9}
 INPUTS = "inputs"
 HISTORY_FILE = f"{INPUTS}/history.csv"
 BASE_FILE = f"{INPUTS}/base.yaml"
+ERROR_TABLE_FILE = f"{INPUTS}/model_error.csv"
 
 
 def fitted_history(history: BandHistory, months: tuple[str, ...]) -> pd.DataFrame:
@@ -55,6 +56,9 @@ def remake_command(manifest: dict) -> str:
               "--seed", str(manifest["seed"])]
     if manifest["base"]:
         words += ["--config", BASE_FILE]
+    # The table is copied in even when it is the shipped one: a later version may ship another.
+    error_table = manifest["inputs"].get("model_error")
+    words += ["--model-error", error_table] if error_table else ["--no-model-error"]
     return " ".join(shlex.quote(w) for w in [*words, "--out", "NEW_FOLDER"])
 
 
@@ -195,7 +199,8 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         "inferred": {k: list(v) for k, v in fitted.ranges().items()},
         "uncertainty": _uncertainty(bands),
     }
-    manifest["inputs"] = {"history": HISTORY_FILE, "base": BASE_FILE if base else None}
+    manifest["inputs"] = {"history": HISTORY_FILE, "base": BASE_FILE if base else None,
+                          "model_error": ERROR_TABLE_FILE if bands is not None else None}
     manifest["remake"] = remake_command(manifest)
     manifest["remake_in"] = "the folder holding this manifest"
     with staged(out) as folder:
@@ -210,6 +215,7 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         write_table(monthly, folder / "monthly.csv")
         if bands is not None:
             write_table(bands.sources, folder / "band_sources.csv")
+            write_text(bands.path.read_text(), folder / ERROR_TABLE_FILE)
         write_text(_report(history, fitted, summary, target_weeks, bands), folder / "fit_report.html")
         write_manifest(manifest, folder / "manifest.json")
     return json.loads(json.dumps(manifest))
