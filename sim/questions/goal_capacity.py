@@ -260,6 +260,9 @@ def scenario_figures(
         **{f"adds_{r}_per_month": mine.by_role[r] - base.by_role[r] for r in mine.by_role},
         "followups_take_per_month": mine.followups_take,
         "adds_from_followups_per_month": base.followups_take - mine.followups_take,
+        # What no role's posts give: extra sessions (overtime, insourcing) until their end date.
+        "adds_sessions_per_month": (mine.offered + mine.followups_take - sum(mine.by_role.values()))
+        - (base.offered + base.followups_take - sum(base.by_role.values())),
         "settled_from": mine.settled[0],
         "settled_to": mine.settled[-1],
         "demand_settled_per_month": mine.demand_settled,

@@ -82,6 +82,9 @@ def adds_words(row: pd.Series, roles: list[str]) -> str:
         change = row[f"adds_{role}_per_month"]
         if count_text(abs(change)) != "0":
             parts.append(f"{role_name(role)} {'+' if change > 0 else '-'}{count_text(abs(change))}")
+    sessions = row.get("adds_sessions_per_month", 0.0)
+    if count_text(abs(sessions)) != "0":
+        parts.append(f"extra sessions {'+' if sessions > 0 else '-'}{count_text(abs(sessions))}")
     freed = row["adds_from_followups_per_month"]
     if count_text(abs(freed)) != "0":
         parts.append(f"follow-ups take {count_text(abs(freed))} {'fewer' if freed > 0 else 'more'}")
@@ -102,7 +105,8 @@ def roles_of(summary: pd.DataFrame) -> list[str]:
     return [
         c[len("adds_") : -len("_per_month")]
         for c in summary.columns
-        if c.startswith("adds_") and c not in ("adds_per_month", "adds_from_followups_per_month")
+        if c.startswith("adds_")
+        and c not in ("adds_per_month", "adds_from_followups_per_month", "adds_sessions_per_month")
     ]
 
 
