@@ -56,15 +56,14 @@ def load_words(row: pd.Series) -> str:
         count_text(row["demand_settled_per_month"]),
         count_text(row["offered_settled_per_month"]),
     )
+    load = f"{row['load_settled']:.0%} of what the job plans offer"
     if row["load_warning"]:
         grows = count_text(-row["surplus_settled_per_month"])
         return (
-            f"LOAD WARNING: after the changes ({span}) demand is {row['load_settled']:.0%} of capacity "
-            f"({demand} against {offered} a month), so the list grows by about {grows} a month"
+            f"LOAD WARNING: after the changes ({span}) demand is {load} ({demand} against {offered} a "
+            f"month), so the list grows by about {grows} a month"
         )
-    return (
-        f"after the changes ({span}) demand is {row['load_settled']:.0%} of capacity, so {clear_words(row)}"
-    )
+    return f"after the changes ({span}) demand is {load}, so {clear_words(row)}"
 
 
 def steady_words(row: pd.Series) -> str:
@@ -144,8 +143,19 @@ def scenario_sentence(row: pd.Series, label: str, baseline: pd.Series, aim: Aim,
         text += (
             f" (simulated: {count_text(row['simulated_seen_per_month'])} first contacts a month to "
             f"{month_heading(aim.month)}, {count_text(row['simulated_breaches_at_goal_p50'])} over "
-            f"{aim.target_weeks:g} weeks then)"
+            f"{aim.target_weeks:g} weeks then"
         )
+        # Seeing well under what was offered and needed is the simulation's own finding (follow-ups
+        # first, flexing, uneven absences), explained beside the closed forms, not here.
+        seen = row["simulated_seen_per_month"]
+        if seen < 0.9 * min(row["offered_per_month"], row["needed_per_month"]):
+            text += ": fewer than the job plans offer, for the reasons under Queueing theory in the report"
+        elif seen > 1.1 * row["offered_per_month"]:
+            text += (
+                ": more than the job plans offer, as flexible job plans give new assessments the time "
+                "planned for triage or follow-ups that nobody needs"
+            )
+        text += ")"
     return text
 
 
