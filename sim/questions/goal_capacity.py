@@ -6,7 +6,9 @@ offered capacity beside it (no simulation: the answer can be checked by hand), p
 
 - **demand**: accepted referrals a month, each needing a first contact, expected from the file
   (referral rate, seasonality, trend, triage outcomes and dated changes);
-- **offered**: first contacts a month the job plans offer (``questions.capacity_offered``);
+- **offered**: first contacts a month the job plans offer (``questions.capacity_offered``), after
+  follow-up time (what follow-ups due take from new patients under caseload first), and what a
+  scenario adds split by role, extra sessions and follow-ups;
 - **long waiters**: the patients who must be seen by the goal month because otherwise they
   would have waited over the target by its end: by weeks waited at the start (the starting
   list's bands, spread evenly within each band), those awaiting triage, and referrals received
