@@ -21,7 +21,9 @@ import pandas as pd
 from calibration.data import read_monthly
 from sim.engine.scenario import ConfigError, file_hash, load_config, validate
 from sim.questions import compare as comparing
-from sim.questions.results import ComparisonResult, SensitivityResult, SolveResult
+from sim.questions.goal_capacity import goal_capacity as _goal_capacity
+from sim.questions.goals import as_goal
+from sim.questions.results import ComparisonResult, GoalCapacity, SensitivityResult, SolveResult
 from sim.questions.sensitivity import sensitivity
 from sim.questions.solve import solve
 from sim.questions.trajectory import trajectory_tracking
@@ -37,6 +39,7 @@ from sim.runs.staging import staged
 __all__ = [
     "ComparisonResult",
     "ConfigError",
+    "GoalCapacity",
     "RunResult",
     "SensitivityResult",
     "SolveResult",
@@ -44,6 +47,7 @@ __all__ = [
     "board_table",
     "check_actuals",
     "compare",
+    "goal_capacity",
     "load_config",
     "read_observed",
     "run",
@@ -178,3 +182,20 @@ def compare(
     return comparing.compare(
         scenarios, reps, seed, workers, goal, progress, observed=_observed(observed), **options
     )
+
+
+def goal_capacity(scenarios, goal, **options) -> GoalCapacity | None:
+    """What the goal takes, from the service files alone (no simulation): for each scenario (the
+    first is the baseline; YAML paths, configs or a mapping of names to them, as ``compare``
+    takes), the first contacts a month needed and for whom, what it adds, the time to clear,
+    the sustainable list and the steady-state capacity (``sim.questions.goal_capacity``).
+
+    ``compare(..., goal=...)`` gives the same figures as ``result.goal_capacity``, with the
+    simulation's beside them. None for a goal on another measure than breaches or the longest wait.
+    """
+    from sim.engine.sweep import as_scenarios
+
+    chosen = as_goal(goal)
+    if chosen is None:
+        raise ConfigError("goal: give a goal, e.g. 'breaches<=0 by 2025-12'")
+    return _goal_capacity({s.name: s.config for s in as_scenarios(scenarios)}, chosen, **options)

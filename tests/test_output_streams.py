@@ -43,7 +43,14 @@ def test_compare_prints_its_answer_on_standard_output(tmp_path):
     assert lines[1].startswith("At the end of Dec 2025, patients waiting over 14 weeks")
     assert lines[2].startswith("  Do nothing (current service): ")
     assert "fewer than the baseline" in lines[3] or "more than the baseline" in lines[3]
+    # What the goal takes: a heading, what is needed, one line per scenario (the report's wording).
+    assert lines[4].startswith("What the goal takes (no one waiting over 14 weeks at the end of Dec 2025)")
+    assert lines[5].startswith("  Needed: ") and "first contacts a month to Dec 2025" in lines[5]
+    assert lines[6].startswith("  Do nothing (current service): offers ")
+    assert lines[7].startswith("  Three funded Band 6 posts: adds ") and "Band 6 +" in lines[7]
+    assert len(lines) == 8
     assert "At the end of" not in done.stderr and "simulated futures" not in done.stderr
+    assert "What the goal takes" not in done.stderr
 
 
 def test_solve_prints_its_answer_on_standard_output(tmp_path):

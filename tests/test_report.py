@@ -74,6 +74,8 @@ def test_every_output_is_written(out):
         "breach_flow.csv",
         "trajectory_tracking.csv",
         "waiting_list_theory.csv",
+        "goal_capacity.csv",
+        "goal_capacity_by_wait.csv",
         "report.html",
     ]
     for name in expected:
@@ -96,6 +98,14 @@ def test_every_output_is_written(out):
     assert manifest["seed"] == 9 and manifest["replications"] == REPS
     assert Path(manifest["actuals"]["path"]).name == "actuals.csv"
     assert pd.read_csv(out / "goals.csv")["scenario"].tolist() == SCENARIOS
+    takes = pd.read_csv(out / "goal_capacity.csv")
+    assert takes["scenario"].tolist() == SCENARIOS
+    assert (takes["allowed_over_target"] == 200).all() and (takes["goal_month"] == "2025-09").all()
+    by_wait = pd.read_csv(out / "goal_capacity_by_wait.csv")
+    assert by_wait["scenario"].unique().tolist() == SCENARIOS
+    # Conservation: each scenario's groups add up to what it needs a month.
+    totals = by_wait.groupby("scenario", sort=False)["needed_per_month"].sum()
+    assert totals.tolist() == pytest.approx(takes["needed_per_month"].tolist(), rel=1e-4)  # 6 figures in CSV
 
 
 def test_board_table_csv_holds_actuals_trajectory_and_bands(out):
@@ -175,5 +185,8 @@ def test_report_is_self_contained_and_complete(out):
     assert "+16 clinical hours a week of new work until Nov 2024" in html
     assert "breaches&lt;=200 by 2025-09" in html and "percentage points" in html
     assert "Queueing theory beside the simulation" in html and "Why breaches move" in html
+    assert "<h2>What the goal takes</h2>" in html and "Who must be seen by Sep 2025, by weeks waited" in html
+    assert "at most 200 waiting over 14 weeks at the end of Sep 2025" in html
+    assert "Six-month backlog clinic: adds " in html and "extra sessions +" in html  # named by what adds
     assert "@page{size:A4 landscape" in html
     assert '"seed": 9' in html and "sha256" in html

@@ -21,7 +21,7 @@ from services import ROOT, service_document
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from sim.api import run  # noqa: E402
+from sim.api import goal_capacity, run  # noqa: E402
 from sim.engine.scenario import ConfigError, load_config  # noqa: E402
 from sim.web.jobs import STORE  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
@@ -99,6 +99,11 @@ def decoded(value):
     return value
 
 
+def shown_table(test: AppTest, column: str) -> pd.DataFrame:
+    """The last table on the page with ``column``."""
+    return [d.value for d in test.dataframe if column in d.value.columns][-1]
+
+
 def errors(test: AppTest) -> str:
     return "\n".join(str(e.value) for e in test.error)
 
@@ -162,13 +167,24 @@ def test_run_page_shows_the_medians_sim_api_gives_and_p_goal():
     assert f"**plan**: median {mid} (10-90%: {low} to {high})" in [m.value for m in test.markdown]
     assert test.subheader[0].value == "Waiting over the target at the end of Mar 2025"
     button(test, "Work out P(goal)").click().run()
-    table = test.dataframe[-1].value
+    table = shown_table(test, "P(goal)")
     assert list(table["scenario"]) == ["baseline", "plan"]
     assert table["P(goal)"].str.fullmatch(r"\d{1,3}%").all() and table.at[1, "vs baseline"]
     assert space.goal == "breaches<=0 by 2025-03"
+    # What the goal takes, as sim.api works it out from the same services (no simulation needed).
+    configs = {"baseline": space.config(), "plan": space.scenario_config("plan")}
+    takes = goal_capacity(configs, "breaches<=0 by 2025-03")
+    assert "What the goal takes" in [h.value for h in test.subheader]
+    needed = shown_table(test, "needed a month")
+    assert needed["needed a month"].tolist() == [
+        f"{math.floor(v + 0.5):,}" for v in takes.summary["needed_per_month"]
+    ]
+    assert needed["adds a month"].iloc[0] == "0" and needed["adds a month"].iloc[1].startswith("+")
+    by_wait = shown_table(test, "must be seen a month")
+    assert len(by_wait) == (takes.bands["scenario"] == "baseline").sum()
     test.select_slider[0].set_value("2024-09").run()  # P(goal) stays when the month moves
     assert test.subheader[0].value == "Waiting over the target at the end of Sep 2024"
-    assert test.dataframe[-1].value.equals(table)
+    assert shown_table(test, "P(goal)").equals(table)
 
 
 def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as_goals():
@@ -206,8 +222,9 @@ def test_run_page_charts_overdue_follow_ups_with_report_labels_and_takes_them_as
     next(n for n in test.number_input if n.label == "Number").set_value(threshold)
     next(s for s in test.selectbox if s.label == "Month").set_value(summary["month"].iloc[-1])
     button(test, "Work out P(goal)").click().run()
-    table = test.dataframe[-1].value.set_index("scenario")
+    table = shown_table(test, "P(goal)").set_index("scenario")
     assert table.at["baseline", "P(goal)"] == f"{share:.0%}"
+    assert any("worked out for goals on patients over the target" in i.value for i in test.info)
     assert table.at["baseline", "simulated futures meeting it"] == f"{int(share * 6)} of 6"
     assert any("end of March 2025" in m.value for m in test.markdown)
 
@@ -350,13 +367,14 @@ def test_the_goal_asked_on_the_run_page_travels_into_report_workbook_and_manifes
     space.add_change("plan", POST)
     test = finished_run_page(space, reps=4, seed=3)
     button(test, "Work out P(goal)").click().run()
-    shown = test.dataframe[-1].value
+    shown = shown_table(test, "P(goal)")
     test = page("takeaway", space)
     assert not test.exception
     files = test.session_state["files"][1]
     assert json.loads(files["manifest.json"])["goal"] == "breaches<=0 by 2025-03"
     report = files["report.html"].decode()
     assert "Probability of meeting the goal" in report and "breaches&lt;=0 by 2025-03" in report
+    assert "<h2>What the goal takes</h2>" in report and "Who must be seen by Mar 2025" in report
     sheet = load_workbook(io.BytesIO(files["board_table.xlsx"]))["P(goal)"]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0][0].startswith("Goal: breaches<=0 by 2025-03")

@@ -83,8 +83,8 @@ def compare(
 
     Writes monthly/summary/comparison tables, overlay fan charts, the board-paper table (CSV and
     xlsx, quarter ends by default; every month in board_table_monthly.csv), trajectory tracking
-    (with --actuals), the breach flow, goals.csv (with --goal), manifest.json and a
-    self-contained report.html to OUT.
+    (with --actuals), the breach flow, goals.csv and what the goal takes (goal_capacity.csv,
+    goal_capacity_by_wait.csv; with --goal), manifest.json and a self-contained report.html to OUT.
     """
     from sim.api import read_observed, write
     from sim.engine.sweep import as_scenarios
@@ -141,6 +141,10 @@ def comparison_lines(result) -> list[str]:
             line += (f"; meets the goal in {int(goals.at[name, 'met'])} of "
                      f"{int(goals.at[name, 'replications'])} simulated futures")
         lines.append(f"{line}; {overdue_words(overdue.loc[name])}")
+    if result.goal is not None:
+        from sim.reports.goal_text import goal_lines
+
+        lines += goal_lines(result.goal_capacity, labels)
     return lines
 
 

@@ -96,10 +96,11 @@ def squeezable_minutes(plan: JobPlan, clinic_days: int) -> float:
     return float(max(0.0, allowance - followup))
 
 
-def daily_minutes(config: ServiceConfig) -> tuple[pd.DatetimeIndex, np.ndarray]:
+def daily_minutes(config: ServiceConfig, role: str | None = None) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """Expected clinical minutes per day by activity (days, activities + 1), from the file alone.
 
     The last column is the new-assessment time follow-ups due may take (``squeezable_minutes``).
+    ``role``: that role's posts only, without extra sessions (which belong to no role).
     """
     calendar = calendar_for(config.service)
     phases = build_phases(config, calendar)
@@ -108,6 +109,8 @@ def daily_minutes(config: ServiceConfig) -> tuple[pd.DatetimeIndex, np.ndarray]:
     clinic_days = len(config.service.clinic_days)
     minutes = np.zeros((n_days, len(ACTIVITIES) + 1))
     for post in build_posts(config, calendar):
+        if role is not None and post.role != role:
+            continue
         first, last = max(post.start, 0), min(post.end, n_days)
         if last <= first:
             continue
@@ -123,7 +126,7 @@ def daily_minutes(config: ServiceConfig) -> tuple[pd.DatetimeIndex, np.ndarray]:
         minutes += (post.wte * level * share)[:, None] * per_day
     for event in config.events:
         sessions = event.extra_sessions
-        if sessions is None or event.until is None:
+        if sessions is None or event.until is None or role is not None:
             continue
         first = max(calendar.day(event.date), 0)
         last = min(calendar.day(event.until) + 1, n_days)
@@ -135,10 +138,13 @@ def daily_minutes(config: ServiceConfig) -> tuple[pd.DatetimeIndex, np.ndarray]:
     return calendar.dates, minutes * calendar.working[:, None]
 
 
-def offered_capacity(config: ServiceConfig) -> pd.DataFrame:
+def offered_capacity(config: ServiceConfig, role: str | None = None) -> pd.DataFrame:
     """Per month (YYYY-MM): new-assessment and group minutes, first-contact slots offered and
-    the first contacts attended (clock stops) they allow, with the days in the month."""
-    dates, minutes = daily_minutes(config)
+    the first contacts attended (clock stops) they allow, with the days in the month.
+
+    ``role``: what that role's posts offer (the parts add up to the whole, less extra sessions).
+    """
+    dates, minutes = daily_minutes(config, role)
     mix = first_contact_mix(config)
     frame = pd.DataFrame({"month": dates.strftime("%Y-%m")})
     frame["slots"] = 0.0

@@ -21,6 +21,7 @@ from sim.engine.config import ServiceConfig
 from sim.engine.scenario import validate
 from sim.engine.sweep import as_scenarios
 from sim.questions.breach_flow import breach_flow
+from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, as_goal
 from sim.questions.results import ComparisonResult
 from sim.questions.waiting_list_theory import theory_table
@@ -143,10 +144,12 @@ def compare(
     }
     info = manifest({s.name: s.path for s in scenarios}, seed, reps, started, extra)
     target = scenarios[0].config.service.rtt_target_weeks
+    configs = {s.name: s.config for s in scenarios}
     return ComparisonResult(
         scenarios, monthly, summary, differences, comparison_table(summary, differences), goals, goal, info,
         breach_flow(monthly),
-        theory_table(monthly, target, goal.month if goal else None, {s.name: s.config for s in scenarios}),
+        theory_table(monthly, target, goal.month if goal else None, configs),
+        goal_capacity(configs, goal, monthly) if goal is not None else None,
     )
 
 

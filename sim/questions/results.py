@@ -15,6 +15,26 @@ from sim.questions.goals import Goal
 from sim.runs.result import RunResult
 
 
+@dataclass(frozen=True)
+class Aim:
+    """What a goal asks of the list: at most ``allowed`` over ``target_weeks`` at the end of ``month``."""
+
+    target_weeks: float
+    allowed: float
+    month: str
+    mode: str  # "by" (that month end) or "from" (every month end from it)
+    words: str  # the goal in words (``Goal.describe``)
+
+
+@dataclass
+class GoalCapacity:
+    """One row per scenario (``summary``) and, per scenario, who must be seen (``bands``)."""
+
+    aim: Aim
+    summary: pd.DataFrame
+    bands: pd.DataFrame
+
+
 @dataclass
 class ComparisonResult:
     """Monthly records of every scenario, their summaries, paired differences and P(goal)."""
@@ -29,6 +49,7 @@ class ComparisonResult:
     manifest: dict
     breach_flow: pd.DataFrame | None = None  # why breaches move (questions.breach_flow)
     theory: pd.DataFrame | None = None  # Fong & Walton beside the simulation (questions.waiting_list_theory)
+    goal_capacity: GoalCapacity | None = None  # what the goal takes (questions.goal_capacity)
 
     @property
     def baseline(self) -> str:

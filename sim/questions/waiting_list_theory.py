@@ -24,6 +24,7 @@ produced. Beside them: the simulated answer, and where the two disagree, why
 from __future__ import annotations
 
 import calendar
+import math
 
 import pandas as pd
 
@@ -61,6 +62,53 @@ def target_capacity(
 
 def waiting_list_pressure(mean_wait_weeks: float, target_weeks: float) -> float:
     return 2 * mean_wait_weeks / target_weeks
+
+
+# ----- what a goal takes in steady state (questions.goal_capacity) -------------------------
+# A goal "at most B waiting over t weeks" holds at a month end when the list is short enough.
+# With even flows and booking in turn (first come, first served), a list of L patients seen at
+# the demand rate means the newest joiner waits L / demand (Little's law), so the goal needs
+# L <= demand x t + B: the *ceiling*. Referrals and clinics are not even: near capacity a steady
+# list is about exponentially distributed (Kingman's heavy-traffic law), so a list whose mean is
+# M lies above the ceiling at a share exp(-ceiling / M) of month ends. The *sustainable* list is
+# the mean that keeps it below the ceiling at all but exp(-factor) of them (factor 4: 98 in 100):
+# ceiling / factor. With B = 0 that is Fong & Walton's target queue (demand x target / 4).
+
+
+def list_ceiling(demand: float, target_weeks: float, allowed: float = 0.0) -> float:
+    """Largest list (even flows, booked in turn) with at most ``allowed`` over ``target_weeks``."""
+    return demand * target_weeks + allowed
+
+
+def sustainable_list(
+    demand: float, target_weeks: float, allowed: float = 0.0, factor: float = FACTOR
+) -> float:
+    """Mean steady list that stays under the ceiling at all but exp(-factor) of month ends."""
+    return list_ceiling(demand, target_weeks, allowed) / factor
+
+
+def steady_state_capacity(
+    demand: float,
+    target_weeks: float,
+    allowed: float = 0.0,
+    factor: float = FACTOR,
+    cv_demand: float = 1.0,
+    cv_capacity: float = 1.0,
+) -> float:
+    """Capacity (a week) whose steady mean list is the sustainable list.
+
+    Kingman: mean wait = (cv_demand^2 + cv_capacity^2) / 2 / (capacity - demand) near full load;
+    the sustainable list is demand x a mean wait of (target + allowed / demand) / factor, so this is
+    ``target_capacity`` for that longer target (exactly Fong & Walton's when nobody is allowed over).
+    """
+    if demand <= 0:
+        return 0.0
+    return target_capacity(demand, target_weeks + allowed / demand, factor, cv_demand, cv_capacity)
+
+
+def share_above(mean_list: float, ceiling: float) -> float:
+    """Share of month ends an exponentially distributed steady list lies above ``ceiling``."""
+    return math.exp(-ceiling / mean_list) if mean_list > 0 else 0.0
 
 
 def weeks_in(month: str) -> float:

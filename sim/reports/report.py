@@ -1,7 +1,8 @@
 """A self-contained HTML report of a comparison: one file a director can open, email or print.
 
 Charts are embedded as base64 PNG, so the file needs nothing beside it. Sections, each only
-when it has something to show: the answer in words, P(goal) (with a goal), breaches with
+when it has something to show: the answer in words, P(goal) and what the goal takes (with a
+goal: first contacts a month needed, for whom, and what each scenario adds), breaches with
 trajectories, the board-paper table, trajectory tracking (with actuals), why breaches move,
 the waiting list, follow-ups, capacity and demand, queueing theory beside the simulation,
 paired differences from the baseline, each scenario's assumptions and the run manifest.
@@ -19,6 +20,7 @@ import pandas as pd
 
 from sim.questions.results import BEHIND, INSIDE, ON_TRACK, OUTSIDE, ComparisonResult
 from sim.reports.board import LABEL, count_text, month_heading
+from sim.reports.goal_text import goal_html
 from sim.reports.labels import points, safe_name, versus_baseline
 from sim.reports.report_sections import (
     assumptions_html,
@@ -182,6 +184,7 @@ def render(
     sections = [f"<h1>{esc(title)}</h1>", intro, answer_html(result, labels, target)]
     if result.goals is not None:
         sections += ["<h2>Probability of meeting the goal</h2>", goals_html(result, labels)]
+        sections += ["<h2>What the goal takes</h2>", goal_html(result.goal_capacity, labels)]
     sections += [
         "<h2>Patients waiting over the target</h2>",
         image_html(charts["breaches"], "Breaches fan chart"),

@@ -100,3 +100,56 @@ def months_table(frame: pd.DataFrame, column: str = "month") -> pd.DataFrame:
         if name != column and pd.api.types.is_numeric_dtype(shown[name]):
             shown[name] = [number(v, name) for v in shown[name]]
     return shown
+
+
+def goal_capacity_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """What the goal takes per scenario, as the report's table writes it (whole first contacts a
+    month, loads as percentages, months to clear; "never" when demand exceeds capacity)."""
+
+    def clear(row: pd.Series) -> str:
+        months = row["time_to_clear_months"]
+        if row["excess_list"] <= 0:
+            return "0"
+        return "never" if months == float("inf") else plain(months)
+
+    def short(value: float) -> str:
+        return count_text(value) if value >= 0 or count_text(-value) == "0" else f"{count_text(-value)} spare"
+
+    return pd.DataFrame(
+        {
+            "scenario": summary["scenario"],
+            "demand a month": [count_text(v) for v in summary["demand_per_month"]],
+            "needed a month": [count_text(v) for v in summary["needed_per_month"]],
+            "of which long waiters": [count_text(v) for v in summary["needed_long_waiters_per_month"]],
+            "offered a month": [count_text(v) for v in summary["offered_per_month"]],
+            "adds a month": [signed(v) for v in summary["adds_per_month"]],
+            "short a month": [short(v) for v in summary["short_per_month"]],
+            "load after the changes": [f"{v:.0%}" for v in summary["load_settled"]],
+            "load warning": ["demand exceeds capacity" if w else "" for w in summary["load_warning"]],
+            "months to clear": [clear(row) for _, row in summary.iterrows()],
+            "sustainable list": [count_text(v) for v in summary["sustainable_list"]],
+            "steady-state capacity a month": [
+                count_text(v) for v in summary["steady_state_capacity_per_month"]
+            ],
+        }
+    )
+
+
+def goal_bands_table(
+    bands: pd.DataFrame, scenario: str, target_weeks: float, goal_month: str
+) -> pd.DataFrame:
+    """Who must be seen by the goal month, by weeks waited at the start, for one scenario."""
+    rows = bands[bands["scenario"] == scenario]
+    return pd.DataFrame(
+        {
+            "weeks waited at the start": rows["group"],
+            "waiting now": [count_text(v) for v in rows["waiting_now"]],
+            f"over {target_weeks:g} weeks by {month(goal_month)} unless seen": [
+                "" if k == "others" else count_text(v)
+                for k, v in zip(rows["kind"], rows["over_target"], strict=True)
+            ],
+            "must be seen a month": [count_text(v) for v in rows["needed_per_month"]],
+            "extra a month beyond what the service offers": [count_text(v) for v in rows["extra_per_month"]],
+            "short a month after this scenario": [count_text(v) for v in rows["short_per_month"]],
+        }
+    )

@@ -20,7 +20,9 @@ from sim.engine.scenario import ConfigError, validate
 from sim.engine.sweep import Scenario, format_value
 from sim.questions.compare import ComparisonResult, compare, goal_table
 from sim.questions.compare import month_labels as month_labels  # for the pages
+from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, parse_goal
+from sim.questions.results import GoalCapacity
 from sim.questions.solve import lever_grid, solve
 from sim.runs.summary import metric_columns, summarise
 from sim.web.jobs import STORE, Job, request_key
@@ -122,15 +124,22 @@ def with_goal(result: ComparisonResult, goal: Goal) -> ComparisonResult:
     from sim.questions.waiting_list_theory import theory_table
 
     target = result.scenarios[0].config.service.rtt_target_weeks
+    configs = {s.name: s.config for s in result.scenarios}
     return dataclasses.replace(
         result,
         goals=goal_probabilities(result, goal),
         goal=goal,
         manifest={**result.manifest, "goal": goal.text},
-        theory=theory_table(
-            result.monthly, target, goal.month, {s.name: s.config for s in result.scenarios}
-        ),
+        theory=theory_table(result.monthly, target, goal.month, configs),
+        goal_capacity=goal_capacity(configs, goal, result.monthly),
     )
+
+
+def goal_capacity_answer(result: ComparisonResult, goal: Goal) -> GoalCapacity | None:
+    """What the goal takes, as ``dcsim compare --goal`` gives it (None for goals it does not answer)."""
+    if result.goal_capacity is not None and result.goal == goal:
+        return result.goal_capacity
+    return goal_capacity({s.name: s.config for s in result.scenarios}, goal, result.monthly)
 
 
 def read_goal(text: str) -> Goal:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sim.api import board_table
 from sim.engine.scenario import ConfigError
+from sim.reports.goal_text import goal_lines
 from sim.web import charts, labels, questions
 from sim.web.answers import Asked
 from sim.web.jobs import STORE
@@ -114,6 +115,35 @@ def provisional_chart(running) -> None:
     st.plotly_chart(figure, use_container_width=True, key="chart-provisional")
 
 
+def goal_takes(result, goal, key: str) -> None:
+    """What the goal takes: first contacts a month needed, for whom, what each scenario adds.
+
+    Worked out once per answer and goal (about 0.1 s a scenario) and kept for the page's reruns.
+    """
+    kept = st.session_state.get("goal-capacity")
+    if kept is None or kept[0] != (key, goal.text):
+        kept = ((key, goal.text), questions.goal_capacity_answer(result, goal))
+        st.session_state["goal-capacity"] = kept
+    capacity = kept[1]
+    st.subheader("What the goal takes")
+    lines = goal_lines(capacity, {n: n for n in result.names})
+    if capacity is None:
+        st.info(lines[0])
+        return
+    st.write(lines[0])
+    for line in lines[1:]:
+        text = line.strip()
+        (st.warning if "LOAD WARNING" in text else st.markdown)(text.replace("LOAD WARNING: ", ""))
+    st.dataframe(labels.goal_capacity_table(capacity.summary), hide_index=True)
+    aim = capacity.aim
+    shown = st.selectbox("Who must be seen, by weeks waited, for", result.names, key="goal-bands-scenario")
+    st.dataframe(labels.goal_bands_table(capacity.bands, shown, aim.target_weeks, aim.month), hide_index=True)
+    st.caption(
+        "From the service files: demand and the first contacts the job plans offer, patients seen in "
+        "turn; the report explains each figure (Take it away), goal_capacity.csv has them all."
+    )
+
+
 result = finished_result(job, "Replications run", provisional_chart)
 months = list(dict.fromkeys(result.summary["month"]))
 reps_run = result.manifest["replications"]
@@ -177,3 +207,4 @@ if space.goal:
         st.caption(
             "The goal and these chances are in the report, the workbook and the manifest (Take it away)."
         )
+        goal_takes(result, goal, job.key)
