@@ -26,7 +26,7 @@ sides and this / against per round, median and range: on a busy machine absolute
 by up to 2x between sessions, but two runs next to each other see the same load.
 
 ``--json PATH`` writes every printed figure, with the commits, Python, cores, load and date
-(schema version ``SCHEMA_VERSION``).
+(its ``schema_version`` key says which layout: 1).
 """
 
 from __future__ import annotations
