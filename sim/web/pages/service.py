@@ -3,7 +3,7 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError, validate
-from sim.web import charts, session, tables
+from sim.web import charts, position, session, tables
 from sim.web.checks import form_problems
 from sim.web.fields import label_for
 from sim.web.store import export_text, from_state, import_text, to_state
@@ -13,6 +13,26 @@ from sim.web.workspace import Workspace
 
 st.title("Service")
 space = workspace()
+
+
+def current_position(space: Workspace) -> None:
+    """The list now, the count over the target and the trend: what a planner asks first."""
+    found = position.current_position(space, session.uploads())
+    with top.container(border=True):
+        st.subheader("Where the list stands")
+        charted = found.trend is not None and len(found.trend.frame) > 1
+        text, chart = st.columns([3, 2]) if charted else (st, None)
+        for line in position.headline(found):
+            text.markdown(line)
+        if trend := position.trend_sentence(found):
+            text.markdown(trend)
+        if chart is not None:
+            figure = position.trend_figure(found.trend, found.target_weeks)
+            chart.plotly_chart(figure, key="chart-position")
+
+
+# Drawn first but filled last, so it shows the service after this run's edits and uploads.
+top = st.empty()
 
 
 def keep_answers(old: Workspace, new: Workspace) -> Workspace:
@@ -143,7 +163,7 @@ with tabs[0]:
     table, chart = st.columns([2, 3])
     table.dataframe(referrals, hide_index=True)
     # Also loads the chart library with the first page, not during the first run.
-    chart.plotly_chart(charts.referrals_figure(referrals), use_container_width=True, key="chart-referrals")
+    chart.plotly_chart(charts.referrals_figure(referrals), key="chart-referrals")
     left, right = st.columns(2)
     left.dataframe(tables.shares(demand.sources, "source"), hide_index=True)
     right.dataframe(tables.shares(demand.priorities, "priority"), hide_index=True)
@@ -165,3 +185,5 @@ with tabs[5]:
         f"{config.initial_state.awaiting_triage} awaiting triage; "
         f"{config.initial_state.followup_caseload} in follow-up."
     )
+
+current_position(st.session_state["workspace"])
