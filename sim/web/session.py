@@ -117,7 +117,10 @@ def save(name: str | None = None) -> None:
                 store.keep_answer(asked.key, job.result)
 
 
-SESSION_KEYS = ("files", "history", "history_file", "actuals_file", "uploaded", "editing", "provisional")
+SESSION_KEYS = (
+    "files", "history", "history_file", "actuals_file", "uploaded", "editing", "provisional",
+    "waits_pending", "waits_notice",
+)  # fmt: skip
 
 
 def switch(id: str | None = None, space: Workspace | None = None, name: str | None = None) -> None:
