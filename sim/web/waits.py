@@ -67,8 +67,7 @@ def sentence(error: Exception, path: Path | None = None) -> str:
     if path is not None:
         text = text.replace(str(path), path.name)
     text = re.sub(r"--up-to (\S+?):", r"starting from \1:", text)
-    text = MONTH.sub(lambda m: labels.month(m[1]), text)
-    return text[:1].upper() + text[1:]
+    return MONTH.sub(lambda m: labels.month(m[1]), text)
 
 
 # --- choosing a series -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sim.web import charts, labels, position, session, waits
 from sim.web.jobs import STORE
 from sim.web.ui import job_progress, run_settings, workspace
 
-st.title("Start from published waits")
+st.title("Start from waits")
 space = workspace()
 st.write(
     "Build the service from the waiting list it publishes each month by weeks waited: NHS England's "
