@@ -150,6 +150,15 @@ def choose(page, label: str, option: str) -> None:
     wanted.click()
 
 
+def search_choose(page, label: str, typed: str, option: str) -> None:
+    """Type into a searchable selectbox, as a planner looks a provider up, and take the first
+    option holding ``option``."""
+    page.get_by_label(label, exact=True).click()
+    page.keyboard.type(typed)
+    page.get_by_role("option").filter(has_text=option).first.click()
+    settle(page)
+
+
 def type_into(page, label: str, text: str) -> None:
     """Replace a text, number or date input's value and confirm it."""
     box = page.get_by_label(label, exact=True)
