@@ -315,3 +315,22 @@ def test_a_workspace_carries_its_draws_so_it_runs_after_their_file_is_gone(tmp_p
     kept = Path(moved.document["parameter_draws"]["file"])
     assert kept.parent == draws_folder() and kept.read_text() == "draw,demand.monthly_rate\n1,55\n2,65\n"
     assert moved.config().parameter_draws.file == str(kept)
+
+
+def test_a_drawn_setting_is_refused_on_the_service_page_in_words(tmp_path, monkeypatch):
+    path = tmp_path / "my_waits.csv"
+    path.write_text(BANDS)
+    test = build(waits_page(monkeypatch, path))
+    space = test.session_state["workspace"]
+    service = AppTest.from_file(str(PAGES / "service.py"), default_timeout=120)
+    service.session_state["workspace"] = space
+    service.run()
+    assert any("drawn from their fitted ranges" in c.value for c in service.caption)
+    before = space.document["demand"]["monthly_rate"]
+    service.number_input(key="kv-demand.monthly_rate").set_value(before + 20)
+    next(b for b in service.button if b.label == "Apply changes").click().run()
+    assert [e.value for e in service.error] == [
+        "Referrals a month is drawn from its fitted range in every simulated future, so it cannot be set "
+        "here; plan a change to it as a scenario instead."
+    ]
+    assert space.document["demand"]["monthly_rate"] == before

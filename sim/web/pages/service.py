@@ -4,7 +4,7 @@ import streamlit as st
 
 from sim.engine.scenario import ConfigError, validate
 from sim.web import charts, position, session, tables
-from sim.web.checks import form_problems
+from sim.web.checks import drawn_fields, drawn_problems, form_problems
 from sim.web.fields import label_for
 from sim.web.store import export_text, from_state, import_text, to_state
 from sim.web.ui import field_input, refuse, show_problems, workspace
@@ -113,6 +113,13 @@ with st.form("key_values"):
     st.subheader("Key values")
     values, groups, slots = {}, {}, {}
     entries = [(path, spec) for _, path, spec in tables.key_values(space.document)]
+    drawn = drawn_fields(config)
+    shown = {path: tables.current(space.document, path, spec) for path, spec in entries}
+    if named := [spec.label for path, spec in entries if path in drawn]:
+        st.caption(
+            f"{', '.join(named)}: drawn from their fitted ranges in every simulated future, so the forecast "
+            "carries their uncertainty. Plan changes to them as scenarios."
+        )
     for group, path, spec in tables.key_values(space.document):
         groups.setdefault(group, []).append((path, spec))
     columns = st.columns(len(groups))
@@ -123,7 +130,7 @@ with st.form("key_values"):
                 values[path] = field_input(spec, tables.current(space.document, path, spec), f"kv-{path}")
                 slots[path] = st.empty()
     if st.form_submit_button("Apply changes", type="primary") and not refuse(
-        slots, form_problems(entries, values)
+        slots, form_problems(entries, values) | drawn_problems(entries, values, shown, drawn)
     ):
         try:
             config = space.with_values(values)
@@ -141,8 +148,10 @@ with st.expander("Every job-plan setting"):
             chosen[path] = field_input(spec, tables.current(space.document, path, spec), f"jp-{path}")
             plan_slots[path] = st.empty()
             plan_entries.append((path, spec))
+        current = {path: tables.current(space.document, path, spec) for path, spec in plan_entries}
+        problems = drawn_problems(plan_entries, chosen, current, drawn_fields(config))
         if st.form_submit_button("Apply job-plan changes") and not refuse(
-            plan_slots, form_problems(plan_entries, chosen)
+            plan_slots, form_problems(plan_entries, chosen) | problems
         ):
             try:
                 config = space.with_values(chosen)
