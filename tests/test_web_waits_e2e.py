@@ -4,6 +4,7 @@
 lands on the Start from waits page, looks the provider up by its code, picks the service, builds
 the service, finds the list where it stands on the Service page, and finds it all again after a
 reload. The figures on the page must be those of the raw file, read here with the csv module.
+Started without ``--waits``, the same page takes a band history uploaded in the browser.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import csv
 import gzip
 
 import pytest
-from test_web_waits import RLQ, SLT, WIDE
+from test_web_waits import BANDS, RLQ, SLT, WIDE
 
 pytest.importorskip("playwright")
 pytest.importorskip("streamlit")
@@ -33,10 +34,10 @@ pytestmark = [
     pytest.mark.skipif(
         chromium_path() is None, reason="Chromium is not installed (apt-get install chromium)"
     ),
-    pytest.mark.skipif(
-        not WIDE.is_file(), reason=f"the public CHS panel is not at {WIDE} (set DCSIM_CHS_DIR)"
-    ),
 ]
+needs_chs = pytest.mark.skipif(
+    not WIDE.is_file(), reason=f"the public CHS panel is not at {WIDE} (set DCSIM_CHS_DIR)"
+)
 PAGE = "Start from waits"
 
 
@@ -46,6 +47,7 @@ def raw(month: str) -> dict[str, str]:
         return next(r for r in rows if (r["org_code"], r["service"], r["month"]) == (RLQ, SLT, month))
 
 
+@needs_chs
 def test_a_planner_builds_a_service_from_chs_waits_and_finds_it_after_a_reload(tmp_path):
     latest, start = raw("2025-10"), raw("2025-07")
     waiting, over = int(latest["waiting_total"]), int(latest["over_18_weeks"])
@@ -77,3 +79,26 @@ def test_a_planner_builds_a_service_from_chs_waits_and_finds_it_after_a_reload(t
         go_to(page, "Start from waits")
         page.get_by_text("What the waits imply").wait_for(timeout=120_000)
     assert (tmp_path / "service.png").stat().st_size > 0
+
+
+def test_a_waits_file_uploaded_in_the_browser_builds_the_service(tmp_path):
+    """Started without --waits: the page takes an uploaded band history (made here)."""
+    upload = tmp_path / "our waits.csv"
+    upload.write_text(BANDS)
+    with serve() as address, browser_page() as page:
+        open_app(page, address)
+        go_to(page, PAGE)
+        page.get_by_text("Upload a waits file to begin.").wait_for()
+        page.locator("input[type=file]").set_input_files(upload)
+        page.get_by_text("8 months", exact=False).first.wait_for(timeout=120_000)
+        settle(page)
+        assert "Feb 2024: bands add up to 419, the total is 400" in page.locator("main").inner_text()
+        type_into(page, "Forecast replications", "10")
+        type_into(page, "Months to forecast", "3")
+        settle(page)
+        page.get_by_role("button", name="Build the service from these waits").click()
+        page.get_by_text("The service built from its waits", exact=False).wait_for(timeout=600_000)
+        go_to(page, "Service")
+        text = page.locator("main").inner_text()
+    assert "454 waiting at the end of Aug 2024, 136 (30%) of them over the 18-week target." in text
+    assert "From the published waits in our_waits.csv." in text
