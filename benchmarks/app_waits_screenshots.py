@@ -37,6 +37,9 @@ def main() -> None:
     with serve(waits=data / WIDE_FILE) as address, browser_page(1280, 860) as page:
         open_app(page, address, first=PAGE)
         shoot(page, out, "waits_start")
+        go_to(page, "Service")  # the example service: its position from the starting list
+        shoot(page, out, "service_position_example")
+        go_to(page, PAGE)
         search_choose(page, "Provider (type part of its name or code)", PROVIDER, f"· {PROVIDER}")
         search_choose(page, "Service", "speech", SERVICE)
         type_into(page, "Forecast replications", str(options.reps))
