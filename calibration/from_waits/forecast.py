@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +45,13 @@ def count_bands(target_weeks: float) -> tuple[tuple[str, float, float], ...]:
 def simulate(
     history: BandHistory, up_to: str, horizon: int, reps: int, seed: int,
     target_weeks: float = 18.0, base: dict | None = None,
+    workers: int | None = 1, progress: Callable[[int], None] | None = None,
 ) -> tuple[pd.DataFrame, dict, pd.DataFrame, WaitsEstimate]:
-    """Monthly records of ``reps`` replications of the inferred service, its document, draws and estimate."""
+    """Monthly records of ``reps`` replications of the inferred service, its document, draws and estimate.
+
+    ``progress`` is told of each batch of finished replications (the explorer's progress bar);
+    ``workers`` as for ``run_replications`` (the numbers do not depend on it).
+    """
     fitted = estimate(history, up_to, seed=seed)
     snapshot = history.up_to(up_to).counts[-1]
     name = " ".join(x for x in (history.provider_name, history.service) if x) or "Service from its waits"
@@ -54,7 +60,7 @@ def simulate(
     )
     config = validate(document, "service.yaml")
     plan = ReplicationPlan(config, draw_table(draws), count_bands(target_weeks))
-    monthly = run_replications(plan, reps, seed, workers=1)
+    monthly = run_replications(plan, reps, seed, workers=workers, progress=progress)
     return monthly, document, draws, fitted
 
 

@@ -60,6 +60,14 @@ def start_app(
             "(default: $DCSIM_APP_WORKSPACES or ~/.local/share/dcsim/workspaces).",
         ),
     ] = None,
+    waits: Annotated[
+        Path | None,
+        typer.Option(
+            "--waits",
+            help="Published waits (CHS wide CSV, CHS workbook or folder of them, or a band CSV): the app "
+            "opens where a planner picks a provider and service and builds the service from its waits.",
+        ),
+    ] = None,
 ) -> None:
     """Start the browser explorer: services, scenarios, runs and board tables without YAML."""
     try:
@@ -74,6 +82,12 @@ def start_app(
         with user_errors():
             load_config(baseline)  # a bad file stops here with the CLI's message
         environment["DCSIM_APP_BASELINE"] = str(baseline.resolve())
+    if waits is not None:
+        from calibration.waits import list_series
+
+        with user_errors():
+            list_series(waits)  # a file the reader refuses stops here, with its message
+        environment["DCSIM_APP_WAITS"] = str(waits.resolve())
     if workspaces is not None:
         environment["DCSIM_APP_WORKSPACES"] = str(workspaces.resolve())
     console.print(f"dcsim explorer: http://{host}:{port}  (Ctrl-C stops it)", highlight=False)

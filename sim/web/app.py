@@ -6,10 +6,12 @@ import streamlit as st
 
 from sim.web import session
 from sim.web.ui import workspace
+from sim.web.waits import started_with
 
 HERE = Path(__file__).parent
 PAGES = (
     ("service.py", "Service", ":material/home_health:"),
+    ("waits.py", "Start from waits", ":material/table_chart:"),
     ("scenarios.py", "Scenarios", ":material/edit_calendar:"),
     ("run.py", "Run and compare", ":material/monitoring:"),
     ("capacity.py", "Capacity needed", ":material/group_add:"),
@@ -18,7 +20,9 @@ PAGES = (
 )
 
 st.set_page_config(page_title="dcsim explorer", page_icon=":material/monitoring:", layout="wide")
-pages = [st.Page(HERE / "pages" / file, title=title, icon=icon) for file, title, icon in PAGES]
+# Started with a waits file (`dcsim app --waits PATH`), the planner lands where they pick a series.
+first = "waits.py" if started_with() is not None else "service.py"
+pages = [st.Page(HERE / "pages" / f, title=t, icon=i, default=f == first) for f, t, i in PAGES]
 workspace()  # the workspace the address names, opened before any page reads it
 saved = session.current()
 if saved is not None:

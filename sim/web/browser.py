@@ -43,23 +43,29 @@ def serve(
     baseline: str | Path | None = None,
     timeout: float = 90,
     workspaces: str | Path | None = None,
+    waits: str | Path | None = None,
 ) -> Iterator[str]:
     """``dcsim app`` on a loopback port, in its own process group; yields its address.
 
-    Workspaces are saved in ``workspaces`` (default: a temporary folder removed afterwards).
+    Workspaces are saved in ``workspaces`` (default: a temporary folder removed afterwards);
+    ``waits`` is passed as ``--waits`` (the app then opens on its Start from waits page).
     """
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="dcsim-workspaces-") as scratch:
         folder = str(workspaces or scratch)
-        with _serving(port, baseline, timeout, folder) as address:
+        with _serving(port, baseline, timeout, folder, waits) as address:
             yield address
 
 
 @contextmanager
-def _serving(port: int, baseline: str | Path | None, timeout: float, workspaces: str) -> Iterator[str]:
+def _serving(
+    port: int, baseline: str | Path | None, timeout: float, workspaces: str, waits: str | Path | None = None
+) -> Iterator[str]:
     command = [sys.executable, "-m", "sim", "app", "--port", str(port), "--workspaces", workspaces]
     if baseline is not None:
         command.insert(4, str(baseline))
+    if waits is not None:
+        command += ["--waits", str(waits)]
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     address = f"http://127.0.0.1:{port}"
@@ -106,10 +112,10 @@ def browser_page(width: int = 1400, height: int = 1000) -> Iterator:
             context.close()
 
 
-def open_app(page, address: str) -> None:
-    """Load the explorer and wait for its first page to be drawn."""
+def open_app(page, address: str, first: str = "Service") -> None:
+    """Load the explorer and wait for its first page (titled ``first``) to be drawn."""
     page.goto(address)
-    page.get_by_role("heading", name="Service", exact=True).wait_for(timeout=120_000)
+    page.get_by_role("heading", name=first, exact=True).wait_for(timeout=120_000)
     settle(page)
 
 
@@ -142,6 +148,15 @@ def choose(page, label: str, option: str) -> None:
     except Exception:  # noqa: BLE001 - the list did not open (the page was still redrawing): again
         box.click()
     wanted.click()
+
+
+def search_choose(page, label: str, typed: str, option: str) -> None:
+    """Type into a searchable selectbox, as a planner looks a provider up, and take the first
+    option holding ``option``."""
+    page.get_by_label(label, exact=True).click()
+    page.keyboard.type(typed)
+    page.get_by_role("option").filter(has_text=option).first.click()
+    settle(page)
 
 
 def type_into(page, label: str, text: str) -> None:

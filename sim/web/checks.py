@@ -91,3 +91,31 @@ def dated(name: str, value: Any, config: ServiceConfig, what: str = "The start d
     """One date's problem by input name (empty when the date is inside the simulated period)."""
     sentence = date_problem(value, config, what)
     return {name: sentence} if sentence else {}
+
+
+def drawn_fields(config: ServiceConfig) -> set[str]:
+    """Settings the service's parameter draws set in every run (the draws file's columns)."""
+    import csv
+    from pathlib import Path
+
+    spec = config.parameter_draws
+    if spec is None or not spec.use or not Path(spec.file).is_file():
+        return set()
+    with open(spec.file, encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    return {name.strip() for name in header} - {"draw", "weight"}
+
+
+def drawn_problems(
+    items: list[tuple[str, FieldSpec]], values: dict[str, Any], current: dict[str, Any], drawn: set[str]
+) -> dict[str, str]:
+    """A drawn setting changed on a form: every run would overwrite it, so it is refused, saying why.
+
+    The CLI names the field and its options; a planner reads what to do instead.
+    """
+    return {
+        path: f"{spec.label} is drawn from its fitted range in every simulated future, so it cannot be "
+        "set here; plan a change to it as a scenario instead."
+        for path, spec in items
+        if path in drawn and values.get(path) != current.get(path)
+    }

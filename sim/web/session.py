@@ -109,6 +109,9 @@ def save(name: str | None = None) -> None:
             saved = copy
         st.session_state["saved"] = saved
         st.session_state["saved_text"] = text
+    # Moving to another page clears the address's query, so it is put back on every run:
+    # a reload then reopens this workspace whichever page it is on.
+    if st.query_params.get(QUERY) != saved.id:
         st.query_params[QUERY] = saved.id
     for asked in space.asked.values():
         job = STORE.get(asked.key)
@@ -117,7 +120,10 @@ def save(name: str | None = None) -> None:
                 store.keep_answer(asked.key, job.result)
 
 
-SESSION_KEYS = ("files", "history", "history_file", "actuals_file", "uploaded", "editing", "provisional")
+SESSION_KEYS = (
+    "files", "history", "history_file", "actuals_file", "uploaded", "editing", "provisional",
+    "waits_pending", "waits_notice",
+)  # fmt: skip
 
 
 def switch(id: str | None = None, space: Workspace | None = None, name: str | None = None) -> None:

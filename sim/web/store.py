@@ -14,6 +14,7 @@ imported workspace file is JSON and carries no answers). No Streamlit here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import pickle
@@ -43,6 +44,11 @@ CREATE TABLE IF NOT EXISTS workspaces (
 );
 CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, created TEXT NOT NULL, result BLOB NOT NULL);
 """
+
+
+def draws_folder() -> Path:
+    """Where parameter draws named by saved workspaces are kept, by content (see ``_restore_draws``)."""
+    return default_folder() / "draws"
 
 
 def default_folder() -> Path:
@@ -120,17 +126,54 @@ def to_state(space: Workspace, uploads: dict[str, pd.DataFrame] | None = None) -
         "goal": space.goal,
         "asked": {kind: asked.to_json() for kind, asked in space.asked.items()},
         "uploads": {name: _frame(table) for name, table in (uploads or {}).items()},
+        "origin": _encode(space.origin),
+        "draws": _draws_text(space.document),
     }
+
+
+def _draws_text(document: dict[str, Any]) -> str | None:
+    """The parameter draws the service runs with, carried in the workspace itself.
+
+    The document names the draws by a path on this machine (a fit's temporary folder, the
+    store's draws folder); with the table inside the state, a workspace still runs after the
+    temporary folder is cleared, or on another machine after an export.
+    """
+    spec = document.get("parameter_draws")
+    path = Path(spec["file"]) if isinstance(spec, dict) and spec.get("file") else None
+    if path is None or not path.is_file() or path.stat().st_size > MAX_IMPORT_BYTES:
+        return None
+    return path.read_text(encoding="utf-8")
+
+
+def _restore_draws(document: dict[str, Any], text: str) -> dict[str, Any]:
+    """Point the document at its saved draws: the file it names when that still holds them,
+    else a copy written (by content) to the draws folder."""
+    spec = document.get("parameter_draws")
+    if not isinstance(spec, dict):
+        return document
+    named = Path(str(spec.get("file", "")))
+    if named.is_file() and named.read_text(encoding="utf-8") == text:
+        return document  # unchanged, so answers worked out with it stay current
+    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
+    path = draws_folder() / f"{digest}.csv"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(text, encoding="utf-8")
+    return {**document, "parameter_draws": {**spec, "file": str(path)}}
 
 
 def from_state(state: dict[str, Any]) -> tuple[Workspace, dict[str, pd.DataFrame]]:
     """The workspace (validated: a bad file is refused with the CLI's message) and its other uploads."""
     if state.get("format") != FORMAT:
         raise ConfigError("workspace file: this is not a dcsim workspace (exported from the explorer)")
-    space = Workspace(_decode(state["document"]), str(state.get("source", "workspace")))
+    document = _decode(state["document"])
+    if isinstance(state.get("draws"), str):
+        document = _restore_draws(document, state["draws"])
+    space = Workspace(document, str(state.get("source", "workspace")))
     space.scenarios = [NamedScenario(s["name"], _decode(s["events"])) for s in state.get("scenarios", [])]
     space.actuals = _unframe(state.get("actuals"))
     space.goal = state.get("goal")
+    space.origin = _decode(state["origin"]) if isinstance(state.get("origin"), dict) else None
     space.asked = {kind: Asked.from_json(data) for kind, data in state.get("asked", {}).items()}
     space.config()
     for scenario in space.scenarios:

@@ -43,6 +43,10 @@ class Workspace:
     actuals: pd.DataFrame | None = None
     goal: str | None = None  # the goal asked on the Run page, in the CLI's syntax
     asked: dict[str, Any] = field(default_factory=dict)  # kind -> answers.Asked of the last question
+    # Where the service came from when it was built from published waits (``sim.web.waits``):
+    # the series, its problems, the fit's ranges and forecast, as JSON-ready data. A baseline
+    # loaded afterwards is a new ``Workspace``, so this never describes a service it did not build.
+    origin: dict[str, Any] | None = None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Workspace:

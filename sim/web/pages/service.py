@@ -3,8 +3,8 @@
 import streamlit as st
 
 from sim.engine.scenario import ConfigError, validate
-from sim.web import charts, session, tables
-from sim.web.checks import form_problems
+from sim.web import charts, position, session, tables
+from sim.web.checks import drawn_fields, drawn_problems, form_problems
 from sim.web.fields import label_for
 from sim.web.store import export_text, from_state, import_text, to_state
 from sim.web.ui import field_input, refuse, show_problems, workspace
@@ -13,6 +13,26 @@ from sim.web.workspace import Workspace
 
 st.title("Service")
 space = workspace()
+
+
+def current_position(space: Workspace) -> None:
+    """The list now, the count over the target and the trend: what a planner asks first."""
+    found = position.current_position(space, session.uploads())
+    with top.container(border=True):
+        st.subheader("Where the list stands")
+        charted = found.trend is not None and len(found.trend.frame) > 1
+        text, chart = st.columns([3, 2]) if charted else (st, None)
+        for line in position.headline(found):
+            text.markdown(line)
+        if trend := position.trend_sentence(found):
+            text.markdown(trend)
+        if chart is not None:
+            figure = position.trend_figure(found.trend, found.target_weeks)
+            chart.plotly_chart(figure, key="chart-position")
+
+
+# Drawn first but filled last, so it shows the service after this run's edits and uploads.
+top = st.empty()
 
 
 def keep_answers(old: Workspace, new: Workspace) -> Workspace:
@@ -93,6 +113,13 @@ with st.form("key_values"):
     st.subheader("Key values")
     values, groups, slots = {}, {}, {}
     entries = [(path, spec) for _, path, spec in tables.key_values(space.document)]
+    drawn = drawn_fields(config)
+    shown = {path: tables.current(space.document, path, spec) for path, spec in entries}
+    if named := [spec.label for path, spec in entries if path in drawn]:
+        st.caption(
+            f"{', '.join(named)}: drawn from their fitted ranges in every simulated future, so the forecast "
+            "carries their uncertainty. Plan changes to them as scenarios."
+        )
     for group, path, spec in tables.key_values(space.document):
         groups.setdefault(group, []).append((path, spec))
     columns = st.columns(len(groups))
@@ -103,7 +130,7 @@ with st.form("key_values"):
                 values[path] = field_input(spec, tables.current(space.document, path, spec), f"kv-{path}")
                 slots[path] = st.empty()
     if st.form_submit_button("Apply changes", type="primary") and not refuse(
-        slots, form_problems(entries, values)
+        slots, form_problems(entries, values) | drawn_problems(entries, values, shown, drawn)
     ):
         try:
             config = space.with_values(values)
@@ -121,8 +148,10 @@ with st.expander("Every job-plan setting"):
             chosen[path] = field_input(spec, tables.current(space.document, path, spec), f"jp-{path}")
             plan_slots[path] = st.empty()
             plan_entries.append((path, spec))
+        current = {path: tables.current(space.document, path, spec) for path, spec in plan_entries}
+        problems = drawn_problems(plan_entries, chosen, current, drawn_fields(config))
         if st.form_submit_button("Apply job-plan changes") and not refuse(
-            plan_slots, form_problems(plan_entries, chosen)
+            plan_slots, form_problems(plan_entries, chosen) | problems
         ):
             try:
                 config = space.with_values(chosen)
@@ -143,7 +172,7 @@ with tabs[0]:
     table, chart = st.columns([2, 3])
     table.dataframe(referrals, hide_index=True)
     # Also loads the chart library with the first page, not during the first run.
-    chart.plotly_chart(charts.referrals_figure(referrals), use_container_width=True, key="chart-referrals")
+    chart.plotly_chart(charts.referrals_figure(referrals), key="chart-referrals")
     left, right = st.columns(2)
     left.dataframe(tables.shares(demand.sources, "source"), hide_index=True)
     right.dataframe(tables.shares(demand.priorities, "priority"), hide_index=True)
@@ -165,3 +194,5 @@ with tabs[5]:
         f"{config.initial_state.awaiting_triage} awaiting triage; "
         f"{config.initial_state.followup_caseload} in follow-up."
     )
+
+current_position(st.session_state["workspace"])
