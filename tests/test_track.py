@@ -118,7 +118,8 @@ def test_a_forecast_without_model_error_is_remade_without_it(tmp_path, monkeypat
     words = shlex.split(manifest["remake"].replace("NEW_FOLDER", str(tmp_path / "again")))
     monkeypatch.chdir(tmp_path / "plain")
     assert CliRunner().invoke(app, words[1:]).exit_code == 0
-    assert (tmp_path / "again" / "summary.csv").read_bytes() == (tmp_path / "plain" / "summary.csv").read_bytes()
+    again, plain = (tmp_path / name / "summary.csv" for name in ("again", "plain"))
+    assert again.read_bytes() == plain.read_bytes()
 
 
 def test_track_scores_each_month_against_the_band(forecast, newer):
