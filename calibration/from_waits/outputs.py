@@ -98,7 +98,7 @@ def _header(history: BandHistory, fitted: WaitsEstimate, base: Path | None) -> s
     return "".join(f"# {line}\n" for line in lines)
 
 
-def _levels(history: BandHistory, up_to: str, target: float) -> dict[str, float]:
+def origin_levels(history: BandHistory, up_to: str, target: float) -> dict[str, float]:
     """Each forecast measure as published at the origin: the scale of the model-error band."""
     at = history.up_to(up_to)
     return {"waiting": float(at.totals[-1]), "breaches": float(at.over(target)[-1]),
@@ -186,7 +186,7 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
     summary = forecast_summary(monthly, target_weeks)
     bands = None
     if model_error is not False:
-        bands = with_model_error(summary, _levels(history, up_to, target_weeks), model_error or None)
+        bands = with_model_error(summary, origin_levels(history, up_to, target_weeks), model_error or None)
         summary = bands.summary
     document["parameter_draws"] = {"file": "parameter_draws.csv", "use": True}
     inputs = fitted_history(history, fitted.months)

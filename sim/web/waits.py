@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from calibration.from_waits.estimate import fitting_months
-from calibration.from_waits.outputs import forecast_summary
+from calibration.from_waits.outputs import forecast_summary, origin_levels
 from calibration.waits import BandHistory, WaitsError, list_series, read_waits
 from sim.engine.scenario import ConfigError, validate
 from sim.web import labels
@@ -142,6 +142,7 @@ class Built:
     summary: pd.DataFrame
     ranges: dict[str, tuple[float, float, float]]
     fitted_months: tuple[str, ...]
+    band_words: tuple[str, ...]  # how much of each band is model error, in sentences
 
 
 def build_key(history: BandHistory, request: Request) -> str:
@@ -152,6 +153,7 @@ def build_key(history: BandHistory, request: Request) -> str:
 def start_build(history: BandHistory, request: Request, workers: int | None = None) -> Job:
     """The service and its forecast from ``history`` in a background job (cached by request)."""
     from calibration.from_waits import simulate
+    from calibration.from_waits.bands import shares_in_words, with_model_error
 
     def work(job: Job) -> Built:
         try:
@@ -161,8 +163,11 @@ def start_build(history: BandHistory, request: Request, workers: int | None = No
             )  # fmt: skip
         except WaitsError as error:
             raise ConfigError(sentence(error, Path(history.source))) from None
-        summary = forecast_summary(monthly, request.target_weeks).assign(scenario=FORECAST)
-        return Built(document, draws, summary, fitted.ranges(), tuple(fitted.months))
+        summary = forecast_summary(monthly, request.target_weeks)
+        # The same bands as `dcsim from-waits`: the simulation's spread widened by the real-panel error.
+        bands = with_model_error(summary, origin_levels(history, request.up_to, request.target_weeks))
+        return Built(document, draws, bands.summary.assign(scenario=FORECAST), fitted.ranges(),
+                     tuple(fitted.months), tuple(shares_in_words(bands.sources)))
 
     return STORE.start(build_key(history, request), request.reps, work)
 
@@ -213,6 +218,7 @@ def origin(history: BandHistory, request: Request, built: Built) -> dict[str, An
         "fitted_months": list(built.fitted_months),
         "ranges": {k: list(v) for k, v in built.ranges.items()},
         "summary": json.loads(built.summary.to_json(orient="records")),
+        "band_words": list(built.band_words),
     }
 
 

@@ -212,10 +212,12 @@ def show_built(space) -> None:
     st.caption(
         f"Median and 10-90% band of {origin['reps']} simulated futures; dots are the published figures "
         "(those after the start month show how the forecast is doing). The band holds the model's own "
-        "chance and the range of flows the waits allow. Forecasts like this have missed real services by "
-        "more than that, so read it as narrower than the real uncertainty. Open the Service page to see and "
+        "chance, the range of flows the waits allow, and how far dcsim's forecasts from published waits "
+        "missed real community services at each horizon in 2023. Open the Service page to see and "
         "change the service, and Scenarios to plan changes."
     )
+    for line in origin.get("band_words", []):
+        st.markdown(f"- {line}")
 
 
 path = choose_file()
