@@ -47,6 +47,7 @@ __all__ = [
     "board_table",
     "check_actuals",
     "compare",
+    "from_waits",
     "goal_capacity",
     "load_config",
     "read_observed",
@@ -199,3 +200,19 @@ def goal_capacity(scenarios, goal, **options) -> GoalCapacity | None:
     if chosen is None:
         raise ConfigError("goal: give a goal, e.g. 'breaches<=0 by 2025-12'")
     return _goal_capacity({s.name: s.config for s in as_scenarios(scenarios)}, chosen, **options)
+
+
+def from_waits(history: str | Path, up_to: str, out: str | Path, provider: str | None = None,
+               service: str | None = None, **options) -> dict:
+    """``dcsim from-waits``: a service, its draws, its forecast and its track record from published
+    waits (CHS wide CSV, CHS workbooks or a band CSV), written to ``out``; returns the manifest.
+
+    ``options`` as ``calibration.from_waits.outputs.from_waits`` takes them: ``horizon``, ``reps``,
+    ``seed``, ``target_weeks``, ``base``, ``model_error`` (a table, None for the shipped one,
+    False for none) and ``track_origins``. The track record's scores are in
+    ``manifest["track_record"]``.
+    """
+    from calibration.from_waits.outputs import from_waits as build
+    from calibration.waits import read_waits
+
+    return build(read_waits(history, provider, service), up_to, Path(out), **options)

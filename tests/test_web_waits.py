@@ -211,13 +211,17 @@ def test_a_band_csv_builds_the_workspaces_service_from_the_month_picked(tmp_path
     from calibration.waits import read_waits
 
     asked = new.origin
-    from_waits(read_waits(path), asked["up_to"], tmp_path / "cli", horizon=asked["horizon"], reps=asked["reps"],
-               seed=asked["seed"], target_weeks=asked["target_weeks"])
+    from_waits(read_waits(path), asked["up_to"], tmp_path / "cli", horizon=asked["horizon"],
+               reps=asked["reps"], seed=asked["seed"], target_weeks=asked["target_weeks"])
     cli = pd.read_csv(tmp_path / "cli" / "summary.csv", dtype={"month": str})
     page = waits.summary_of(asked)
     for column in ("waiting_p10", "waiting_p50", "waiting_p90", "breaches_p10", "breaches_p90"):
         assert np.allclose(page[column].to_numpy(float), cli[column].to_numpy(float)), column
     assert "model error is" in texts(test)  # and it says how much of the band is model error
+    # Beside the fan, the same track record the CLI prints.
+    manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text())
+    assert manifest["track_record"]["sentences"] and all(
+        line in texts(test) for line in manifest["track_record"]["sentences"])
 
     # The built service is saved as any edit: it comes back from the state, draws and all.
     again, _ = from_state(to_state(new))

@@ -75,3 +75,30 @@ def forecast_from_waits(counts: np.ndarray, months: list[str], edges_weeks, hori
     for measure, column in zip(MEASURES, ("waiting", "over_18_weeks", "over_52_weeks"), strict=True):
         out[measure] = monthly.pivot(index="replication", columns="month", values=column).to_numpy()
     return out
+
+
+QUANTILES = {"p10": 0.1, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9}
+
+
+def forecast_summary(monthly: pd.DataFrame, target_weeks: float) -> pd.DataFrame:
+    """Per month: mean and centiles of the list, breaches at the target and over 52 weeks."""
+    measures = {
+        "waiting": "waiting", "breaches": f"over_{target_weeks:g}_weeks", "over_52_weeks": "over_52_weeks"
+    }
+    rows = []
+    for month, group in monthly.groupby("month", sort=True):
+        row = {"month": month}
+        for name, column in measures.items():
+            values = group[column].to_numpy(float)
+            row[f"{name}_mean"] = round(float(values.mean()), 2)
+            for label, q in QUANTILES.items():
+                row[f"{name}_{label}"] = float(np.quantile(values, q))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def origin_levels(history: BandHistory, up_to: str, target: float) -> dict[str, float]:
+    """Each forecast measure as published at the origin: the scale of the model-error band."""
+    at = history.up_to(up_to)
+    return {"waiting": float(at.totals[-1]), "breaches": float(at.over(target)[-1]),
+            "over_52_weeks": float(at.over(52.0)[-1]) if 52.0 in at.edges_weeks else 0.0}

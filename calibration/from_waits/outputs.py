@@ -15,19 +15,25 @@ import shlex
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from calibration.from_waits.bands import BandSources, shares_in_words, with_model_error
 from calibration.from_waits.estimate import WaitsEstimate
-from calibration.from_waits.forecast import simulate
+from calibration.from_waits.forecast import forecast_summary, origin_levels, simulate
+from calibration.from_waits.track_record import (
+    ORIGINS,
+    TrackRecord,
+    html_section,
+    score,
+    sentences,
+    track_record,
+)
 from calibration.waits import BandHistory
 from sim.engine.scenario import file_hash, validate
 from sim.runs.files import package_version, source_commit, write_manifest, write_table, write_text
 from sim.runs.staging import staged
 
-QUANTILES = {"p10": 0.1, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9}
 INPUTS = "inputs"
 HISTORY_FILE = f"{INPUTS}/history.csv"
 BASE_FILE = f"{INPUTS}/base.yaml"
@@ -59,24 +65,8 @@ def remake_command(manifest: dict) -> str:
     # The table is copied in even when it is the shipped one: a later version may ship another.
     error_table = manifest["inputs"].get("model_error")
     words += ["--model-error", error_table] if error_table else ["--no-model-error"]
+    words += ["--track-record", str(manifest["track_record"]["origins_asked"])]
     return " ".join(shlex.quote(w) for w in [*words, "--out", "NEW_FOLDER"])
-
-
-def forecast_summary(monthly: pd.DataFrame, target_weeks: float) -> pd.DataFrame:
-    """Per month: mean and centiles of the list, breaches at the target and over 52 weeks."""
-    measures = {
-        "waiting": "waiting", "breaches": f"over_{target_weeks:g}_weeks", "over_52_weeks": "over_52_weeks"
-    }
-    rows = []
-    for month, group in monthly.groupby("month", sort=True):
-        row = {"month": month}
-        for name, column in measures.items():
-            values = group[column].to_numpy(float)
-            row[f"{name}_mean"] = round(float(values.mean()), 2)
-            for label, q in QUANTILES.items():
-                row[f"{name}_{label}"] = float(np.quantile(values, q))
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def _header(history: BandHistory, fitted: WaitsEstimate, base: Path | None) -> str:
@@ -98,13 +88,6 @@ def _header(history: BandHistory, fitted: WaitsEstimate, base: Path | None) -> s
     return "".join(f"# {line}\n" for line in lines)
 
 
-def origin_levels(history: BandHistory, up_to: str, target: float) -> dict[str, float]:
-    """Each forecast measure as published at the origin: the scale of the model-error band."""
-    at = history.up_to(up_to)
-    return {"waiting": float(at.totals[-1]), "breaches": float(at.over(target)[-1]),
-            "over_52_weeks": float(at.over(52.0)[-1]) if 52.0 in at.edges_weeks else 0.0}
-
-
 def _sources_html(bands: BandSources) -> str:
     sentences = "".join(f"<li>{html.escape(s)}</li>" for s in shares_in_words(bands.sources))
     months = bands.table.months
@@ -118,7 +101,7 @@ def _sources_html(bands: BandSources) -> str:
 
 
 def _report(history: BandHistory, fitted: WaitsEstimate, summary: pd.DataFrame, target: float,
-            bands: BandSources | None = None) -> str:
+            bands: BandSources | None = None, record: TrackRecord | None = None) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{mid:.3g}</td><td>{low:.3g} to {high:.3g}</td></tr>"
         for name, (mid, low, high) in fitted.ranges().items()
@@ -146,8 +129,18 @@ td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
 <h2>Reported</h2><table><tr><th>month</th><th>waiting</th><th>over {target:g} weeks</th></tr>{past}</table>
 <h2>Forecast (median, 10th-90th centile)</h2>
 <table><tr><th>month</th><th>waiting</th><th>over {target:g} weeks</th></tr>{ahead}</table>
+{html_section(record, target)}
 {_sources_html(bands) if bands is not None else "<p>Within-model noise and parameter draws only.</p>"}
 <h2>Data problems found</h2><ul>{problems or '<li>none</li>'}</ul></body></html>"""
+
+
+def _track(record: TrackRecord | None, asked: int, target_weeks: float) -> dict:
+    """The track record for the manifest: its origins, the months left out, the scores, in words."""
+    if record is None:
+        return {"origins_asked": asked, "origins": [], "sentences": []}
+    return {"origins_asked": asked, "origins": list(record.origins), "left_out": list(record.left_out),
+            "replications": record.reps, "scores": score(record).to_dict(orient="records"),
+            "sentences": sentences(record, target_weeks)}
 
 
 def _uncertainty(bands: BandSources | None) -> dict:
@@ -168,11 +161,12 @@ def _uncertainty(bands: BandSources | None) -> dict:
 
 def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12, reps: int = 100,
                seed: int = 0, target_weeks: float = 18.0, base: Path | None = None,
-               model_error: Path | str | None | bool = None) -> dict:
+               model_error: Path | str | None | bool = None, track_origins: int = ORIGINS) -> dict:
     """Infer, build, forecast and write the files; returns the manifest.
 
     ``model_error`` is a model-error table (``calibration.model_error.write_table``), None for
     the shipped CHS panel table, or False for the simulation's own spread alone.
+    ``track_origins`` earlier months are forecast the same way for the track record (0: none).
     """
     base_document = None
     if base is not None:
@@ -188,6 +182,10 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
     if model_error is not False:
         bands = with_model_error(summary, origin_levels(history, up_to, target_weeks), model_error or None)
         summary = bands.summary
+    record = None
+    if track_origins:
+        record = track_record(history, up_to, origins=track_origins, reps=reps, seed=seed,
+                              target_weeks=target_weeks, base=base_document, model_error=model_error)
     document["parameter_draws"] = {"file": "parameter_draws.csv", "use": True}
     inputs = fitted_history(history, fitted.months)
     manifest = {
@@ -198,6 +196,7 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         "base": str(base) if base else None, "version": package_version(), "commit": source_commit(),
         "inferred": {k: list(v) for k, v in fitted.ranges().items()},
         "uncertainty": _uncertainty(bands),
+        "track_record": _track(record, track_origins, target_weeks),
     }
     manifest["inputs"] = {"history": HISTORY_FILE, "base": BASE_FILE if base else None,
                           "model_error": ERROR_TABLE_FILE if bands is not None else None}
@@ -216,6 +215,9 @@ def from_waits(history: BandHistory, up_to: str, out: Path, *, horizon: int = 12
         if bands is not None:
             write_table(bands.sources, folder / "band_sources.csv")
             write_text(bands.path.read_text(), folder / ERROR_TABLE_FILE)
-        write_text(_report(history, fitted, summary, target_weeks, bands), folder / "fit_report.html")
+        if record is not None:
+            write_table(record.points, folder / "track_record.csv")
+            write_table(score(record), folder / "track_record_scores.csv")
+        write_text(_report(history, fitted, summary, target_weeks, bands, record), folder / "fit_report.html")
         write_manifest(manifest, folder / "manifest.json")
     return json.loads(json.dumps(manifest))

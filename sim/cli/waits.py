@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import Out, Seed, app, console, fail, output_folder, user_errors, writing
+from sim.cli.common import Out, Seed, app, console, fail, output_folder, say, user_errors, writing
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -38,6 +38,11 @@ def from_waits(
     no_model_error: Annotated[
         bool, typer.Option("--no-model-error", help="Bands from the simulation's own spread alone.")
     ] = False,
+    track_record: Annotated[
+        int,
+        typer.Option("--track-record", min=0, max=24,
+                     help="Earlier months forecast the same way and scored against what followed (0: none)."),
+    ] = 6,
 ) -> None:
     """Infer referrals, capacity and removals by wait from published waits; write service.yaml, a forecast."""
     from calibration.from_waits.outputs import from_waits as build
@@ -55,6 +60,9 @@ def from_waits(
         with output_folder(out), writing(out):
             manifest = build(waits, up_to, out, horizon=horizon, reps=reps, seed=seed,
                              target_weeks=target_weeks, base=config,
-                             model_error=False if no_model_error else model_error)
+                             model_error=False if no_model_error else model_error,
+                             track_origins=track_record)
     console.print(f"service from its waits -> {out / 'service.yaml'} (fitted {manifest['fitted_months'][0]} "
                   f"to {manifest['fitted_months'][-1]}); report: {out / 'fit_report.html'}")
+    for line in manifest["track_record"]["sentences"]:
+        say(line)

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from calibration.from_waits.estimate import fitting_months
-from calibration.from_waits.outputs import forecast_summary, origin_levels
+from calibration.from_waits.forecast import forecast_summary, origin_levels
 from calibration.waits import BandHistory, WaitsError, list_series, read_waits
 from sim.engine.scenario import ConfigError, validate
 from sim.web import labels
@@ -143,6 +143,7 @@ class Built:
     ranges: dict[str, tuple[float, float, float]]
     fitted_months: tuple[str, ...]
     band_words: tuple[str, ...]  # how much of each band is model error, in sentences
+    track_words: tuple[str, ...]  # how the same forecast did from earlier months, in sentences
 
 
 def build_key(history: BandHistory, request: Request) -> str:
@@ -154,6 +155,7 @@ def start_build(history: BandHistory, request: Request, workers: int | None = No
     """The service and its forecast from ``history`` in a background job (cached by request)."""
     from calibration.from_waits import simulate
     from calibration.from_waits.bands import shares_in_words, with_model_error
+    from calibration.from_waits.track_record import sentences, track_record
 
     def work(job: Job) -> Built:
         try:
@@ -166,8 +168,11 @@ def start_build(history: BandHistory, request: Request, workers: int | None = No
         summary = forecast_summary(monthly, request.target_weeks)
         # The same bands as `dcsim from-waits`: the simulation's spread widened by the real-panel error.
         bands = with_model_error(summary, origin_levels(history, request.up_to, request.target_weeks))
+        record = track_record(history, request.up_to, reps=request.reps, seed=request.seed,
+                              target_weeks=request.target_weeks)
         return Built(document, draws, bands.summary.assign(scenario=FORECAST), fitted.ranges(),
-                     tuple(fitted.months), tuple(shares_in_words(bands.sources)))
+                     tuple(fitted.months), tuple(shares_in_words(bands.sources)),
+                     tuple(sentences(record, request.target_weeks)))
 
     return STORE.start(build_key(history, request), request.reps, work)
 
@@ -219,6 +224,7 @@ def origin(history: BandHistory, request: Request, built: Built) -> dict[str, An
         "ranges": {k: list(v) for k, v in built.ranges.items()},
         "summary": json.loads(built.summary.to_json(orient="records")),
         "band_words": list(built.band_words),
+        "track_words": list(built.track_words),
     }
 
 

@@ -218,6 +218,12 @@ def show_built(space) -> None:
     )
     for line in origin.get("band_words", []):
         st.markdown(f"- {line}")
+    track = origin.get("track_words", [])
+    if track:
+        st.markdown("**How this forecast did before**")
+        st.markdown(track[0])
+        for line in track[1:]:
+            st.markdown(f"- {line}")
 
 
 path = choose_file()
