@@ -86,6 +86,7 @@ VALUES = {
         "refused", [{"from_weeks": 0, "weight": 1}], "only when booking_order is by_weeks_waited"
     ),
     "access_policy.removal_by_wait": [{"from_weeks": 0, "monthly_rate": 0.3}],
+    "access_policy.long_waiters": {"share": 1.0, "over_weeks": 0},  # urgent referrals no longer first
     "job_plans.<role>.hours_per_wte": 15,
     "job_plans.<role>.non_clinical_share": 0.8,
     "job_plans.band6.activity_split": {"triage": 0.05, "new": 0.15, "followup": 0.7, "group": 0.1},

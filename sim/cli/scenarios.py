@@ -141,6 +141,11 @@ def comparison_lines(result) -> list[str]:
             line += (f"; meets the goal in {int(goals.at[name, 'met'])} of "
                      f"{int(goals.at[name, 'replications'])} simulated futures")
         lines.append(f"{line}; {overdue_words(overdue.loc[name])}")
+    from sim.reports.long_waiters import long_waiter_lines, long_waiter_table
+
+    aimed = long_waiter_table(result, [month])
+    if aimed is not None:
+        lines += long_waiter_lines(aimed, labels, result.baseline, month)
     if result.goal is not None:
         from sim.reports.goal_text import goal_lines
 

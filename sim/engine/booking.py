@@ -57,6 +57,17 @@ class WeightedBooking:
                 return patients[pid]
         return None
 
+    def pop_longest(self, kind: str, latest_start: float, patients) -> object | None:
+        """The longest waiter of ``kind`` whose clock started before ``latest_start`` (a slot
+        reserved for long waiters, ``sim.engine.long_waiters``); None when there is none."""
+        starts, entries = self.starts[kind], self.entries[kind]
+        while starts and starts[0] < latest_start:
+            del starts[0]
+            pid, version = entries.pop(0)
+            if patients[pid].version == version:
+                return patients[pid]
+        return None
+
     def _draw_index(self, starts: list[float], day: int) -> int | None:
         # Patients waiting at least from_days[j] are those with clock start <= day - from_days[j]:
         # the first bisect_right(...) entries. Band j is the slice between band j+1's count and its own.

@@ -28,7 +28,7 @@ from sim.engine.size_limits import (
     horizon_end,
 )
 from sim.engine.strict import Strict
-from sim.engine.wait_profile import WaitRemoval, WaitWeight, check_profile
+from sim.engine.wait_profile import LongWaiters, WaitRemoval, WaitWeight, check_profile
 
 MAX_RTT_TARGET_WEEKS = 104  # two years: no waiting-time standard is longer
 
@@ -234,6 +234,14 @@ class AccessPolicy(Strict):
         max_length=MAX_ENTRIES,
         description="Monthly share of the first-contact list removed unseen, by weeks waited (first from 0).",
     )
+    long_waiters: LongWaiters | None = Field(
+        None,
+        description=(
+            "Aim capacity at long waiters: reserve a share of first-contact slots for patients waiting "
+            "over N weeks, longest first; a reserved slot nobody that long can take follows "
+            "`booking_order` (e.g. {share: 0.3, over_weeks: 14}; a dated `set` can switch it on or off)."
+        ),
+    )
     clock_stops_at_contact: int = Field(
         1, ge=1, le=10, description="The RTT clock stops at this attended contact (1 = first)."
     )
@@ -271,6 +279,11 @@ class AccessPolicy(Strict):
             raise ValueError("booking_order by_weeks_waited needs booking_weights")
         if self.booking_weights and not weighted:
             raise ValueError("booking_weights apply only when booking_order is by_weeks_waited")
+        if self.long_waiters is not None and self.booking_order == "longest_wait":
+            raise ValueError(
+                "long_waiters: has no effect under booking_order longest_wait (every slot already goes "
+                "to the longest waiter); use it with priority_then_longest_wait or by_weeks_waited"
+            )
         return self
 
 
@@ -341,6 +354,11 @@ class ServiceConfig(Strict):
         for role in roles:
             if role not in self.job_plans:
                 raise ValueError(f"workforce: role {role!r} has no job plan")
+        if self.access_policy.long_waiters is not None and not self._first_contact_time():
+            raise ValueError(
+                "access_policy.long_waiters: no job plan or extra session gives time to a first-contact "
+                "appointment type's activity, so there are no slots to reserve"
+            )
         for event in self.events:
             if not self.service.start_date <= event.date:
                 raise ValueError(f"events: {event.date} is before the start date")
@@ -350,6 +368,15 @@ class ServiceConfig(Strict):
                 "can be simulated"
             )
         return self
+
+    def _first_contact_time(self) -> bool:
+        """Whether any time (planned, flexed or extra) can reach a first-contact appointment type."""
+        activities = {self.appointment_types[p.first_contact].activity for p in self.pathways.values()}
+        for plan in self.job_plans.values():
+            planned = {a for a, share in plan.activity_split.items() if share > 0}
+            if activities & (set(plan.may_deliver) if plan.flexible else planned):
+                return True
+        return any(e.extra_sessions and e.extra_sessions.activity in activities for e in self.events)
 
     @property
     def pathway_outcomes(self) -> dict[str, float]:

@@ -39,6 +39,7 @@ FAST_BOOKING_ORDERS = frozenset({"priority_then_longest_wait", "longest_wait"})
 FAST_POLICY_FIELDS = frozenset(
     {
         "booking_order",
+        "long_waiters",
         "clock_stops_at_contact",
         "dna",
         "validation_removal_rate",
@@ -77,6 +78,7 @@ INLINED = (
     "_serve_activity",
     "_book_sessions",
     "_pop_first",
+    "_pop_in_order",
     "_pop_followup",
     "_has_ready",
     "_attended",
@@ -248,6 +250,8 @@ class FastDay:
         attendance = model.attendance
         block, draw = attendance._block, attendance._next
         size = len(block)
+        # Slots aimed at long waiters: the reference pop itself, so both paths book the same patient.
+        pop_first = model._pop_first if rules.long_waiter_share else None
         while budget >= cost:
             seen = 0
             for _ in range(group):
@@ -258,7 +262,9 @@ class FastDay:
                         if patients[pid].version == version:
                             patient = patients[pid]
                             break
-                if patient is None:
+                if patient is None and pop_first is not None:
+                    patient = pop_first(kind, day)
+                elif patient is None:
                     while first_queue:
                         _, _, pid, version = heappop(first_queue)
                         if patients[pid].version == version:

@@ -23,6 +23,7 @@ from sim.engine.config import ServiceConfig
 from sim.engine.demand import draw_phase_arrivals, expected_daily_referrals, source_names
 from sim.engine.fast_day import FastDay, use_fast_path
 from sim.engine.field_types import ACTIVITIES
+from sim.engine.long_waiters import LongWaiterSlots
 from sim.engine.patients import State, make_referral, seed_initial_state
 from sim.engine.rules import Rules
 from sim.engine.shared_time import shared_clinic_day
@@ -73,6 +74,9 @@ class ServiceModel:
         if self.rules.wait_weighted:
             draws = UniformBlock(stream(seed, replication, "booking"))
             self.booking = WeightedBooking(config.appointment_types, *self.rules.weight_from_days, draws)
+        self.long_waiters = None  # kept from the start if any phase aims slots at long waiters
+        if any(r.long_waiter_share for r in self.rules_by_phase):
+            self.long_waiters = LongWaiterSlots(config.appointment_types)
         self._draw_referrals()
         seed_initial_state(self, stream(seed, replication, "initial_state"))
         self.flows.breaches_opening = count_breaching(self.open_clocks.values(), -1, self.target_days)
@@ -119,13 +123,15 @@ class ServiceModel:
             self.waiting_first.add(patient.id)
 
     def queue_first_contact(self, patient) -> None:
+        kind = self.rules.first_type[patient.pathway]
         if self.booking is not None:
-            kind = self.rules.first_type[patient.pathway]
             self.booking.add(kind, patient.clock_start, patient.id, patient.version)
             return
+        if self.long_waiters is not None:
+            self.long_waiters.add(kind, patient.clock_start, patient.id, patient.version)
         rank = patient.priority if self.rules.order_by_priority else 0
         entry = (rank, patient.clock_start, patient.id, patient.version)
-        heapq.heappush(self.first_queue[self.rules.first_type[patient.pathway]], entry)
+        heapq.heappush(self.first_queue[kind], entry)
 
     def queue_followup(self, patient, due: float, ready: float | None = None) -> None:
         """Queue a follow-up due on ``due``, bookable from ``ready`` (a rebooking after a DNA).
@@ -317,6 +323,13 @@ class ServiceModel:
         return budget
 
     def _pop_first(self, kind: str, day: int):
+        """The next first-contact patient: a long waiter in a slot reserved for them, else in order."""
+        if self.rules.long_waiter_share:
+            aimed = self.long_waiters
+            return aimed.book(kind, day, self.rules, self.booking, self.patients, self._pop_in_order)
+        return self._pop_in_order(kind, day)
+
+    def _pop_in_order(self, kind: str, day: int):
         if self.booking is not None:
             return self.booking.pop(kind, day, self.patients)
         queue, patients = self.first_queue[kind], self.patients

@@ -93,6 +93,8 @@ class Rules:
     wait_weighted: bool = False
     weight_from_days: tuple[list[float], list[float]] = ([], [])
     removal_from_days: tuple[list[float], list[float]] = ([], [])
+    long_waiter_share: float = 0.0
+    long_waiter_days: float = 0.0
 
     @classmethod
     def from_config(cls, config: ServiceConfig) -> Rules:
@@ -130,6 +132,8 @@ class Rules:
             wait_weighted=policy.booking_order == "by_weeks_waited",
             weight_from_days=profile_days(policy.booking_weights, "weight"),
             removal_from_days=profile_days(policy.removal_by_wait, "monthly_rate"),
+            long_waiter_share=policy.long_waiters.share if policy.long_waiters else 0.0,
+            long_waiter_days=policy.long_waiters.over_weeks * 7 if policy.long_waiters else 0.0,
         )
 
     def triage_outcome(self, u: float, source: str | None = None) -> str:

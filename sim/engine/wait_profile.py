@@ -41,3 +41,20 @@ def check_profile(entries: list, what: str) -> list:
             )
     return entries
 
+
+
+class LongWaiters(Strict):
+    """A share of first-contact slots reserved for patients waiting over a number of weeks.
+
+    Of every first-contact booking of an appointment type, ``share`` (counted slot by slot, so
+    0.3 is exactly 3 in every 10) goes to the longest waiter among those waiting over
+    ``over_weeks``. A reserved slot with no such patient bookable falls back to the booking order,
+    so aiming capacity never leaves a slot empty while someone waits.
+    """
+
+    share: float = Field(
+        gt=0, le=1, description="Share of first-contact slots reserved for long waiters (1 = every slot)."
+    )
+    over_weeks: float = Field(
+        ge=0, le=MAX_WAIT_WEEKS, description="Long waiters are those waiting over this many weeks."
+    )

@@ -20,6 +20,7 @@ from sim.reports.board import (
 )
 from sim.reports.board_xlsx import write_board_xlsx
 from sim.reports.labels import safe_name, scenario_labels
+from sim.reports.long_waiters import long_waiter_table
 from sim.reports.report import ReportParts, write_report
 from sim.runs.files import write_figure, write_manifest, write_table
 
@@ -57,6 +58,7 @@ def report_parts(
         tracking=tracking,
         flow=result.breach_flow,
         theory=result.theory,
+        long_waiters=long_waiter_table(result, months),
     )
 
 
@@ -98,6 +100,8 @@ def write_comparison(
         written.append(write_table(parts.flow, out / "breach_flow.csv"))
     if parts.theory is not None:
         written.append(write_table(parts.theory, out / "waiting_list_theory.csv"))
+    if parts.long_waiters is not None:
+        written.append(write_table(parts.long_waiters, out / "long_waiters.csv"))
     if parts.tracking is not None:
         written.append(write_table(parts.tracking, out / "trajectory_tracking.csv"))
     if result.goals is not None:

@@ -22,6 +22,7 @@ from sim.questions.results import BEHIND, INSIDE, ON_TRACK, OUTSIDE, ComparisonR
 from sim.reports.board import LABEL, count_text, month_heading
 from sim.reports.goal_text import goal_html
 from sim.reports.labels import points, safe_name, versus_baseline
+from sim.reports.long_waiters import long_waiter_html
 from sim.reports.report_sections import (
     assumptions_html,
     board_html,
@@ -71,6 +72,7 @@ class ReportParts:
     tracking: pd.DataFrame | None
     flow: pd.DataFrame | None
     theory: pd.DataFrame | None
+    long_waiters: pd.DataFrame | None = None  # slots aimed at long waiters (reports.long_waiters)
 
 
 def answer_html(result: ComparisonResult, labels: dict[str, str], target: float) -> str:
@@ -194,6 +196,11 @@ def render(
         "month: sheet Monthly and board_table_monthly.csv).</p>",
         board_html(parts.board, parts.observed, f"Waiting over {target:g} weeks"),
     ]
+    if parts.long_waiters is not None:
+        sections += [
+            "<h2>Capacity aimed at long waiters</h2>",
+            long_waiter_html(parts.long_waiters, labels, result.baseline, target),
+        ]
     if parts.tracking is not None and not parts.tracking.empty:
         sections += [
             "<h2>Actuals against the trajectory and the model</h2>",
