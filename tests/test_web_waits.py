@@ -211,8 +211,8 @@ def test_a_band_csv_builds_the_workspaces_service_from_the_month_picked(tmp_path
     from calibration.waits import read_waits
 
     asked = new.origin
-    from_waits(read_waits(path), asked["up_to"], tmp_path / "cli", horizon=asked["horizon"], reps=asked["reps"],
-               seed=asked["seed"], target_weeks=asked["target_weeks"])
+    from_waits(read_waits(path), asked["up_to"], tmp_path / "cli", horizon=asked["horizon"],
+               reps=asked["reps"], seed=asked["seed"], target_weeks=asked["target_weeks"])
     cli = pd.read_csv(tmp_path / "cli" / "summary.csv", dtype={"month": str})
     page = waits.summary_of(asked)
     for column in ("waiting_p10", "waiting_p50", "waiting_p90", "breaches_p10", "breaches_p90"):

@@ -16,7 +16,9 @@ from sim.cli.common import (
     Actuals,
     Candidates,
     Dispersion,
+    ModelError,
     NoDraws,
+    NoModelError,
     Observed,
     Out,
     Reps,
@@ -25,6 +27,7 @@ from sim.cli.common import (
     app,
     conditioning_settings,
     fail,
+    model_error_choice,
     output_folder,
     overdue_words,
     progress_bar,
@@ -65,6 +68,8 @@ def compare(
     dispersion: Dispersion = "auto",
     candidates: Candidates = None,
     no_parameter_draws: NoDraws = False,
+    model_error: ModelError = None,
+    no_model_error: NoModelError = False,
     months: Annotated[
         str | None,
         typer.Option("--months", help="Board table columns: month ends YYYY-MM, comma-separated "
@@ -93,6 +98,7 @@ def compare(
     from sim.questions.goals import as_goal
     from sim.reports.board import board_months
 
+    errors = model_error_choice(model_error, no_model_error)
     chosen = [m.strip() for m in months.split(",") if m.strip()] if months else None
     if chosen and every:
         fail("--months, --every: give one of them")
@@ -108,7 +114,7 @@ def compare(
                 result = run_comparison(
                     loaded, reps, seed, workers, parsed, progress=advance,
                     observed=read_observed(observed) if observed is not None else None,
-                    conditioning=settings, parameter_draws=not no_parameter_draws,
+                    conditioning=settings, parameter_draws=not no_parameter_draws, model_error=errors,
                 )
             _record_actuals(result.manifest, actuals)
             with writing(out):
@@ -116,6 +122,15 @@ def compare(
     say(f"{len(loaded)} scenarios x {reps} replications -> {out}/report.html")
     for line in comparison_lines(result):
         say(line)
+
+
+def goal_futures(row) -> str:
+    """How many futures meet the goal, with the model's error when it was included."""
+    from sim.questions.results import futures_words
+
+    with_error = bool(row.get("model_error", False))
+    alone = int(row["met_simulation_only"]) if "met_simulation_only" in row else None
+    return futures_words(int(row["met"]), int(row["replications"]), with_error, alone)
 
 
 def comparison_lines(result) -> list[str]:
@@ -138,8 +153,7 @@ def comparison_lines(result) -> list[str]:
         if name != result.baseline:
             line += f", {versus_baseline(row['breaches_diff_mean'])}"
         if goals is not None:
-            line += (f"; meets the goal in {int(goals.at[name, 'met'])} of "
-                     f"{int(goals.at[name, 'replications'])} simulated futures")
+            line += "; meets the goal " + goal_futures(goals.loc[name])
         lines.append(f"{line}; {overdue_words(overdue.loc[name])}")
     if result.goal is not None:
         from sim.reports.goal_text import goal_lines

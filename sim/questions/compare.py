@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from sim.engine.sweep import as_scenarios
 from sim.questions.breach_flow import breach_flow
 from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, as_goal
+from sim.questions.model_error_draws import ErrorQuantiles, read_errors, with_errors
 from sim.questions.results import ComparisonResult
 from sim.questions.waiting_list_theory import theory_table
 from sim.runs.backends import shared_backend
@@ -106,6 +108,7 @@ def compare(
     conditioning: Settings | None = None,
     parameter_draws: bool = True,
     on_batch: Callable[[str, pd.DataFrame], None] | None = None,
+    model_error: str | Path | bool | None = None,
 ) -> ComparisonResult:
     """Run scenarios on common random numbers and compare each with the first (the baseline).
 
@@ -115,11 +118,15 @@ def compare(
     returns, or ``sim.api.read_observed(path)``) conditions every scenario on the observed
     months (``sim.runs.conditioning``); ``parameter_draws=False`` leaves parameter draws unused.
     ``on_batch(name, monthly)`` sees each finished batch of a scenario's replications (not
-    with ``observed``, whose candidates are not yet the answer).
+    with ``observed``, whose candidates are not yet the answer). ``model_error`` (a table path,
+    ``None`` or ``True`` for the shipped CHS table, ``False`` for none) adds the model's
+    real-world error to every future before P(goal) is counted (``questions.model_error_draws``);
+    the simulation-only share stays in the goal table's ``*_simulation_only`` columns.
     """
     started = dt.datetime.now(dt.timezone.utc)
     scenarios = as_scenarios(scenarios)
     goal = as_goal(goal)
+    errors = error_table(model_error)
     for s in scenarios:
         refuse_drawn(s.config, list(s.changes), f"{s.source}: sweep.field", parameter_draws)
     if goal is not None:
@@ -134,8 +141,9 @@ def compare(
     monthly = pd.concat([r.monthly for r in runs], ignore_index=True)
     summary = summarise(monthly)
     differences = paired_differences(monthly, scenarios[0].name)
-    goals = goal_table(goal, monthly, scenarios[0].name) if goal is not None else None
+    goals = goal_table(goal, monthly, scenarios[0].name, errors, seed) if goal is not None else None
     extra = {
+        "model_error": error_record(errors),
         "workers": workers,
         "baseline": scenarios[0].name,
         "goal": goal.text if goal else None,
@@ -172,9 +180,35 @@ def run_records(runs: list[RunResult]) -> dict:
     return records
 
 
-def goal_table(goal: Goal, monthly: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """P(goal) per scenario, and its change from the baseline's."""
-    table = goal.probability(monthly)
+def error_table(model_error: str | Path | bool | None) -> ErrorQuantiles | None:
+    """The model-error table a question uses: none (``False``), the shipped one or the file given."""
+    if model_error is False:
+        return None
+    return read_errors(None if model_error in (None, True) else model_error)
+
+
+def error_record(errors: ErrorQuantiles | None) -> dict:
+    """What the manifest says about the model error in P(goal)."""
+    if errors is None:
+        return {"included": False}
+    return {"included": True, "table": str(errors.path), "estimated_on": errors.months,
+            "beyond_last_horizon": "spread x sqrt(months ahead / last horizon)"}
+
+
+def goal_table(
+    goal: Goal, monthly: pd.DataFrame, baseline: str, errors: ErrorQuantiles | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """P(goal) per scenario, and its change from the baseline's.
+
+    With ``errors``, ``met``/``probability``/``p_low``/``p_high`` count a future as meeting the
+    goal only when the metric plus that future's model error meets it; ``met_simulation_only``
+    and ``probability_simulation_only`` keep the simulation's own figure.
+    """
+    alone = goal.probability(monthly)
+    table = alone if errors is None else goal.probability(with_errors(monthly, errors, seed, baseline))
+    table["met_simulation_only"] = alone["met"].to_numpy()
+    table["probability_simulation_only"] = alone["probability"].to_numpy()
+    table["model_error"] = errors is not None
     base = table.loc[table["scenario"] == baseline, "probability"].iloc[0]
     table["change_from_baseline"] = table["probability"] - base
     return table

@@ -7,6 +7,7 @@ never on the comparison, solve or sensitivity code itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -100,3 +101,40 @@ class SensitivityResult:
     summary: pd.DataFrame
     measure: str
     manifest: dict
+
+
+# Words for the model error in P(goal) (``questions.model_error_draws``), shared with reports.
+# monthly metric -> the model-error table's measure: breaches at the service's target borrow the
+# over-18-week row (the only one estimated for breaches).
+ERROR_MEASURES = {"breaches": "over_18_weeks", "waiting": "waiting"}
+GROWTH_RULE = "beyond the table's last horizon the error's spread grows as the square root of months ahead"
+
+
+def covers(metric: str) -> bool:
+    """Whether the model error is applied to ``metric``."""
+    return metric in ERROR_MEASURES
+
+
+def note(record: dict | None, metric: str, target_weeks: float) -> str:
+    """What the headline P(goal) includes, in words, from the manifest's ``model_error`` record."""
+    if not record or not record.get("included"):
+        return "Model error is not included (--no-model-error): the futures are the simulation's alone."
+    if not covers(metric):
+        return f"No model-error table exists for {metric}; its futures are the simulation's alone."
+    months = record.get("estimated_on")
+    what = f"from {Path(record['table']).name}"
+    what += f", estimated on real CHS months {months}" if months else ""
+    text = (f"Each future counts only if it still meets the goal with the model's real-world error for "
+            f"{metric} added ({what}); {GROWTH_RULE}.")
+    if metric == "breaches" and target_weeks != 18:
+        text += (" The table was estimated for counts over 18 weeks on English CHS; the "
+                 f"{target_weeks:g}-week target uses it as an approximation.")
+    return text
+
+
+def futures_words(met: int, total: int, with_error: bool, alone: int | None = None) -> str:
+    """``in N of M futures ...``: with the model's error when it was included, and saying so."""
+    if not with_error:
+        return f"in {met} of {total} simulated futures (the model's real-world error not included)"
+    text = f"in {met} of {total} futures once the model's real-world error is included"
+    return text if alone is None or alone == met else f"{text} ({alone} of {total} in the simulation alone)"

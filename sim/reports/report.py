@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.questions.results import BEHIND, INSIDE, ON_TRACK, OUTSIDE, ComparisonResult
+from sim.questions.results import BEHIND, INSIDE, ON_TRACK, OUTSIDE, ComparisonResult, futures_words, note
 from sim.reports.board import LABEL, count_text, month_heading
 from sim.reports.goal_text import goal_html
 from sim.reports.labels import points, safe_name, versus_baseline
@@ -89,8 +89,12 @@ def answer_html(result: ComparisonResult, labels: dict[str, str], target: float)
         if name != result.baseline:
             text += f", {versus_baseline(row['breaches_diff_mean'])}"
         if goals is not None:
-            met, reps = int(goals.at[name, "met"]), int(goals.at[name, "replications"])
-            text += f"; meets the goal in {met} of {reps} simulated futures"
+            row_goal = goals.loc[name]
+            alone = int(row_goal["met_simulation_only"]) if "met_simulation_only" in row_goal else None
+            with_error = bool(row_goal.get("model_error", False))
+            text += "; meets the goal " + esc(
+                futures_words(int(row_goal["met"]), int(row_goal["replications"]), with_error, alone)
+            )
         items.append(f"<li>{text}.</li>")
     return (
         f'<p class="answer">At the end of {month_heading(month)}:</p><ul class="answer">{"".join(items)}</ul>'
@@ -106,12 +110,17 @@ def goals_html(result: ComparisonResult, labels: dict[str, str]) -> str:
             f"{row.probability:.0%}",
             f"{row.p_low:.0%} to {row.p_high:.0%}",
             f"{row.met} of {row.replications}",
+            f"{getattr(row, 'met_simulation_only', row.met)} of {row.replications}",
             change,
         ]
         rows.append((cells, ""))
-    header = ["Scenario", "P(goal)", "90% interval", "Simulated futures meeting it", "vs baseline"]
+    header = ["Scenario", "P(goal)", "90% interval", "Futures meeting it", "In the simulation alone",
+              "vs baseline"]
     goal = result.goal
-    return f"<p>Goal: <b>{esc(goal)}</b> ({esc(goal.describe())}).</p>" + table_html(header, rows)
+    target = result.scenarios[0].config.service.rtt_target_weeks
+    says = note(result.manifest.get("model_error"), goal.metric, target)
+    return (f"<p>Goal: <b>{esc(goal)}</b> ({esc(goal.describe())}).</p>" + table_html(header, rows)
+            + f'<p class="note">{esc(says)}</p>')
 
 
 def number(form: str, value: float) -> str:
