@@ -181,6 +181,8 @@ def solve(
     workers: Workers = None,
     actuals: Actuals = None,
     no_parameter_draws: NoDraws = False,
+    model_error: ModelError = None,
+    no_model_error: NoModelError = False,
 ) -> None:
     """Find the least change to a lever that meets a goal with the given probability.
 
@@ -193,6 +195,7 @@ def solve(
     from sim.questions.solve import lever_grid
     from sim.questions.solve import solve as run_solve
 
+    errors = model_error_choice(model_error, no_model_error)
     with user_errors():
         observed = read_actuals(actuals, [s.config for s in as_scenarios([scenario])] if actuals else [])
         runs = 2 + math.ceil(math.log2(max(2, len(lever_grid(low, high, step)))))
@@ -200,7 +203,7 @@ def solve(
             with progress_bar(reps * runs, f"solve {lever}") as advance:
                 result = run_solve(
                     scenario, lever, goal, confidence, low, high, step, reps, seed, workers, advance,
-                    parameter_draws=not no_parameter_draws,
+                    parameter_draws=not no_parameter_draws, model_error=errors,
                 )
             _record_actuals(result.manifest, actuals)
             with writing(out):
