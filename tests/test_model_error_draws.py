@@ -123,3 +123,19 @@ def test_three_futures_by_hand(tmp_path):
     # A known u: 0.75 is q75 (+0.5 x 10 = +5), so 0 -> 5 meets and 4 -> 9 does not.
     fixed = error_at(errors.at("over_18_weeks", 1), np.array([0.75]))[0] * 10
     assert fixed == pytest.approx(5.0)
+
+
+def test_rests_on_names_the_measured_largest_swings(short_files):
+    from sim.engine.sweep import as_scenarios
+    from sim.questions.rests_on import rests_on
+    from sim.questions.results import rests_on_words
+
+    scenario = as_scenarios([short_files["short"]])[0]
+    table = rests_on(scenario, "breaches", "2024-12", seed=2, workers=1, reps=3)
+    assert table["swing"].is_monotonic_decreasing and len(table) == 4
+    # Measured, not listed: the lead assumption's own low and high runs differ by its swing.
+    lead = table.iloc[0]
+    assert lead["swing"] == abs(lead["result_high"] - lead["result_low"]) > 0
+    words = rests_on_words(table)
+    assert words.startswith("This rests on: " + lead["assumption"])
+    assert words.count("moves the baseline") == min(3, int((table["swing"] > 0).sum()))

@@ -155,6 +155,10 @@ def comparison_lines(result) -> list[str]:
         if goals is not None:
             line += "; meets the goal " + goal_futures(goals.loc[name])
         lines.append(f"{line}; {overdue_words(overdue.loc[name])}")
+    from sim.questions.results import rests_on_words
+
+    if (rests := rests_on_words(result.rests_on)) is not None:
+        lines.append(rests)
     if result.goal is not None:
         from sim.reports.goal_text import goal_lines
 

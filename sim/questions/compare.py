@@ -25,6 +25,7 @@ from sim.questions.breach_flow import breach_flow
 from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, as_goal
 from sim.questions.model_error_draws import ErrorQuantiles, read_errors, with_errors
+from sim.questions.rests_on import rests_on as measure_rests_on
 from sim.questions.results import ComparisonResult
 from sim.questions.waiting_list_theory import theory_table
 from sim.runs.backends import shared_backend
@@ -109,6 +110,7 @@ def compare(
     parameter_draws: bool = True,
     on_batch: Callable[[str, pd.DataFrame], None] | None = None,
     model_error: str | Path | bool | None = None,
+    rests_on: bool = True,
 ) -> ComparisonResult:
     """Run scenarios on common random numbers and compare each with the first (the baseline).
 
@@ -122,6 +124,8 @@ def compare(
     ``None`` or ``True`` for the shipped CHS table, ``False`` for none) adds the model's
     real-world error to every future before P(goal) is counted (``questions.model_error_draws``);
     the simulation-only share stays in the goal table's ``*_simulation_only`` columns.
+    ``rests_on`` measures the assumptions the answer is most sensitive to (``questions.rests_on``;
+    a few low-replication runs of the baseline).
     """
     started = dt.datetime.now(dt.timezone.utc)
     scenarios = as_scenarios(scenarios)
@@ -138,6 +142,11 @@ def compare(
                 parameter_draws=parameter_draws, **_batch_watch(on_batch, s.name))
             for s in scenarios
         ]
+        metric = goal.metric if goal is not None and goal.metric in runs[0].monthly else "breaches"
+        month = goal.month if goal is not None else month_labels(scenarios[0].config)[-1]
+        sensitive = None
+        if rests_on:
+            sensitive = measure_rests_on(scenarios[0], metric, month, seed, workers, parameter_draws)
     monthly = pd.concat([r.monthly for r in runs], ignore_index=True)
     summary = summarise(monthly)
     differences = paired_differences(monthly, scenarios[0].name)
@@ -158,6 +167,7 @@ def compare(
         breach_flow(monthly),
         theory_table(monthly, target, goal.month if goal else None, configs),
         goal_capacity(configs, goal, monthly) if goal is not None else None,
+        sensitive,
     )
 
 

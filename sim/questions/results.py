@@ -51,6 +51,7 @@ class ComparisonResult:
     breach_flow: pd.DataFrame | None = None  # why breaches move (questions.breach_flow)
     theory: pd.DataFrame | None = None  # Fong & Walton beside the simulation (questions.waiting_list_theory)
     goal_capacity: GoalCapacity | None = None  # what the goal takes (questions.goal_capacity)
+    rests_on: pd.DataFrame | None = None  # the assumptions the answer moves with most (questions.rests_on)
 
     @property
     def baseline(self) -> str:
@@ -138,3 +139,17 @@ def futures_words(met: int, total: int, with_error: bool, alone: int | None = No
         return f"in {met} of {total} simulated futures (the model's real-world error not included)"
     text = f"in {met} of {total} futures once the model's real-world error is included"
     return text if alone is None or alone == met else f"{text} ({alone} of {total} in the simulation alone)"
+
+
+def rests_on_words(table: pd.DataFrame | None, top: int = 3) -> str | None:
+    """``This rests on: ...``: the assumptions that move the answer most (none that do not move it)."""
+    if table is None or table.empty:
+        return None
+    moving = table[table["swing"] > 0].head(top)
+    if moving.empty:
+        return None
+    metric = str(table["metric"].iloc[0]).replace("_", " ")
+    parts = [f"{r.assumption} (+-{r.margin} moves the baseline's median {metric} by {r.swing:,.0f})"
+             for r in moving.itertuples()]
+    return ("This rests on: " + "; ".join(parts)
+            + f" (measured at {int(table['replications'].iloc[0])} replications on common random numbers).")

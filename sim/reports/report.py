@@ -18,7 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.questions.results import BEHIND, INSIDE, ON_TRACK, OUTSIDE, ComparisonResult, futures_words, note
+from sim.questions.results import (
+    BEHIND,
+    INSIDE,
+    ON_TRACK,
+    OUTSIDE,
+    ComparisonResult,
+    futures_words,
+    note,
+    rests_on_words,
+)
 from sim.reports.board import LABEL, count_text, month_heading
 from sim.reports.goal_text import goal_html
 from sim.reports.labels import points, safe_name, versus_baseline
@@ -96,8 +105,10 @@ def answer_html(result: ComparisonResult, labels: dict[str, str], target: float)
                 futures_words(int(row_goal["met"]), int(row_goal["replications"]), with_error, alone)
             )
         items.append(f"<li>{text}.</li>")
+    rests = rests_on_words(result.rests_on)
     return (
         f'<p class="answer">At the end of {month_heading(month)}:</p><ul class="answer">{"".join(items)}</ul>'
+        + (f'<p class="note">{esc(rests)}</p>' if rests else "")
     )
 
 
