@@ -25,6 +25,7 @@ from sim.questions.breach_flow import breach_flow
 from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, as_goal
 from sim.questions.model_error_draws import ErrorQuantiles, read_errors, with_errors
+from sim.questions.rests_on import REPS as REST_REPS
 from sim.questions.rests_on import rests_on as measure_rests_on
 from sim.questions.results import ComparisonResult
 from sim.questions.waiting_list_theory import theory_table
@@ -146,7 +147,10 @@ def compare(
         month = goal.month if goal is not None else month_labels(scenarios[0].config)[-1]
         sensitive = None
         if rests_on:
-            sensitive = measure_rests_on(scenarios[0], metric, month, seed, workers, parameter_draws)
+            # At most the run's own replications: a quick look at 2 replications stays quick.
+            sensitive = measure_rests_on(
+                scenarios[0], metric, month, seed, workers, parameter_draws, min(reps, REST_REPS)
+            )
     monthly = pd.concat([r.monthly for r in runs], ignore_index=True)
     summary = summarise(monthly)
     differences = paired_differences(monthly, scenarios[0].name)
