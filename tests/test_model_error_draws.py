@@ -80,6 +80,10 @@ def test_zero_error_table_gives_the_simulation_alone_exactly(short_files):
     assert (goals["met"] == goals["met_simulation_only"]).all()
     assert (goals["probability"] == goals["probability_simulation_only"]).all()
     assert goals["model_error"].all() and result.manifest["model_error"]["included"]
+    # Bands beside the simulation's own: with no error they are the simulation's own.
+    table = result.comparison
+    assert (table["breaches_p10_with_model_error"] == table["breaches_p10"]).all()
+    assert (table["breaches_p90_with_model_error"] == table["breaches_p90"]).all()
 
 
 def test_huge_error_ends_certainty_but_not_the_simulation_alone_figure(short_files):
@@ -88,6 +92,8 @@ def test_huge_error_ends_certainty_but_not_the_simulation_alone_figure(short_fil
     posts = result.goals.set_index("scenario").loc["posts"]
     assert posts["met_simulation_only"] == 8  # four more posts clear it in every simulated future
     assert posts["met"] < 8  # but not once an error of +-50 times the starting breaches is drawn
+    last = result.comparison[result.comparison["month"] == "2024-12"]
+    assert (last["breaches_p90_with_model_error"] > last["breaches_p90"]).all()
     off = compare([short_files["short"], short_files["posts"]], reps=8, seed=5, workers=1,
                   goal="breaches<=150 by 2024-12", model_error=False)
     assert (off.goals["met"] == off.goals["met_simulation_only"]).all()

@@ -149,7 +149,11 @@ def comparison_lines(result) -> list[str]:
     for name in result.names:
         row = rows.loc[name]
         line = (f"  {labels[name]}: {count_text(row['breaches_p50'])} "
-                f"({count_text(row['breaches_p10'])}-{count_text(row['breaches_p90'])})")
+                f"({count_text(row['breaches_p10'])}-{count_text(row['breaches_p90'])}")
+        if "breaches_p10_with_model_error" in row:
+            line += (f"; {count_text(row['breaches_p10_with_model_error'])}-"
+                     f"{count_text(row['breaches_p90_with_model_error'])} with the model's real-world error")
+        line += ")"
         if name != result.baseline:
             line += f", {versus_baseline(row['breaches_diff_mean'])}"
         if goals is not None:

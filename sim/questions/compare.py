@@ -155,6 +155,16 @@ def compare(
     summary = summarise(monthly)
     differences = paired_differences(monthly, scenarios[0].name)
     goals = goal_table(goal, monthly, scenarios[0].name, errors, seed) if goal is not None else None
+    table = comparison_table(summary, differences)
+    if errors is not None:
+        table = table.merge(error_bands(monthly, errors, seed, scenarios[0].name), on=["scenario", "month"])
+        # Never narrower than the simulation's own band (as from-waits' ``combine="max"``): with few
+        # replications the sampled band of value + error can fall inside it by chance.
+        for m in ("breaches", "waiting"):
+            low, high = f"{m}_p10_with_model_error", f"{m}_p90_with_model_error"
+            if low in table:
+                table[low] = table[[low, f"{m}_p10"]].min(axis=1)
+                table[high] = table[[high, f"{m}_p90"]].max(axis=1)
     extra = {
         "model_error": error_record(errors),
         "workers": workers,
@@ -167,7 +177,7 @@ def compare(
     target = scenarios[0].config.service.rtt_target_weeks
     configs = {s.name: s.config for s in scenarios}
     return ComparisonResult(
-        scenarios, monthly, summary, differences, comparison_table(summary, differences), goals, goal, info,
+        scenarios, monthly, summary, differences, table, goals, goal, info,
         breach_flow(monthly),
         theory_table(monthly, target, goal.month if goal else None, configs),
         goal_capacity(configs, goal, monthly) if goal is not None else None,
@@ -192,6 +202,17 @@ def run_records(runs: list[RunResult]) -> dict:
             same = result.monthly["candidate"].to_numpy().tolist() == base.to_numpy().tolist()
             records["conditioning"][name]["same_candidates_as_baseline"] = same
     return records
+
+
+def error_bands(monthly: pd.DataFrame, errors: ErrorQuantiles, seed: int, baseline: str) -> pd.DataFrame:
+    """Per scenario x month, ``<metric>_p10/_p90_with_model_error``: the middle 80% of futures once each
+    carries its model-error draw (the simulation's spread and the model's error together)."""
+    honest = with_errors(monthly, errors, seed, baseline)
+    metrics = [m for m in ("breaches", "waiting") if m in honest]
+    grouped = honest.groupby(["scenario", "month"], sort=False)[metrics]
+    low = grouped.quantile(0.1).add_suffix("_p10_with_model_error")
+    high = grouped.quantile(0.9).add_suffix("_p90_with_model_error")
+    return pd.concat([low, high], axis=1).reset_index()
 
 
 def error_table(model_error: str | Path | bool | None) -> ErrorQuantiles | None:

@@ -93,8 +93,12 @@ def answer_html(result: ComparisonResult, labels: dict[str, str], target: float)
         text = (
             f"<b>{esc(labels[name])}</b>: {count_text(row['breaches_p50'])} waiting over {target:g} weeks "
             f"(middle 80% of simulated futures: {count_text(row['breaches_p10'])} to "
-            f"{count_text(row['breaches_p90'])})"
+            f"{count_text(row['breaches_p90'])}"
         )
+        if "breaches_p10_with_model_error" in row:
+            text += (f"; {count_text(row['breaches_p10_with_model_error'])} to "
+                     f"{count_text(row['breaches_p90_with_model_error'])} with the model's real-world error")
+        text += ")"
         if name != result.baseline:
             text += f", {versus_baseline(row['breaches_diff_mean'])}"
         if goals is not None:
