@@ -238,6 +238,8 @@ def sensitivity(
     seed: Seed = 0,
     workers: Workers = None,
     no_parameter_draws: NoDraws = False,
+    model_error: ModelError = None,
+    no_model_error: NoModelError = False,
 ) -> None:
     """Tornado chart and table of how a result moves with each assumption.
 
@@ -249,13 +251,14 @@ def sensitivity(
     from sim.questions.sensitivity import check_vary_count
     from sim.questions.sensitivity import sensitivity as run_sensitivity
 
+    errors = model_error_choice(model_error, no_model_error)
     with user_errors():
         check_vary_count(len(vary))  # the API checks it too; here before --out is touched
     with user_errors(), output_folder(out):
         with progress_bar(reps * (1 + 2 * len(vary)), "sensitivity") as advance:
             result = run_sensitivity(
                 scenario, vary, metric, month, goal, reps, seed, workers, advance,
-                parameter_draws=not no_parameter_draws,
+                parameter_draws=not no_parameter_draws, model_error=errors,
             )
         with writing(out):
             write(result, out)
