@@ -15,6 +15,7 @@ from sim.cli import app
 from sim.engine.scenario import ConfigError
 from sim.questions.compare import compare
 from sim.questions.goals import GoalError, parse_goal
+from sim.questions.model_error_draws import read_errors, with_errors
 from sim.reports.board import ACTUAL_ROW, PUBLISHED_ROW, board_months
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
@@ -89,9 +90,14 @@ def test_goal_probability_is_the_share_of_replications_meeting_it(result):
     monthly = result.monthly
     at = monthly[monthly["month"] == "2025-01"]
     expected = (at["breaches"] <= 300).groupby(at["scenario"]).mean()
+    # The headline share counts each future with its model-error draw (the shipped CHS table).
+    honest = with_errors(monthly, read_errors(), 11, "short")
+    honest = honest[honest["month"] == "2025-01"]
+    expected_honest = (honest["breaches"] <= 300).groupby(honest["scenario"]).mean()
     goals = result.goals.set_index("scenario")
     for name in ("short", "same", "posts"):
-        assert goals.loc[name, "probability"] == pytest.approx(expected[name])
+        assert goals.loc[name, "probability_simulation_only"] == pytest.approx(expected[name])
+        assert goals.loc[name, "probability"] == pytest.approx(expected_honest[name])
         assert goals.loc[name, "replications"] == 6
     assert goals.loc["same", "change_from_baseline"] == 0
 

@@ -243,6 +243,8 @@ def test_capacity_page_answers_in_a_sentence():
     test.number_input(key="cap-high").set_value(2.0)
     test.number_input(key="cap-step").set_value(1.0)
     test.number_input(key="cap-reps").set_value(10)
+    # The simulation alone: with the model's real-world error no value on this short grid reaches 90%.
+    test.checkbox(key="cap-model-error").uncheck()
     button(test, "Find the capacity needed").click().run()
     assert not test.error, errors(test)
     test = finish(test, "capacity")

@@ -111,6 +111,23 @@ NoDraws = Annotated[
     bool,
     typer.Option("--no-parameter-draws", help="Run the scenario's own values, not its parameter_draws file."),
 ]
+ModelError = Annotated[
+    Path | None,
+    typer.Option("--model-error", help="Model-error table for P(goal) (default: the CHS panel's, "
+                 "calibration/from_waits/model_error_chs.csv)."),
+]
+NoModelError = Annotated[
+    bool, typer.Option("--no-model-error", help="P(goal) from the simulation's own futures alone.")
+]
+
+
+def model_error_choice(table: Path | None, off: bool) -> Path | bool | None:
+    """What ``--model-error``/``--no-model-error`` ask for: a table, the shipped one (None) or none."""
+    if table is not None and off:
+        fail("--model-error: give a table or --no-model-error, not both")
+    if table is not None and not table.is_file():
+        fail(f"{table}: --model-error: no such file")
+    return False if off else table
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -16,7 +16,9 @@ from sim.cli.common import (
     Actuals,
     Candidates,
     Dispersion,
+    ModelError,
     NoDraws,
+    NoModelError,
     Observed,
     Out,
     Reps,
@@ -25,6 +27,7 @@ from sim.cli.common import (
     app,
     conditioning_settings,
     fail,
+    model_error_choice,
     output_folder,
     overdue_words,
     progress_bar,
@@ -65,6 +68,8 @@ def compare(
     dispersion: Dispersion = "auto",
     candidates: Candidates = None,
     no_parameter_draws: NoDraws = False,
+    model_error: ModelError = None,
+    no_model_error: NoModelError = False,
     months: Annotated[
         str | None,
         typer.Option("--months", help="Board table columns: month ends YYYY-MM, comma-separated "
@@ -93,6 +98,7 @@ def compare(
     from sim.questions.goals import as_goal
     from sim.reports.board import board_months
 
+    errors = model_error_choice(model_error, no_model_error)
     chosen = [m.strip() for m in months.split(",") if m.strip()] if months else None
     if chosen and every:
         fail("--months, --every: give one of them")
@@ -108,7 +114,7 @@ def compare(
                 result = run_comparison(
                     loaded, reps, seed, workers, parsed, progress=advance,
                     observed=read_observed(observed) if observed is not None else None,
-                    conditioning=settings, parameter_draws=not no_parameter_draws,
+                    conditioning=settings, parameter_draws=not no_parameter_draws, model_error=errors,
                 )
             _record_actuals(result.manifest, actuals)
             with writing(out):
@@ -116,6 +122,15 @@ def compare(
     say(f"{len(loaded)} scenarios x {reps} replications -> {out}/report.html")
     for line in comparison_lines(result):
         say(line)
+
+
+def goal_futures(row) -> str:
+    """How many futures meet the goal, with the model's error when it was included."""
+    from sim.questions.results import futures_words
+
+    with_error = bool(row.get("model_error", False))
+    alone = int(row["met_simulation_only"]) if "met_simulation_only" in row else None
+    return futures_words(int(row["met"]), int(row["replications"]), with_error, alone)
 
 
 def comparison_lines(result) -> list[str]:
@@ -134,18 +149,25 @@ def comparison_lines(result) -> list[str]:
     for name in result.names:
         row = rows.loc[name]
         line = (f"  {labels[name]}: {count_text(row['breaches_p50'])} "
-                f"({count_text(row['breaches_p10'])}-{count_text(row['breaches_p90'])})")
+                f"({count_text(row['breaches_p10'])}-{count_text(row['breaches_p90'])}")
+        if "breaches_p10_with_model_error" in row:
+            line += (f"; {count_text(row['breaches_p10_with_model_error'])}-"
+                     f"{count_text(row['breaches_p90_with_model_error'])} with the model's real-world error")
+        line += ")"
         if name != result.baseline:
             line += f", {versus_baseline(row['breaches_diff_mean'])}"
         if goals is not None:
-            line += (f"; meets the goal in {int(goals.at[name, 'met'])} of "
-                     f"{int(goals.at[name, 'replications'])} simulated futures")
+            line += "; meets the goal " + goal_futures(goals.loc[name])
         lines.append(f"{line}; {overdue_words(overdue.loc[name])}")
     from sim.reports.long_waiters import long_waiter_lines, long_waiter_table
 
     aimed = long_waiter_table(result, [month])
     if aimed is not None:
         lines += long_waiter_lines(aimed, labels, result.baseline, month)
+    from sim.questions.results import rests_on_words
+
+    if (rests := rests_on_words(result.rests_on)) is not None:
+        lines.append(rests)
     if result.goal is not None:
         from sim.reports.goal_text import goal_lines
 
@@ -172,6 +194,8 @@ def solve(
     workers: Workers = None,
     actuals: Actuals = None,
     no_parameter_draws: NoDraws = False,
+    model_error: ModelError = None,
+    no_model_error: NoModelError = False,
 ) -> None:
     """Find the least change to a lever that meets a goal with the given probability.
 
@@ -184,6 +208,7 @@ def solve(
     from sim.questions.solve import lever_grid
     from sim.questions.solve import solve as run_solve
 
+    errors = model_error_choice(model_error, no_model_error)
     with user_errors():
         observed = read_actuals(actuals, [s.config for s in as_scenarios([scenario])] if actuals else [])
         runs = 2 + math.ceil(math.log2(max(2, len(lever_grid(low, high, step)))))
@@ -191,7 +216,7 @@ def solve(
             with progress_bar(reps * runs, f"solve {lever}") as advance:
                 result = run_solve(
                     scenario, lever, goal, confidence, low, high, step, reps, seed, workers, advance,
-                    parameter_draws=not no_parameter_draws,
+                    parameter_draws=not no_parameter_draws, model_error=errors,
                 )
             _record_actuals(result.manifest, actuals)
             with writing(out):
@@ -218,6 +243,8 @@ def sensitivity(
     seed: Seed = 0,
     workers: Workers = None,
     no_parameter_draws: NoDraws = False,
+    model_error: ModelError = None,
+    no_model_error: NoModelError = False,
 ) -> None:
     """Tornado chart and table of how a result moves with each assumption.
 
@@ -229,13 +256,14 @@ def sensitivity(
     from sim.questions.sensitivity import check_vary_count
     from sim.questions.sensitivity import sensitivity as run_sensitivity
 
+    errors = model_error_choice(model_error, no_model_error)
     with user_errors():
         check_vary_count(len(vary))  # the API checks it too; here before --out is touched
     with user_errors(), output_folder(out):
         with progress_bar(reps * (1 + 2 * len(vary)), "sensitivity") as advance:
             result = run_sensitivity(
                 scenario, vary, metric, month, goal, reps, seed, workers, advance,
-                parameter_draws=not no_parameter_draws,
+                parameter_draws=not no_parameter_draws, model_error=errors,
             )
         with writing(out):
             write(result, out)

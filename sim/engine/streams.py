@@ -22,6 +22,7 @@ STREAMS = (
     "parameter_draws",
     "resampling",
     "booking",
+    "model_error",  # appended: the indexes of the streams above (and so their numbers) stay
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,9 @@ from sim.engine.sweep import as_scenarios
 from sim.questions.breach_flow import breach_flow
 from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, as_goal
+from sim.questions.model_error_draws import ErrorQuantiles, read_errors, with_errors
+from sim.questions.rests_on import REPS as REST_REPS
+from sim.questions.rests_on import rests_on as measure_rests_on
 from sim.questions.results import ComparisonResult
 from sim.questions.waiting_list_theory import theory_table
 from sim.runs.backends import shared_backend
@@ -106,6 +110,8 @@ def compare(
     conditioning: Settings | None = None,
     parameter_draws: bool = True,
     on_batch: Callable[[str, pd.DataFrame], None] | None = None,
+    model_error: str | Path | bool | None = None,
+    rests_on: bool = True,
 ) -> ComparisonResult:
     """Run scenarios on common random numbers and compare each with the first (the baseline).
 
@@ -115,11 +121,17 @@ def compare(
     returns, or ``sim.api.read_observed(path)``) conditions every scenario on the observed
     months (``sim.runs.conditioning``); ``parameter_draws=False`` leaves parameter draws unused.
     ``on_batch(name, monthly)`` sees each finished batch of a scenario's replications (not
-    with ``observed``, whose candidates are not yet the answer).
+    with ``observed``, whose candidates are not yet the answer). ``model_error`` (a table path,
+    ``None`` or ``True`` for the shipped CHS table, ``False`` for none) adds the model's
+    real-world error to every future before P(goal) is counted (``questions.model_error_draws``);
+    the simulation-only share stays in the goal table's ``*_simulation_only`` columns.
+    ``rests_on`` measures the assumptions the answer is most sensitive to (``questions.rests_on``;
+    a few low-replication runs of the baseline).
     """
     started = dt.datetime.now(dt.timezone.utc)
     scenarios = as_scenarios(scenarios)
     goal = as_goal(goal)
+    errors = error_table(model_error)
     for s in scenarios:
         refuse_drawn(s.config, list(s.changes), f"{s.source}: sweep.field", parameter_draws)
     if goal is not None:
@@ -131,11 +143,30 @@ def compare(
                 parameter_draws=parameter_draws, **_batch_watch(on_batch, s.name))
             for s in scenarios
         ]
+        metric = goal.metric if goal is not None and goal.metric in runs[0].monthly else "breaches"
+        month = goal.month if goal is not None else month_labels(scenarios[0].config)[-1]
+        sensitive = None
+        if rests_on:
+            # At most the run's own replications: a quick look at 2 replications stays quick.
+            sensitive = measure_rests_on(
+                scenarios[0], metric, month, seed, workers, parameter_draws, min(reps, REST_REPS)
+            )
     monthly = pd.concat([r.monthly for r in runs], ignore_index=True)
     summary = summarise(monthly)
     differences = paired_differences(monthly, scenarios[0].name)
-    goals = goal_table(goal, monthly, scenarios[0].name) if goal is not None else None
+    goals = goal_table(goal, monthly, scenarios[0].name, errors, seed) if goal is not None else None
+    table = comparison_table(summary, differences)
+    if errors is not None:
+        table = table.merge(error_bands(monthly, errors, seed, scenarios[0].name), on=["scenario", "month"])
+        # Never narrower than the simulation's own band (as from-waits' ``combine="max"``): with few
+        # replications the sampled band of value + error can fall inside it by chance.
+        for m in ("breaches", "waiting"):
+            low, high = f"{m}_p10_with_model_error", f"{m}_p90_with_model_error"
+            if low in table:
+                table[low] = table[[low, f"{m}_p10"]].min(axis=1)
+                table[high] = table[[high, f"{m}_p90"]].max(axis=1)
     extra = {
+        "model_error": error_record(errors),
         "workers": workers,
         "baseline": scenarios[0].name,
         "goal": goal.text if goal else None,
@@ -146,10 +177,11 @@ def compare(
     target = scenarios[0].config.service.rtt_target_weeks
     configs = {s.name: s.config for s in scenarios}
     return ComparisonResult(
-        scenarios, monthly, summary, differences, comparison_table(summary, differences), goals, goal, info,
+        scenarios, monthly, summary, differences, table, goals, goal, info,
         breach_flow(monthly),
         theory_table(monthly, target, goal.month if goal else None, configs),
         goal_capacity(configs, goal, monthly) if goal is not None else None,
+        sensitive,
     )
 
 
@@ -172,9 +204,46 @@ def run_records(runs: list[RunResult]) -> dict:
     return records
 
 
-def goal_table(goal: Goal, monthly: pd.DataFrame, baseline: str) -> pd.DataFrame:
-    """P(goal) per scenario, and its change from the baseline's."""
-    table = goal.probability(monthly)
+def error_bands(monthly: pd.DataFrame, errors: ErrorQuantiles, seed: int, baseline: str) -> pd.DataFrame:
+    """Per scenario x month, ``<metric>_p10/_p90_with_model_error``: the middle 80% of futures once each
+    carries its model-error draw (the simulation's spread and the model's error together)."""
+    honest = with_errors(monthly, errors, seed, baseline)
+    metrics = [m for m in ("breaches", "waiting") if m in honest]
+    grouped = honest.groupby(["scenario", "month"], sort=False)[metrics]
+    low = grouped.quantile(0.1).add_suffix("_p10_with_model_error")
+    high = grouped.quantile(0.9).add_suffix("_p90_with_model_error")
+    return pd.concat([low, high], axis=1).reset_index()
+
+
+def error_table(model_error: str | Path | bool | None) -> ErrorQuantiles | None:
+    """The model-error table a question uses: none (``False``), the shipped one or the file given."""
+    if model_error is False:
+        return None
+    return read_errors(None if model_error in (None, True) else model_error)
+
+
+def error_record(errors: ErrorQuantiles | None) -> dict:
+    """What the manifest says about the model error in P(goal)."""
+    if errors is None:
+        return {"included": False}
+    return {"included": True, "table": str(errors.path), "estimated_on": errors.months,
+            "beyond_last_horizon": "spread x sqrt(months ahead / last horizon)"}
+
+
+def goal_table(
+    goal: Goal, monthly: pd.DataFrame, baseline: str, errors: ErrorQuantiles | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """P(goal) per scenario, and its change from the baseline's.
+
+    With ``errors``, ``met``/``probability``/``p_low``/``p_high`` count a future as meeting the
+    goal only when the metric plus that future's model error meets it; ``met_simulation_only``
+    and ``probability_simulation_only`` keep the simulation's own figure.
+    """
+    alone = goal.probability(monthly)
+    table = alone if errors is None else goal.probability(with_errors(monthly, errors, seed, baseline))
+    table["met_simulation_only"] = alone["met"].to_numpy()
+    table["probability_simulation_only"] = alone["probability"].to_numpy()
+    table["model_error"] = errors is not None
     base = table.loc[table["scenario"] == baseline, "probability"].iloc[0]
     table["change_from_baseline"] = table["probability"] - base
     return table

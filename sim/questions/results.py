@@ -7,6 +7,7 @@ never on the comparison, solve or sensitivity code itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -50,6 +51,7 @@ class ComparisonResult:
     breach_flow: pd.DataFrame | None = None  # why breaches move (questions.breach_flow)
     theory: pd.DataFrame | None = None  # Fong & Walton beside the simulation (questions.waiting_list_theory)
     goal_capacity: GoalCapacity | None = None  # what the goal takes (questions.goal_capacity)
+    rests_on: pd.DataFrame | None = None  # the assumptions the answer moves with most (questions.rests_on)
 
     @property
     def baseline(self) -> str:
@@ -100,3 +102,54 @@ class SensitivityResult:
     summary: pd.DataFrame
     measure: str
     manifest: dict
+
+
+# Words for the model error in P(goal) (``questions.model_error_draws``), shared with reports.
+# monthly metric -> the model-error table's measure: breaches at the service's target borrow the
+# over-18-week row (the only one estimated for breaches).
+ERROR_MEASURES = {"breaches": "over_18_weeks", "waiting": "waiting"}
+GROWTH_RULE = "beyond the table's last horizon the error's spread grows as the square root of months ahead"
+
+
+def covers(metric: str) -> bool:
+    """Whether the model error is applied to ``metric``."""
+    return metric in ERROR_MEASURES
+
+
+def note(record: dict | None, metric: str, target_weeks: float) -> str:
+    """What the headline P(goal) includes, in words, from the manifest's ``model_error`` record."""
+    if not record or not record.get("included"):
+        return "Model error is not included (--no-model-error): the futures are the simulation's alone."
+    if not covers(metric):
+        return f"No model-error table exists for {metric}; its futures are the simulation's alone."
+    months = record.get("estimated_on")
+    what = f"from {Path(record['table']).name}"
+    what += f", estimated on real CHS months {months}" if months else ""
+    text = (f"Each future counts only if it still meets the goal with the model's real-world error for "
+            f"{metric} added ({what}); {GROWTH_RULE}.")
+    if metric == "breaches" and target_weeks != 18:
+        text += (" The table was estimated for counts over 18 weeks on English CHS; the "
+                 f"{target_weeks:g}-week target uses it as an approximation.")
+    return text
+
+
+def futures_words(met: int, total: int, with_error: bool, alone: int | None = None) -> str:
+    """``in N of M futures ...``: with the model's error when it was included, and saying so."""
+    if not with_error:
+        return f"in {met} of {total} simulated futures (the model's real-world error not included)"
+    text = f"in {met} of {total} futures once the model's real-world error is included"
+    return text if alone is None or alone == met else f"{text} ({alone} of {total} in the simulation alone)"
+
+
+def rests_on_words(table: pd.DataFrame | None, top: int = 3) -> str | None:
+    """``This rests on: ...``: the assumptions that move the answer most (none that do not move it)."""
+    if table is None or table.empty:
+        return None
+    moving = table[table["swing"] > 0].head(top)
+    if moving.empty:
+        return None
+    metric = str(table["metric"].iloc[0]).replace("_", " ")
+    parts = [f"{r.assumption} (+-{r.margin} moves the baseline's median {metric} by {r.swing:,.0f})"
+             for r in moving.itertuples()]
+    return ("This rests on: " + "; ".join(parts)
+            + f" (measured at {int(table['replications'].iloc[0])} replications on common random numbers).")

@@ -19,8 +19,9 @@ import yaml
 
 from sim.engine.scenario import ConfigError
 from sim.engine.sweep import Scenario, get_field
-from sim.questions.compare import check_goal, month_labels, run_records
+from sim.questions.compare import check_goal, error_record, error_table, month_labels, run_records
 from sim.questions.goals import Goal, as_goal
+from sim.questions.model_error_draws import ErrorQuantiles, with_errors
 from sim.questions.results import SensitivityResult
 from sim.questions.solve import one_scenario
 from sim.runs.backends import shared_backend
@@ -67,9 +68,13 @@ def check_vary_count(count: int) -> None:
         raise ConfigError(f"--vary: {count} fields; at most {MAX_VARY} (each runs the scenario twice more)")
 
 
-def _measure(monthly: pd.DataFrame, metric: str, month: str, goal: Goal | None) -> float:
-    if goal is not None:
-        return float(goal.probability(monthly)["probability"].iloc[0])
+def _measure(
+    monthly: pd.DataFrame, metric: str, month: str, goal: Goal | None,
+    errors: ErrorQuantiles | None, seed: int,
+) -> float:
+    if goal is not None:  # P(goal) as compare counts it: with the model's real-world error unless off
+        judged = monthly if errors is None else with_errors(monthly, errors, seed)
+        return float(goal.probability(judged)["probability"].iloc[0])
     return float(monthly.loc[monthly["month"] == month, metric].median())
 
 
@@ -84,6 +89,7 @@ def sensitivity(
     workers: int | None = None,
     progress: Progress | None = None,
     parameter_draws: bool = True,
+    model_error: str | Path | bool | None = None,
 ) -> SensitivityResult:
     """Run the scenario as given and at each field's low and high; tabulate the swings.
 
@@ -109,7 +115,8 @@ def sensitivity(
                 item.config, reps, seed, workers, item.name, progress, parameter_draws=parameter_draws
             )
     monthly = {name: result.monthly for name, result in runs.items()}
-    at = {name: _measure(frame, metric, month, goal) for name, frame in monthly.items()}
+    errors = error_table(model_error) if goal is not None else None
+    at = {name: _measure(frame, metric, month, goal, errors, seed) for name, frame in monthly.items()}
     document = base.config.model_dump(mode="json")
     rows = []
     for v, (low, high) in zip(variations, variants, strict=True):
@@ -129,7 +136,8 @@ def sensitivity(
         )
     table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable", ignore_index=True)
     summary = summarise(pd.concat(monthly.values(), ignore_index=True))
-    extra = {"workers": workers, "sensitivity": {"measure": measure, "vary": [vars(v) for v in variations]}}
+    extra = {"workers": workers, "sensitivity": {"measure": measure, "vary": [vars(v) for v in variations]},
+             "model_error": error_record(errors)}
     extra.update(run_records([runs[base.name]]))
     info = manifest({base.name: base.path}, seed, reps, started, extra)
     return SensitivityResult(table, summary, measure, info)

@@ -21,8 +21,9 @@ import pandas as pd
 
 from sim.engine.scenario import ConfigError
 from sim.engine.sweep import Scenario, as_scenarios, format_value
-from sim.questions.compare import check_goal, run_records
+from sim.questions.compare import check_goal, error_record, error_table, run_records
 from sim.questions.goals import Goal, as_goal
+from sim.questions.model_error_draws import with_errors
 from sim.questions.results import SolveResult
 from sim.questions.solve_sentence import solve_sentence
 from sim.runs.backends import shared_backend
@@ -71,10 +72,12 @@ def lever_grid(low: float, high: float, step: float) -> list[float]:
 class Evaluator:
     """Runs the scenario at lever values, once each, and remembers P(goal)."""
 
-    def __init__(self, scenario, lever, goal, reps, seed, workers, progress, parameter_draws=True) -> None:
+    def __init__(
+        self, scenario, lever, goal, reps, seed, workers, progress, parameter_draws=True, errors=None
+    ) -> None:
         self.scenario, self.lever, self.goal = scenario, lever, goal
         self.reps, self.seed, self.workers, self.progress = reps, seed, workers, progress
-        self.parameter_draws = parameter_draws
+        self.parameter_draws, self.errors = parameter_draws, errors
         self.runs: dict[Any, RunResult] = {}
         self.rows: list[dict] = []
 
@@ -86,7 +89,10 @@ class Evaluator:
                 parameter_draws=self.parameter_draws,
             )
             self.runs[value] = result
-            table = self.goal.probability(result.monthly).iloc[0]
+            alone = self.goal.probability(result.monthly).iloc[0]
+            table = alone
+            if self.errors is not None:  # the same error paths at every lever value (common random numbers)
+                table = self.goal.probability(with_errors(result.monthly, self.errors, self.seed)).iloc[0]
             self.rows.append(
                 {
                     "value": value,
@@ -95,6 +101,9 @@ class Evaluator:
                     "p_high": table["p_high"],
                     "met": int(table["met"]),
                     "replications": int(table["replications"]),
+                    "met_simulation_only": int(alone["met"]),
+                    "probability_simulation_only": alone["probability"],
+                    "model_error": self.errors is not None,
                     "evaluated": len(self.rows) + 1,
                 }
             )
@@ -114,11 +123,14 @@ def solve(
     workers: int | None = None,
     progress: Progress | None = None,
     parameter_draws: bool = True,
+    model_error: str | Path | bool | None = None,
 ) -> SolveResult:
     """Find the lever value nearest the failing end that meets ``goal`` with P >= ``confidence``.
 
     Each replication runs with its parameter draw when the scenario has them, the same draw
-    at every lever value; ``parameter_draws=False`` runs the scenario's own values.
+    at every lever value; ``parameter_draws=False`` runs the scenario's own values. P(goal)
+    includes the model's real-world error as ``compare`` counts it (``model_error``: a table,
+    ``None`` for the shipped CHS one, ``False`` for none).
     """
     started = dt.datetime.now(dt.timezone.utc)
     if not 0 < confidence <= 1:
@@ -128,7 +140,8 @@ def solve(
     goal = as_goal(goal)
     grid = lever_grid(low, high, step)
     refuse_drawn(base.config, [lever], "--lever", parameter_draws)
-    evaluate = Evaluator(base, lever, goal, reps, seed, workers, progress, parameter_draws)
+    errors = error_table(model_error)
+    evaluate = Evaluator(base, lever, goal, reps, seed, workers, progress, parameter_draws, errors)
     for value in (grid[0], grid[-1]):
         base.with_changes({lever: value}, what="--lever")  # bad lever or value: fail before running
     check_goal(goal, base.config, seed)
@@ -155,13 +168,15 @@ def solve(
         "solve": {"lever": lever, "goal": goal.text, "confidence": confidence, "low": low, "high": high,
                   "step": step, "value": value, "lever_helps_as_it": "rises" if rising else "falls"},
     }
+    extra["model_error"] = error_record(errors)
     extra.update(run_records([evaluate.runs[grid[answer]]]))
     info = manifest({base.name: base.path}, seed, reps, started, extra)
     sentence = message
     if value is not None:
         best = evaluations[evaluations["solution"]].iloc[0]
         met, replications = int(best["met"]), int(best["replications"])
-        sentence = solve_sentence(base, lever, value, goal, met, replications, confidence)
+        sentence = solve_sentence(base, lever, value, goal, met, replications, confidence,
+                                  errors is not None, int(best["met_simulation_only"]))
     return SolveResult(base, lever, goal, confidence, value, rising, evaluations,
                        evaluate.runs[grid[answer]], message, info, sentence)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sim.engine.sweep import Scenario, format_value, get_field
 from sim.questions.goals import Goal
+from sim.questions.results import futures_words
 
 EVENT_STAFF = re.compile(r"events\.(\d+)\.add_staff\.wte")
 WORKFORCE = re.compile(r"workforce\.(\d+)\.wte")
@@ -75,11 +76,12 @@ def holdings(scenario: Scenario, lever: str, value: float) -> tuple[str, float, 
 
 
 def solve_sentence(
-    scenario: Scenario, lever: str, value: Any, goal: Goal, met: int, reps: int, confidence: float
+    scenario: Scenario, lever: str, value: Any, goal: Goal, met: int, reps: int, confidence: float,
+    with_error: bool = False, alone: int | None = None,
 ) -> str:
     """One sentence: the lever's total, what the scenario holds already, the goal and how often it is met."""
     target = scenario.config.service.rtt_target_weeks
-    odds = f"in {met} of {reps} simulated futures ({met / reps:.0%}; {confidence:.0%} was asked for)"
+    odds = f"{futures_words(met, reps, with_error, alone)} ({met / reps:.0%}; {confidence:.0%} was asked for)"
     what = goal_phrase(goal, target)
     held = holdings(scenario, lever, float(value))
     if held is None:

@@ -106,6 +106,8 @@ def write_comparison(
         written.append(write_table(parts.tracking, out / "trajectory_tracking.csv"))
     if result.goals is not None:
         written.append(write_table(result.goals, out / "goals.csv"))
+    if result.rests_on is not None:
+        written.append(write_table(result.rests_on, out / "rests_on.csv"))
     if result.goal_capacity is not None:
         written.append(write_table(result.goal_capacity.summary, out / "goal_capacity.csv"))
         written.append(write_table(result.goal_capacity.bands, out / "goal_capacity_by_wait.csv"))

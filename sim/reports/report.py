@@ -18,7 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.questions.results import BEHIND, INSIDE, ON_TRACK, OUTSIDE, ComparisonResult
+from sim.questions.results import (
+    BEHIND,
+    INSIDE,
+    ON_TRACK,
+    OUTSIDE,
+    ComparisonResult,
+    futures_words,
+    note,
+    rests_on_words,
+)
 from sim.reports.board import LABEL, count_text, month_heading
 from sim.reports.goal_text import goal_html
 from sim.reports.labels import points, safe_name, versus_baseline
@@ -86,16 +95,26 @@ def answer_html(result: ComparisonResult, labels: dict[str, str], target: float)
         text = (
             f"<b>{esc(labels[name])}</b>: {count_text(row['breaches_p50'])} waiting over {target:g} weeks "
             f"(middle 80% of simulated futures: {count_text(row['breaches_p10'])} to "
-            f"{count_text(row['breaches_p90'])})"
+            f"{count_text(row['breaches_p90'])}"
         )
+        if "breaches_p10_with_model_error" in row:
+            text += (f"; {count_text(row['breaches_p10_with_model_error'])} to "
+                     f"{count_text(row['breaches_p90_with_model_error'])} with the model's real-world error")
+        text += ")"
         if name != result.baseline:
             text += f", {versus_baseline(row['breaches_diff_mean'])}"
         if goals is not None:
-            met, reps = int(goals.at[name, "met"]), int(goals.at[name, "replications"])
-            text += f"; meets the goal in {met} of {reps} simulated futures"
+            row_goal = goals.loc[name]
+            alone = int(row_goal["met_simulation_only"]) if "met_simulation_only" in row_goal else None
+            with_error = bool(row_goal.get("model_error", False))
+            text += "; meets the goal " + esc(
+                futures_words(int(row_goal["met"]), int(row_goal["replications"]), with_error, alone)
+            )
         items.append(f"<li>{text}.</li>")
+    rests = rests_on_words(result.rests_on)
     return (
         f'<p class="answer">At the end of {month_heading(month)}:</p><ul class="answer">{"".join(items)}</ul>'
+        + (f'<p class="note">{esc(rests)}</p>' if rests else "")
     )
 
 
@@ -108,12 +127,17 @@ def goals_html(result: ComparisonResult, labels: dict[str, str]) -> str:
             f"{row.probability:.0%}",
             f"{row.p_low:.0%} to {row.p_high:.0%}",
             f"{row.met} of {row.replications}",
+            f"{getattr(row, 'met_simulation_only', row.met)} of {row.replications}",
             change,
         ]
         rows.append((cells, ""))
-    header = ["Scenario", "P(goal)", "90% interval", "Simulated futures meeting it", "vs baseline"]
+    header = ["Scenario", "P(goal)", "90% interval", "Futures meeting it", "In the simulation alone",
+              "vs baseline"]
     goal = result.goal
-    return f"<p>Goal: <b>{esc(goal)}</b> ({esc(goal.describe())}).</p>" + table_html(header, rows)
+    target = result.scenarios[0].config.service.rtt_target_weeks
+    says = note(result.manifest.get("model_error"), goal.metric, target)
+    return (f"<p>Goal: <b>{esc(goal)}</b> ({esc(goal.describe())}).</p>" + table_html(header, rows)
+            + f'<p class="note">{esc(says)}</p>')
 
 
 def number(form: str, value: float) -> str:

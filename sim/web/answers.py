@@ -100,7 +100,7 @@ def capacity_question(request: dict[str, Any]) -> Any:
     from sim.web.questions import CapacityQuestion
 
     names = [f.name for f in dataclasses.fields(CapacityQuestion)]
-    values = {name: request[name] for name in names}
+    values = {name: request[name] for name in names if name in request}  # older requests: defaults
     if isinstance(values["start"], str):
         values["start"] = dt.date.fromisoformat(values["start"])
     return CapacityQuestion(**values)

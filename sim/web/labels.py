@@ -84,6 +84,12 @@ def goal_table(table: pd.DataFrame, baseline: str) -> pd.DataFrame:
             "simulated futures meeting it": [
                 f"{m} of {r}" for m, r in zip(table["met"], table["replications"], strict=True)
             ],
+            "in the simulation alone": [
+                f"{m} of {r}"
+                for m, r in zip(
+                    table.get("met_simulation_only", table["met"]), table["replications"], strict=True
+                )
+            ],
             "vs baseline": [
                 "" if s == baseline else points(c)
                 for s, c in zip(table["scenario"], table["change_from_baseline"], strict=True)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.engine.scenario import ConfigError, validate
 from sim.engine.sweep import Scenario, format_value
-from sim.questions.compare import ComparisonResult, compare, goal_table
+from sim.questions.compare import ComparisonResult, compare, error_record, error_table, goal_table
 from sim.questions.compare import month_labels as month_labels  # for the pages
 from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, parse_goal
@@ -110,12 +110,14 @@ def goal_text(metric: str, words: str, threshold: float, mode: str, month: str) 
     return f"{metric}{OPERATORS[words]}{threshold:g} {mode} {month}"
 
 
-def goal_probabilities(result: ComparisonResult, goal: Goal) -> pd.DataFrame:
-    """P(goal) per scenario (with its 90% interval and change from the baseline)."""
-    return goal_table(goal, result.monthly, result.baseline)
+def goal_probabilities(result: ComparisonResult, goal: Goal, model_error: bool = True) -> pd.DataFrame:
+    """P(goal) per scenario (with its 90% interval and change from the baseline), counting each
+    future with the model's real-world error as ``dcsim compare`` does unless ``model_error`` is off."""
+    errors = error_table(None if model_error else False)
+    return goal_table(goal, result.monthly, result.baseline, errors, int(result.manifest["seed"]))
 
 
-def with_goal(result: ComparisonResult, goal: Goal) -> ComparisonResult:
+def with_goal(result: ComparisonResult, goal: Goal, model_error: bool = True) -> ComparisonResult:
     """The comparison as ``dcsim compare --goal`` gives it: P(goal) table, goal in the manifest.
 
     The replications are the same (a goal only reads them), so the goal asked after the run
@@ -127,9 +129,11 @@ def with_goal(result: ComparisonResult, goal: Goal) -> ComparisonResult:
     configs = {s.name: s.config for s in result.scenarios}
     return dataclasses.replace(
         result,
-        goals=goal_probabilities(result, goal),
+        goals=goal_probabilities(result, goal, model_error),
         goal=goal,
-        manifest={**result.manifest, "goal": goal.text},
+        manifest={
+            **result.manifest, "goal": goal.text, "model_error": error_record(error_table(model_error))
+        },
         theory=theory_table(result.monthly, target, goal.month, configs),
         goal_capacity=goal_capacity(configs, goal, result.monthly),
     )
@@ -161,6 +165,7 @@ class CapacityQuestion:
     low: float
     high: float
     step: float
+    model_error: bool = True  # P(goal) with the model's real-world error, as dcsim solve counts it
 
 
 def capacity_scenario(workspace: Workspace, question: CapacityQuestion) -> tuple[Scenario, str]:
@@ -206,6 +211,7 @@ def start_capacity(
             seed,
             workers,
             job.advance,
+            model_error=None if question.model_error else False,
         ),
     )
 

@@ -49,6 +49,11 @@ with st.form("capacity"):
     reps = grid[4].number_input(
         "Replications per try", min_value=10, max_value=1000, value=40, step=10, key="cap-reps"
     )
+    include_error = st.checkbox(
+        "Include the model's real-world error", value=True, key="cap-model-error",
+        help="Each future counts only if it meets the goal once a draw of how far dcsim's forecasts have "
+        "missed real CHS services is added (as dcsim solve does; off: the simulation alone).",
+    )
     pressed = st.form_submit_button("Find the capacity needed", type="primary")
 
 
@@ -72,6 +77,7 @@ if pressed:
         float(low),
         float(high),
         float(step),
+        bool(include_error),
     )
     try:
         ask(question, int(reps), settings["seed"])

@@ -6,6 +6,7 @@ import streamlit as st
 
 from sim.api import board_table
 from sim.engine.scenario import ConfigError
+from sim.questions.results import note
 from sim.reports.goal_text import goal_lines
 from sim.web import charts, labels, questions
 from sim.web.answers import Asked
@@ -195,14 +196,22 @@ if asked:
         show_problems(error)
     else:
         space.goal = text  # kept: shown whatever the month slider says, and taken away with the report
+include_error = st.checkbox(
+    "Include the model's real-world error", value=True, key="goal_model_error",
+    help="Each future counts only if it meets the goal once a draw of how far dcsim's forecasts have "
+    "missed real CHS services is added (as dcsim compare does; off: the simulation alone).",
+)
 if space.goal:
     try:
         goal = questions.read_goal(space.goal)
-        probabilities = questions.goal_probabilities(result, goal)
+        probabilities = questions.goal_probabilities(result, goal, include_error)
     except ConfigError as error:
         show_problems(error)
     else:
         st.write(f"Goal: {goal.describe()}.")
+        record = questions.error_record(questions.error_table(None if include_error else False))
+        target = result.scenarios[0].config.service.rtt_target_weeks
+        st.caption(note(record, goal.metric, target))
         st.dataframe(labels.goal_table(probabilities, result.baseline), hide_index=True)
         st.caption(
             "The goal and these chances are in the report, the workbook and the manifest (Take it away)."

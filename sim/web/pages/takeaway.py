@@ -43,15 +43,17 @@ if job is None or job.running or job.result is None:
 if is_stale(space, asked):
     st.warning(f"Out of date: {STALE} (Run and compare page)", icon=":material/update:")
 files = st.session_state.get("files")
-if files is None or files[0] != (job.key, space.goal):
+# The Run page's "Include the model's real-world error" choice (on unless it was unticked there).
+include_error = bool(st.session_state.get("goal_model_error", True))
+if files is None or files[0] != (job.key, space.goal, include_error):
     result = job.result
     if space.goal:
         try:
-            result = with_goal(result, read_goal(space.goal))
+            result = with_goal(result, read_goal(space.goal), include_error)
         except ConfigError as error:
             show_problems(error)
     with st.spinner("Writing the board table and report..."):
-        files = ((job.key, space.goal), comparison_files(result, space.actuals))
+        files = ((job.key, space.goal, include_error), comparison_files(result, space.actuals))
     st.session_state["files"] = files
 content = files[1]
 st.download_button(
