@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -51,6 +52,9 @@ NOT_BUILT_KEYS = {
     "switching_cost": "a moved post ramps up as a new starter in the service it joins "
     "(job_plans.<role>.ramp_up_weeks and ramp_up_start); there is no separate switching cost",
 }
+
+
+FIELD_NAMES = ("services", "staff_pools", "events", "split", "rule", *NOT_BUILT_KEYS)
 
 
 class PortfolioService(Strict):
@@ -218,7 +222,7 @@ def load_portfolio(path: str | Path) -> Portfolio:
     try:
         spec = PortfolioFile.model_validate(document).portfolio
     except ValidationError as error:
-        raise ConfigError(format_validation_error(str(path), error)) from None
+        raise ConfigError(_joined(format_validation_error(str(path), error))) from None
     services = []
     for number, service in enumerate(spec.services):
         file = (path.parent / service.file).resolve()
@@ -237,6 +241,12 @@ def load_portfolio(path: str | Path) -> Portfolio:
         services.append(PortfolioServiceConfig(service.name, file, config, changed))
     _check_calendars(services, path)
     return Portfolio(path, spec, services)
+
+
+def _joined(text: str) -> str:
+    """``portfolio.staff_pools.0: split: ...`` -> ``portfolio.staff_pools.0.split: ...``: a check of a
+    whole block names the field it found wrong first, so the field reads as one dotted path."""
+    return re.sub(rf"(: portfolio[\w.]*): ({'|'.join(FIELD_NAMES)})\b", r"\1.\2", text)
 
 
 def _check_roles(spec: PortfolioSpec, name: str, raw: dict[str, Any], path: Path) -> None:
