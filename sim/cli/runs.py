@@ -38,11 +38,20 @@ from sim.runs.backends import BACKENDS
 @app.command(rich_help_panel="Run scenarios")
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")]) -> None:
     """Check scenario files against the schema; report every problem as file: field: message."""
+    from sim.engine.portfolio import is_portfolio, load_portfolio
     from sim.engine.sweep import load_scenarios
     from sim.runs.parameter_draws import draws_in_use
 
     problems = []
     for path in scenarios:
+        if is_portfolio(path):
+            try:
+                portfolio = load_portfolio(path)
+            except ConfigError as error:
+                problems.append(str(error))
+                continue
+            say(f"{path}: ok (portfolio of {len(portfolio.services)} services)")
+            continue
         try:
             expanded = load_scenarios(path)
         except ConfigError as error:
