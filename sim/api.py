@@ -29,10 +29,13 @@ from sim.questions.solve import solve
 from sim.questions.trajectory import trajectory_tracking
 from sim.reports.board import trajectory_columns
 from sim.reports.comparison import comparison_board, write_comparison
+from sim.reports.portfolio import league_table, rollup_board, write_portfolio
 from sim.reports.question_outputs import write_sensitivity, write_solve
 from sim.reports.run_outputs import write_run
 from sim.runs import result as running
 from sim.runs.planned_run import Observed
+from sim.runs.portfolio import PortfolioResult
+from sim.runs.portfolio import run_portfolio as _run_portfolio
 from sim.runs.result import RunResult
 from sim.runs.staging import staged
 
@@ -40,6 +43,7 @@ __all__ = [
     "ComparisonResult",
     "ConfigError",
     "GoalCapacity",
+    "PortfolioResult",
     "RunResult",
     "SensitivityResult",
     "SolveResult",
@@ -49,16 +53,19 @@ __all__ = [
     "compare",
     "from_waits",
     "goal_capacity",
+    "league_table",
     "load_config",
     "read_observed",
+    "rollup_board",
     "run",
+    "run_portfolio",
     "sensitivity",
     "solve",
     "validate",
     "write",
 ]
 
-Result = RunResult | ComparisonResult | SolveResult | SensitivityResult
+Result = RunResult | ComparisonResult | SolveResult | SensitivityResult | PortfolioResult
 
 
 def as_actuals(actuals: pd.DataFrame | str | Path | None, info: dict | None = None) -> pd.DataFrame | None:
@@ -125,6 +132,12 @@ def write(
     outputs as they were, never some old files beside some new ones. ``adopt`` maps names to
     files or folders made earlier (a run's traces) to publish with them.
     """
+    if isinstance(result, PortfolioResult):
+        if actuals is not None or every is not None or adopt:
+            raise ConfigError("a portfolio's outputs take no actuals, --every or adopted files yet")
+        with staged(out) as folder:
+            written = write_portfolio(result, folder, months)
+        return [Path(out) / path.name for path in written]
     observed = None if isinstance(result, SensitivityResult) else as_actuals(actuals, result.manifest)
     if observed is not None:
         source = str(actuals) if isinstance(actuals, str | Path) else "actuals"
@@ -167,6 +180,15 @@ def run(
     return running.run(
         config, reps, seed, workers, scenario, progress, observed=_observed(observed), **options
     )
+
+
+def run_portfolio(
+    portfolio, reps: int = 100, seed: int = 0, workers: int | None = None, progress=None, **options
+) -> PortfolioResult:
+    """Every service of a portfolio file (``sim.engine.portfolio``) and their total
+    (``sim.runs.portfolio.run_portfolio``); ``write`` gives its files, ``rollup_board`` and
+    ``league_table`` its tables."""
+    return _run_portfolio(portfolio, reps, seed, workers, progress, **options)
 
 
 def compare(

@@ -13,7 +13,11 @@ from sim.engine.model import ServiceModel
 from sim.engine.scenario import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = sorted([*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("docs/examples/*.yaml")])
+FILES = sorted(
+    p
+    for p in [*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("docs/examples/*.yaml")]
+    if "portfolio:" not in p.read_text()  # a portfolio lists service files, each of them here too
+)
 
 
 def _config(path: Path):

@@ -38,11 +38,20 @@ from sim.runs.backends import BACKENDS
 @app.command(rich_help_panel="Run scenarios")
 def validate(scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")]) -> None:
     """Check scenario files against the schema; report every problem as file: field: message."""
+    from sim.engine.portfolio import is_portfolio, load_portfolio
     from sim.engine.sweep import load_scenarios
     from sim.runs.parameter_draws import draws_in_use
 
     problems = []
     for path in scenarios:
+        if is_portfolio(path):
+            try:
+                portfolio = load_portfolio(path)
+            except ConfigError as error:
+                problems.append(str(error))
+                continue
+            say(f"{path}: ok (portfolio of {len(portfolio.services)} services)")
+            continue
         try:
             expanded = load_scenarios(path)
         except ConfigError as error:
@@ -103,11 +112,22 @@ def run(
     candidates: Candidates = None,
     no_parameter_draws: NoDraws = False,
 ) -> None:
-    """Run one scenario; write monthly.csv, summary.csv, manifest.json and charts to OUT.
+    """Run one scenario (or a portfolio file: each service and the total); write monthly.csv, summary.csv,
+    manifest.json and charts to OUT.
 
     The outputs appear together when the run is complete. An interrupted run keeps its finished
     batches in OUT/.batches: --resume goes on from them, --fresh discards them.
     """
+    from sim.engine.portfolio import is_portfolio
+
+    if is_portfolio(scenario):
+        from sim.cli.portfolio import run_portfolio_command
+
+        unsupported = {"--actuals": actuals, "--resume": resume, "--fresh": fresh, "--trace": trace,
+                       "--observed": observed, "--candidates": candidates}
+        options = {"backend": backend, "scheduler": scheduler, "parameter_draws": not no_parameter_draws}
+        run_portfolio_command(scenario, out, reps, seed, workers, unsupported, **options)
+        return
     from sim.api import run as run_scenario
     from sim.api import write
     from sim.engine.scenario import load_config

@@ -164,6 +164,11 @@ def _check_size(config: ServiceConfig, phases: list, calendar: Calendar, source:
 def load_config(path: str | Path) -> ServiceConfig:
     """Load a baseline or scenario YAML (following ``extends:``) into a validated config."""
     document, _ = resolve(Path(path))
+    if "portfolio" in document:
+        raise ConfigError(
+            f"{path}: portfolio: a portfolio stands for several services; run it with `dcsim run` "
+            "(Python: sim.api.run_portfolio)"
+        )
     if "sweep" in document:
         raise ConfigError(
             f"{path}: sweep: a sweep stands for several scenarios; run it with `dcsim compare` "
