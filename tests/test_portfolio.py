@@ -220,7 +220,7 @@ def test_cli_runs_a_portfolio_and_refuses_a_bad_one_writing_nothing(folder, tmp_
         capture_output=True, text=True, cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert "waiting over target in all" in done.stdout and "1. " in done.stdout
+    assert "waiting over 14 weeks in all" in done.stdout and "1. " in done.stdout
     assert (out / "services" / "north" / "monthly.csv").is_file() and (out / "league_table.csv").is_file()
     bad = write_file(folder, "bad.yaml", "portfolio:\n  services:\n    - {name: a, file: short.yaml, x: 1}\n")
     refused = tmp_path / "refused"

@@ -43,15 +43,18 @@ def run_portfolio_command(
                 write(result, out)
     league = league_table(result)
     last = league.iloc[-1]
+    targets = set(result.target_weeks.values())
+    # One target for every service reads as the service says it; mixed targets each count their own.
+    over = f"over {targets.pop():g} weeks" if len(targets) == 1 else "over their services' targets"
     say(f"{portfolio.title}: {len(portfolio.services)} services, {reps} replications -> {out}/")
     say(
-        f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting over "
-        f"target in all (median; middle 80%: {count_text(last['breaches_p10'])}-"
+        f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting {over} "
+        f"in all (median; middle 80%: {count_text(last['breaches_p10'])}-"
         f"{count_text(last['breaches_p90'])})"
     )
     for row in league.iloc[:-1].itertuples():
         say(
-            f"  {row.rank}. {row.service}: {count_text(row.breaches_p50)} over target of "
+            f"  {row.rank}. {row.service}: {count_text(row.breaches_p50)} {over} of "
             f"{count_text(row.waiting_p50)} waiting ({row.pressure:.0%}), "
             f"{int(whole(row.forecast_change)):+,} "
             f"since {month_heading(row.first_month)}"
