@@ -145,3 +145,31 @@ def test_rests_on_names_the_measured_largest_swings(short_files):
     words = rests_on_words(table)
     assert words.startswith("This rests on: " + lead["assumption"])
     assert words.count("moves the baseline") == min(3, int((table["swing"] > 0).sum()))
+
+
+def test_the_run_answer_band_is_compares_and_the_zero_table_leaves_the_simulations(short_files, tmp_path):
+    """`dcsim run`'s band with the model's error is the one a compare of that scenario alone gives;
+    with a zero-error table it is the simulation's own band."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    def printed(*extra: str) -> tuple[str, str, str, str]:
+        out = tmp_path / f"run{len(extra)}"
+        done = CliRunner().invoke(app, ["run", str(short_files["short"]), "--reps", "6", "--seed", "4",
+                                        "--out", str(out), *extra])
+        assert done.exit_code == 0, done.output
+        found = re.search(r"futures: ([0-9,]+)-([0-9,]+); ([0-9,]+)-([0-9,]+) with the model's", done.stdout)
+        assert found, done.stdout
+        return found.groups()
+
+    own_low, own_high, low, high = printed()
+    result = compare([short_files["short"]], reps=6, seed=4, model_error=None)
+    table = result.comparison
+    last = table[table["month"] == table["month"].max()].iloc[0]
+    assert (low, high) == tuple(f"{int(np.floor(last[f'breaches_{p}_with_model_error'] + 0.5)):,}"
+                                for p in ("p10", "p90"))
+    zero = printed("--model-error", str(short_files["zero"]))
+    assert zero[2:] == zero[:2] == (own_low, own_high)

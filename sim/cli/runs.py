@@ -11,7 +11,9 @@ from sim.cli.common import (
     Actuals,
     Candidates,
     Dispersion,
+    ModelError,
     NoDraws,
+    NoModelError,
     Observed,
     Out,
     Reps,
@@ -22,6 +24,7 @@ from sim.cli.common import (
     conditioning_settings,
     console,
     fail,
+    model_error_choice,
     output_folder,
     overdue_words,
     progress_bar,
@@ -111,6 +114,8 @@ def run(
     dispersion: Dispersion = "auto",
     candidates: Candidates = None,
     no_parameter_draws: NoDraws = False,
+    model_error: ModelError = None,
+    no_model_error: NoModelError = False,
 ) -> None:
     """Run one scenario (or a portfolio file: each service and the total); write monthly.csv, summary.csv,
     manifest.json and charts to OUT.
@@ -124,13 +129,15 @@ def run(
         from sim.cli.portfolio import run_portfolio_command
 
         unsupported = {"--actuals": actuals, "--resume": resume, "--fresh": fresh, "--trace": trace,
-                       "--observed": observed, "--candidates": candidates}
+                       "--observed": observed, "--candidates": candidates,
+                       "--model-error": model_error, "--no-model-error": no_model_error}
         options = {"backend": backend, "scheduler": scheduler, "parameter_draws": not no_parameter_draws}
         run_portfolio_command(scenario, out, reps, seed, workers, unsupported, **options)
         return
     from sim.api import run as run_scenario
     from sim.api import write
     from sim.engine.scenario import load_config
+    from sim.questions.compare import error_table
     from sim.runs.backends import make_backend
     from sim.runs.checkpoint import FOLDER, TRACE_FOLDER, describe_saved, discard
     from sim.runs.runner import RunInterrupted
@@ -138,6 +145,7 @@ def run(
 
     if resume and fresh:
         fail("--resume, --fresh: choose one (go on from the saved batches, or discard them)")
+    errors = model_error_choice(model_error, no_model_error)
     batches = out / FOLDER
     traces = batches / TRACE_FOLDER  # published to OUT/trace with the other outputs
     options = {"backend": backend, "scheduler": scheduler, "resume": resume, "checkpoint": batches}
@@ -145,6 +153,7 @@ def run(
     options["parameter_draws"] = not no_parameter_draws
     kept = f"; finished batches are kept in {batches}: rerun with --resume to go on"
     with user_errors(), shown_warnings():
+        table = error_table(errors) if errors is not False else None  # a bad table is refused first
         shown = read_actuals(actuals or observed, [load_config(scenario)])  # observed drawn as points too
         settings = conditioning_settings(dispersion, candidates)
         if observed is not None:
@@ -177,9 +186,22 @@ def run(
     say(
         f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting over "
         f"{config.service.rtt_target_weeks:g} weeks (median; middle 80% of simulated futures: "
-        f"{count_text(last['breaches_p10'])}-{count_text(last['breaches_p90'])}); "
-        f"{overdue_words(last)}"
+        f"{count_text(last['breaches_p10'])}-{count_text(last['breaches_p90'])}"
+        f"{honest_band(result.monthly, table, seed)}); {overdue_words(last)}"
     )
+
+
+def honest_band(monthly, table, seed: int) -> str:
+    """'; A-B with the model's real-world error' for the last month's breaches, as compare says it."""
+    if table is None:
+        return ""
+    from sim.questions.model_error_draws import band_with_errors
+    from sim.reports.board import count_text
+
+    band = band_with_errors(monthly, table, seed)
+    if band is None:
+        return ""
+    return f"; {count_text(band[0])}-{count_text(band[1])} with the model's real-world error"
 
 
 def stopped(error: BaseException, out: Path, kept: str) -> int:

@@ -147,3 +147,19 @@ def with_errors(
         # patients still has no one waiting, so it is rounded before a goal judges it.
         out[metric] = np.clip(np.rint(monthly[metric].to_numpy(float) + shift), 0, None)
     return out
+
+
+def band_with_errors(monthly: pd.DataFrame, errors: ErrorQuantiles, seed: int, metric: str = "breaches",
+                     month: str | None = None) -> tuple[float, float] | None:
+    """The middle 80% of one run's futures in ``month`` (default the last) once each carries its
+    model-error draw; None when ``metric`` has no row in the table."""
+    if metric not in MEASURES or metric not in monthly:
+        return None
+    month = month or monthly["month"].max()
+    honest = with_errors(monthly, errors, seed)
+    values = honest.loc[honest["month"] == month, metric].to_numpy(float)
+    own = monthly.loc[monthly["month"] == month, metric].to_numpy(float)
+    # Never narrower than the simulation's own band, as compare's: with few replications the
+    # sampled band of value + error can fall inside it by chance.
+    low = min(np.quantile(values, 0.1), np.quantile(own, 0.1))
+    return float(low), float(max(np.quantile(values, 0.9), np.quantile(own, 0.9)))
