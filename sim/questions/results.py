@@ -52,6 +52,7 @@ class ComparisonResult:
     theory: pd.DataFrame | None = None  # Fong & Walton beside the simulation (questions.waiting_list_theory)
     goal_capacity: GoalCapacity | None = None  # what the goal takes (questions.goal_capacity)
     rests_on: pd.DataFrame | None = None  # the assumptions the answer moves with most (questions.rests_on)
+    costs: pd.DataFrame | None = None  # staff cost beside effect, when asked for (questions.costs)
 
     @property
     def baseline(self) -> str:
