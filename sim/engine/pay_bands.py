@@ -9,6 +9,7 @@ a service's ``costs.pay`` gives a role's annual pay outright, and wins over the 
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from pydantic import Field
 
@@ -52,7 +53,7 @@ class Costs(Strict):
         description="Employer on-costs (pension, National Insurance) as a share of salary; "
         f"default {ON_COST_SHARE:g} ({ON_COST_BASIS}).",
     )
-    pay: dict[str, float] = Field(
+    pay: dict[str, Annotated[float, Field(gt=0, le=1_000_000)]] = Field(
         default_factory=dict,
         description="Annual salary (£, before on-costs) by role, e.g. {band6: 43000}; "
         "default: the Agenda for Change top of band the role's name says (2025/26, England).",
@@ -61,8 +62,6 @@ class Costs(Strict):
     def annual_pay(self, role: str) -> float:
         """A role's annual salary before on-costs; ValueError with the reason when none is known."""
         if role in self.pay:
-            if self.pay[role] <= 0:
-                raise ValueError(f"costs.pay.{role}: annual pay must be above £0")
             return self.pay[role]
         band = band_of(role)
         if band is None:

@@ -22,7 +22,7 @@ from sim.engine.config import ServiceConfig
 from sim.engine.scenario import validate
 from sim.engine.sweep import as_scenarios
 from sim.questions.breach_flow import breach_flow
-from sim.questions.costs import check_costs, cost_table
+from sim.questions.costs import check_costs, costs_beside_effect
 from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, as_goal
 from sim.questions.model_error_draws import ErrorQuantiles, read_errors, with_errors
@@ -188,7 +188,7 @@ def compare(
         theory_table(monthly, target, goal.month if goal else None, configs),
         goal_capacity(configs, goal, monthly) if goal is not None else None,
         sensitive,
-        cost_table(configs, monthly, table, month) if costs else None,
+        costs_beside_effect(configs, monthly, table, month) if costs else None,
     )
 
 

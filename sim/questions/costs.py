@@ -25,6 +25,7 @@ from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
 from sim.engine.input_files import ConfigError
 from sim.engine.pay_bands import PAY_POINT, PAY_SOURCE, Costs, band_of, band_words
+from sim.questions.results import Costs as CostResult
 
 
 def assumptions(config: ServiceConfig) -> Costs:
@@ -129,7 +130,7 @@ def cost_table(
     for name, config in configs.items():
         costs = assumptions(config)
         extra = totals[name] - totals[baseline]
-        avoided = -float(at_month.loc[name, "breaches_diff_mean"])
+        avoided = -float(at_month.loc[name, "breaches_diff_mean"]) + 0.0  # + 0.0: never "-0"
         gained = float(contacts.get(name, 0.0))
         rows.append({
             "scenario": name,
@@ -146,6 +147,13 @@ def cost_table(
             "not_costed": "extra sessions" if any(e.extra_sessions for e in config.events) else "",
         })
     return pd.DataFrame(rows)
+
+
+def costs_beside_effect(
+    configs: dict[str, ServiceConfig], monthly: pd.DataFrame, comparison: pd.DataFrame, month: str
+) -> CostResult:
+    """What a comparison with ``costs`` carries: the table and the cumulative extra cost by month."""
+    return CostResult(cost_table(configs, monthly, comparison, month), extra_cost_by_month(configs))
 
 
 def extra_cost_by_month(configs: dict[str, ServiceConfig]) -> pd.DataFrame:

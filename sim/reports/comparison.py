@@ -54,7 +54,7 @@ def report_parts(
     labels = scenario_labels(result.scenarios)
     board = board_table(result.summary, actuals, result.names, months, labels)
     if result.costs is not None:  # the optional cost rows, only when costs were asked for
-        board = with_cost_rows(board, cost_rows(result.scenarios, months, labels))
+        board = with_cost_rows(board, cost_rows(result.costs, months, labels))
     return ReportParts(
         labels=labels,
         board=board,
@@ -113,7 +113,7 @@ def write_comparison(
     if result.rests_on is not None:
         written.append(write_table(result.rests_on, out / "rests_on.csv"))
     if result.costs is not None:
-        written.append(write_table(result.costs, out / "costs.csv"))
+        written.append(write_table(result.costs.table, out / "costs.csv"))
     if result.goal_capacity is not None:
         written.append(write_table(result.goal_capacity.summary, out / "goal_capacity.csv"))
         written.append(write_table(result.goal_capacity.bands, out / "goal_capacity_by_wait.csv"))

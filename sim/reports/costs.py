@@ -11,7 +11,7 @@ from html import escape
 import pandas as pd
 
 from sim.engine.sweep import Scenario
-from sim.questions.costs import extra_cost_by_month, pay_words
+from sim.questions.results import Costs
 from sim.reports.board import month_heading
 
 COST_ROW = "Extra staff cost to date: "
@@ -46,8 +46,9 @@ def scenario_cost_words(row: pd.Series, baseline: bool) -> str:
     return words
 
 
-def cost_lines(costs: pd.DataFrame, scenarios: list[Scenario], labels: dict[str, str]) -> list[str]:
+def cost_lines(result: Costs, scenarios: list[Scenario], labels: dict[str, str]) -> list[str]:
     """The console's cost lines, after the answer."""
+    costs = result.table
     first = costs.iloc[0]
     config = scenarios[0].config
     start = month_heading(config.service.start_date.strftime("%Y-%m"))
@@ -58,13 +59,13 @@ def cost_lines(costs: pd.DataFrame, scenarios: list[Scenario], labels: dict[str,
     ]
     for index, (_, row) in enumerate(costs.iterrows()):
         lines.append(f"  {labels[row['scenario']]}: {scenario_cost_words(row, index == 0)}")
-    lines.append(f"  Pay: {pay_words(config)}.")
+    lines.append(f"  Pay: {first['pay_basis']}.")
     return lines
 
 
-def cost_rows(scenarios: list[Scenario], months: list[str], labels: dict[str, str]) -> dict[str, list[str]]:
+def cost_rows(result: Costs, months: list[str], labels: dict[str, str]) -> dict[str, list[str]]:
     """The board table's optional rows: each scenario's cumulative extra staff cost at each month end."""
-    extra = extra_cost_by_month({s.name: s.config for s in scenarios})
+    extra = result.extra_by_month
     return {
         f"{COST_ROW}{labels[name]}": [money(v) for v in extra[name].reindex(months)] for name in extra.columns
     }
@@ -77,8 +78,9 @@ def with_cost_rows(board: pd.DataFrame, rows: dict[str, list[str]]) -> pd.DataFr
     return pd.concat([board, extra.rename(columns={extra.columns[0]: label})], ignore_index=True)
 
 
-def cost_html(costs: pd.DataFrame, scenarios: list[Scenario], labels: dict[str, str]) -> str:
+def cost_html(result: Costs, labels: dict[str, str]) -> str:
     """The report's cost section: a table per scenario and the stated assumptions."""
+    costs = result.table
     head = ("<tr><th>Scenario</th><th>Staff cost over the run</th><th>Extra cost</th>"
             "<th>Breaches avoided</th><th>Cost per breach avoided</th><th>Extra first contacts</th>"
             "<th>Cost per extra first contact</th></tr>")
@@ -99,7 +101,7 @@ def cost_html(costs: pd.DataFrame, scenarios: list[Scenario], labels: dict[str, 
     note = (
         f'<p class="note">Funded posts as each file states them (posts added from the day they are filled, '
         f"after any recruitment lag), at {escape(str(first['pay_year']))} pay plus "
-        f"{first['on_cost_share']:.0%} employer on-costs: {escape(pay_words(scenarios[0].config))}. "
+        f"{first['on_cost_share']:.0%} employer on-costs: {escape(str(first['pay_basis']))}. "
         "Turnover vacancies are not subtracted (a post stays funded while it is recruited to); extra "
         f"sessions are not costed. Breaches avoided: the mean paired fall at the end of "
         f"{month_heading(first['month'])}; extra first contacts: the mean paired difference over the run. "

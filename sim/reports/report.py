@@ -223,7 +223,7 @@ def render(
     if result.costs is not None:
         from sim.reports.costs import cost_html
 
-        sections += ["<h2>Staff cost beside effect</h2>", cost_html(result.costs, result.scenarios, labels)]
+        sections += ["<h2>Staff cost beside effect</h2>", cost_html(result.costs, labels)]
     if parts.long_waiters is not None:
         sections += [
             "<h2>Capacity aimed at long waiters</h2>",
