@@ -133,6 +133,12 @@ def board_notes(result: ComparisonResult, actuals: pd.DataFrame | None) -> list[
     ]
     if actuals is not None:
         notes.append("Actual breaches and published figures as reported; blank where not given.")
+    if result.costs is not None:
+        first = result.costs.table.iloc[0]
+        notes.append(
+            f"Extra staff cost to date: funded posts against the baseline's, at {first['pay_year']} pay plus "
+            f"{first['on_cost_share']:.0%} on-costs ({first['pay_basis']}); details in costs.csv."
+        )
     return notes
 
 
