@@ -94,6 +94,21 @@ def test_board_table_gets_a_cost_row_only_when_asked(written):
     assert "Staff cost beside effect" in (written["--costs"] / "report.html").read_text()
 
 
+def test_the_api_compares_with_costs_and_its_board_table_has_the_cost_row(files):
+    from sim.api import board_table
+    from sim.api import compare as api_compare
+
+    result = api_compare([files["base"], files["more"]], reps=2, seed=3, workers=1, costs=True,
+                         rests_on=False, model_error=False)
+    assert result.costs is not None
+    assert result.costs.table.set_index("scenario").loc["more", "extra_cost"] == pytest.approx(27_520)
+    board = board_table(result, months=["2025-03"])
+    assert board.set_index("series").loc["Extra staff cost to date: One more Band 6", "2025-03"] == "£27,520"
+    plain = api_compare([files["base"], files["more"]], reps=2, seed=3, workers=1,
+                        rests_on=False, model_error=False)
+    assert plain.costs is None and len(board_table(plain, months=["2025-03"])) == len(board) - 1
+
+
 def test_without_the_flag_nothing_about_costs_is_written(written):
     out = written["none"]
     assert not (out / "costs.csv").exists()

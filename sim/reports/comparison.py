@@ -44,7 +44,11 @@ def comparison_board(
 ) -> pd.DataFrame:
     """The board-paper table: chosen month ends, actuals and trajectories, then each scenario's band."""
     chosen = list(months) if months else BoardChoice().pick(result)
-    return board_table(result.summary, actuals, result.names, chosen, scenario_labels(result.scenarios))
+    labels = scenario_labels(result.scenarios)
+    board = board_table(result.summary, actuals, result.names, chosen, labels)
+    if result.costs is not None:  # the optional cost rows, only when costs were asked for
+        board = with_cost_rows(board, cost_rows(result.costs, chosen, labels))
+    return board
 
 
 def report_parts(
