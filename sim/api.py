@@ -23,7 +23,7 @@ from sim.engine.scenario import ConfigError, file_hash, load_config, validate
 from sim.questions import compare as comparing
 from sim.questions.goal_capacity import goal_capacity as _goal_capacity
 from sim.questions.goals import as_goal
-from sim.questions.results import ComparisonResult, GoalCapacity, SensitivityResult, SolveResult
+from sim.questions.results import ComparisonResult, Costs, GoalCapacity, SensitivityResult, SolveResult
 from sim.questions.sensitivity import sensitivity
 from sim.questions.solve import solve
 from sim.questions.trajectory import trajectory_tracking
@@ -205,6 +205,19 @@ def compare(
     return comparing.compare(
         scenarios, reps, seed, workers, goal, progress, observed=_observed(observed), **options
     )
+
+
+def costs(result: ComparisonResult) -> Costs:
+    """Staff cost beside effect for a finished comparison (as ``compare(..., costs=True)`` gives in
+    ``result.costs``): each scenario's staff cost, the cost per breach avoided at the goal's month
+    (or the last) and per extra first contact (``sim.questions.costs``). A ConfigError says why
+    when a role has neither an Agenda for Change band in its name nor a stated pay."""
+    from sim.questions.costs import check_costs, costs_beside_effect
+
+    configs = {s.name: s.config for s in result.scenarios}
+    check_costs(configs, {s.name: str(s.source) for s in result.scenarios})
+    month = result.goal.month if result.goal is not None else str(result.comparison["month"].iloc[-1])
+    return costs_beside_effect(configs, result.monthly, result.comparison, month)
 
 
 def goal_capacity(scenarios, goal, **options) -> GoalCapacity | None:

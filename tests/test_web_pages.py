@@ -452,3 +452,18 @@ def test_the_app_reopens_the_workspace_its_address_names():
     assert "kept" in again.session_state["saved_text"]
     fresh = AppTest.from_file(str(ROOT / "sim" / "web" / "app.py"), default_timeout=120).run()
     assert fresh.session_state["workspace"].scenarios == []  # no address: a new workspace
+
+
+def test_run_page_shows_staff_costs_when_asked_as_sim_api_works_them_out():
+    space = Workspace(service_document(), "small.yaml")
+    space.add_scenario("plan")
+    space.add_change("plan", POST)
+    test = finished_run_page(space, reps=2, seed=5)
+    assert not any("Extra staff cost" in str(v) for d in test.dataframe for v in d.value.iloc[:, 0])
+    test.toggle[0].set_value(True).run()
+    assert not test.exception
+    board = shown_table(test, "series").set_index("series")
+    # One Band 6 at the top of band (£46,580) plus 28% on-costs from 1 June 2024 to the end of
+    # March 2025: 10 months.
+    assert board.loc["Extra staff cost to date: plan"].iloc[-1] == f"£{46_580 / 12 * 10 * 1.28:,.0f}"
+    assert any("per breach avoided" in m.value or "no breaches avoided" in m.value for m in test.markdown)

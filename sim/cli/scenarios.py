@@ -83,6 +83,11 @@ def compare(
             help=f"Board table columns: every N-th month end instead ({EVERY.text}).",
         ),
     ] = None,
+    costs: Annotated[
+        bool,
+        typer.Option("--costs", help="Add each scenario's staff cost (Agenda for Change pay plus on-costs), "
+                     "the cost per breach avoided and per extra first contact (costs.csv, board rows)."),
+    ] = False,
 ) -> None:
     """Compare scenarios with the first (the baseline) on common random numbers.
 
@@ -115,6 +120,7 @@ def compare(
                     loaded, reps, seed, workers, parsed, progress=advance,
                     observed=read_observed(observed) if observed is not None else None,
                     conditioning=settings, parameter_draws=not no_parameter_draws, model_error=errors,
+                    costs=costs,
                 )
             _record_actuals(result.manifest, actuals)
             with writing(out):
@@ -172,6 +178,10 @@ def comparison_lines(result) -> list[str]:
         from sim.reports.goal_text import goal_lines
 
         lines += goal_lines(result.goal_capacity, labels)
+    if result.costs is not None:
+        from sim.reports.costs import cost_lines
+
+        lines += cost_lines(result.costs, result.scenarios, labels)
     return lines
 
 

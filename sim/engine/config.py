@@ -20,6 +20,7 @@ from sim.engine.events import Event
 from sim.engine.field_types import Activity, Nation, Share, Weekday, check_sums_to_one
 from sim.engine.initial_state import InitialState
 from sim.engine.job_plans import JobPlan, StaffGroup
+from sim.engine.pay_bands import Costs
 from sim.engine.size_limits import (
     MAX_ENTRIES,
     MAX_HORIZON_MONTHS,
@@ -326,6 +327,9 @@ class ServiceConfig(Strict):
     parameter_draws: ParameterDraws | None = Field(
         None, description="Calibrated parameter draws carried into runs (see sim.runs.parameter_draws)."
     )
+    costs: Costs | None = Field(
+        None, description="Pay assumptions for staff costs (default: Agenda for Change 2025/26 by band)."
+    )
 
     @model_validator(mode="after")
     def _references_resolve(self) -> ServiceConfig:
@@ -354,6 +358,9 @@ class ServiceConfig(Strict):
         for role in roles:
             if role not in self.job_plans:
                 raise ValueError(f"workforce: role {role!r} has no job plan")
+        for role in self.costs.pay if self.costs is not None else []:
+            if role not in self.job_plans:  # a misspelt role would leave the real one at its band's pay
+                raise ValueError(f"costs.pay: role {role!r} has no job plan")
         if self.access_policy.long_waiters is not None and not self._first_contact_time():
             raise ValueError(
                 "access_policy.long_waiters: no job plan or extra session gives time to a first-contact "

@@ -17,13 +17,14 @@ from pydantic import ValidationError
 from sim.engine.calendar import Calendar
 from sim.engine.config import ServiceConfig
 
-FROZEN_SECTIONS = ("service", "events", "workforce", "initial_state", "parameter_draws", "title")
+FROZEN_SECTIONS = ("service", "events", "workforce", "initial_state", "parameter_draws", "title", "costs")
 FROZEN_REASONS = {
     "service": "the calendar, horizon and target are fixed for a whole run",
     "events": "events cannot be changed by other events",
     "workforce": "staff in post change through add_staff, remove_staff and recruitment_freeze events",
     "initial_state": "the snapshot is where the run starts",
     "parameter_draws": "draws are chosen per replication before the run starts",
+    "costs": "pay assumptions hold for the whole run (the costs are worked out after it)",
     "title": "the title names the whole scenario in reports, not a period of it",
 }
 # Maps whose keys index the model's queues, capacity rows or priority order: their values

@@ -22,6 +22,7 @@ from sim.engine.config import ServiceConfig
 from sim.engine.scenario import validate
 from sim.engine.sweep import as_scenarios
 from sim.questions.breach_flow import breach_flow
+from sim.questions.costs import check_costs, costs_beside_effect
 from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, as_goal
 from sim.questions.model_error_draws import ErrorQuantiles, read_errors, with_errors
@@ -112,6 +113,7 @@ def compare(
     on_batch: Callable[[str, pd.DataFrame], None] | None = None,
     model_error: str | Path | bool | None = None,
     rests_on: bool = True,
+    costs: bool = False,
 ) -> ComparisonResult:
     """Run scenarios on common random numbers and compare each with the first (the baseline).
 
@@ -126,7 +128,9 @@ def compare(
     real-world error to every future before P(goal) is counted (``questions.model_error_draws``);
     the simulation-only share stays in the goal table's ``*_simulation_only`` columns.
     ``rests_on`` measures the assumptions the answer is most sensitive to (``questions.rests_on``;
-    a few low-replication runs of the baseline).
+    a few low-replication runs of the baseline). ``costs`` adds each scenario's staff cost, the
+    cost per breach avoided and per extra first contact (``questions.costs``); a role that cannot
+    be costed is refused before the run.
     """
     started = dt.datetime.now(dt.timezone.utc)
     scenarios = as_scenarios(scenarios)
@@ -136,6 +140,8 @@ def compare(
         refuse_drawn(s.config, list(s.changes), f"{s.source}: sweep.field", parameter_draws)
     if goal is not None:
         check_goal(goal, scenarios[0].config, seed)
+    if costs:
+        check_costs({s.name: s.config for s in scenarios}, {s.name: str(s.source) for s in scenarios})
     observed = as_observed(observed)
     with shared_backend(workers=workers):  # one pool for every scenario, ended with its workers here
         runs = [
@@ -182,6 +188,7 @@ def compare(
         theory_table(monthly, target, goal.month if goal else None, configs),
         goal_capacity(configs, goal, monthly) if goal is not None else None,
         sensitive,
+        costs_beside_effect(configs, monthly, table, month) if costs else None,
     )
 
 

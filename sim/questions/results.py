@@ -37,6 +37,16 @@ class GoalCapacity:
 
 
 @dataclass
+class Costs:
+    """Staff cost beside effect (``questions.costs``): one row per scenario (``table``, as
+    costs.csv) and the cumulative extra cost to each month end (``extra_by_month``: months as
+    rows, a column per scenario after the baseline)."""
+
+    table: pd.DataFrame
+    extra_by_month: pd.DataFrame
+
+
+@dataclass
 class ComparisonResult:
     """Monthly records of every scenario, their summaries, paired differences and P(goal)."""
 
@@ -52,6 +62,7 @@ class ComparisonResult:
     theory: pd.DataFrame | None = None  # Fong & Walton beside the simulation (questions.waiting_list_theory)
     goal_capacity: GoalCapacity | None = None  # what the goal takes (questions.goal_capacity)
     rests_on: pd.DataFrame | None = None  # the assumptions the answer moves with most (questions.rests_on)
+    costs: Costs | None = None  # staff cost beside effect, when asked for (questions.costs)
 
     @property
     def baseline(self) -> str:

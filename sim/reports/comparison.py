@@ -19,6 +19,7 @@ from sim.reports.board import (
     trajectory_columns,
 )
 from sim.reports.board_xlsx import write_board_xlsx
+from sim.reports.costs import cost_rows, with_cost_rows
 from sim.reports.labels import safe_name, scenario_labels
 from sim.reports.long_waiters import long_waiter_table
 from sim.reports.report import ReportParts, write_report
@@ -43,7 +44,11 @@ def comparison_board(
 ) -> pd.DataFrame:
     """The board-paper table: chosen month ends, actuals and trajectories, then each scenario's band."""
     chosen = list(months) if months else BoardChoice().pick(result)
-    return board_table(result.summary, actuals, result.names, chosen, scenario_labels(result.scenarios))
+    labels = scenario_labels(result.scenarios)
+    board = board_table(result.summary, actuals, result.names, chosen, labels)
+    if result.costs is not None:  # the optional cost rows, only when costs were asked for
+        board = with_cost_rows(board, cost_rows(result.costs, chosen, labels))
+    return board
 
 
 def report_parts(
@@ -51,9 +56,12 @@ def report_parts(
 ) -> ReportParts:
     """Everything the report shows beyond the result itself, computed once."""
     labels = scenario_labels(result.scenarios)
+    board = board_table(result.summary, actuals, result.names, months, labels)
+    if result.costs is not None:  # the optional cost rows, only when costs were asked for
+        board = with_cost_rows(board, cost_rows(result.costs, months, labels))
     return ReportParts(
         labels=labels,
-        board=board_table(result.summary, actuals, result.names, months, labels),
+        board=board,
         observed=observed_labels(actuals),
         tracking=tracking,
         flow=result.breach_flow,
@@ -108,6 +116,8 @@ def write_comparison(
         written.append(write_table(result.goals, out / "goals.csv"))
     if result.rests_on is not None:
         written.append(write_table(result.rests_on, out / "rests_on.csv"))
+    if result.costs is not None:
+        written.append(write_table(result.costs.table, out / "costs.csv"))
     if result.goal_capacity is not None:
         written.append(write_table(result.goal_capacity.summary, out / "goal_capacity.csv"))
         written.append(write_table(result.goal_capacity.bands, out / "goal_capacity_by_wait.csv"))
@@ -127,6 +137,12 @@ def board_notes(result: ComparisonResult, actuals: pd.DataFrame | None) -> list[
     ]
     if actuals is not None:
         notes.append("Actual breaches and published figures as reported; blank where not given.")
+    if result.costs is not None:
+        first = result.costs.table.iloc[0]
+        notes.append(
+            f"Extra staff cost to date: funded posts against the baseline's, at {first['pay_year']} pay plus "
+            f"{first['on_cost_share']:.0%} on-costs ({first['pay_basis']}); details in costs.csv."
+        )
     return notes
 
 

@@ -220,6 +220,10 @@ def render(
         "month: sheet Monthly and board_table_monthly.csv).</p>",
         board_html(parts.board, parts.observed, f"Waiting over {target:g} weeks"),
     ]
+    if result.costs is not None:
+        from sim.reports.costs import cost_html
+
+        sections += ["<h2>Staff cost beside effect</h2>", cost_html(result.costs, labels)]
     if parts.long_waiters is not None:
         sections += [
             "<h2>Capacity aimed at long waiters</h2>",

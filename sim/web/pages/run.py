@@ -1,13 +1,17 @@
 """Run and compare: replications and seed, progress, interactive charts, board table, P(goal)."""
 
+import dataclasses
 import time
 
 import streamlit as st
 
 from sim.api import board_table
+from sim.api import costs as staff_costs
 from sim.engine.scenario import ConfigError
 from sim.questions.results import note
+from sim.reports.costs import cost_lines
 from sim.reports.goal_text import goal_lines
+from sim.reports.labels import scenario_labels
 from sim.web import charts, labels, questions
 from sim.web.answers import Asked
 from sim.web.jobs import STORE
@@ -175,7 +179,19 @@ st.dataframe(labels.medians_table(table), hide_index=True)
 
 st.subheader("Board table")
 st.caption("Median breaches at each month end; reported figures first when uploaded.")
-st.dataframe(board_table(result, space.actuals), hide_index=True)
+if st.toggle("Show staff costs", help="Each scenario's staff cost (Agenda for Change pay plus on-costs), "
+             "the cost per breach avoided and per extra first contact, as dcsim compare --costs."):
+    try:
+        costed = dataclasses.replace(result, costs=staff_costs(result))
+    except ConfigError as error:
+        costed = None
+        st.caption(f"Staff costs not shown: {error}")
+    if costed is not None:
+        st.dataframe(board_table(costed, space.actuals), hide_index=True)
+        st.markdown("\n".join(f"- {line.strip()}" for line in cost_lines(costed.costs, result.scenarios,
+                                                                          scenario_labels(result.scenarios))))
+else:
+    st.dataframe(board_table(result, space.actuals), hide_index=True)
 
 st.subheader("Chance of meeting a goal")
 with st.form("goal"):
