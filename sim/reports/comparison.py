@@ -117,7 +117,7 @@ def write_comparison(
     if result.rests_on is not None:
         written.append(write_table(result.rests_on, out / "rests_on.csv"))
     if result.costs is not None:
-        written.append(write_table(result.costs.table, out / "costs.csv"))
+        written.append(write_table(pounds(result.costs.table), out / "costs.csv"))
     if result.goal_capacity is not None:
         written.append(write_table(result.goal_capacity.summary, out / "goal_capacity.csv"))
         written.append(write_table(result.goal_capacity.bands, out / "goal_capacity_by_wait.csv"))
@@ -182,3 +182,12 @@ def write_comparison_charts(
             )
         )
     return paths
+
+
+def pounds(table: pd.DataFrame) -> pd.DataFrame:
+    """Money to the penny as fixed-point text (1184471.04), not the table writer's 1.18447e+06."""
+    money = ["staff_cost", "extra_cost", "cost_per_breach_avoided", "cost_per_extra_first_contact"]
+    out = table.copy()
+    for column in (c for c in money if c in out):
+        out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    return out
