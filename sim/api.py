@@ -23,13 +23,22 @@ from sim.engine.scenario import ConfigError, file_hash, load_config, validate
 from sim.questions import compare as comparing
 from sim.questions.goal_capacity import goal_capacity as _goal_capacity
 from sim.questions.goals import as_goal
-from sim.questions.results import ComparisonResult, Costs, GoalCapacity, SensitivityResult, SolveResult
+from sim.questions.portfolio import compare_portfolios as _compare_portfolios
+from sim.questions.results import (
+    ComparisonResult,
+    Costs,
+    GoalCapacity,
+    PortfolioComparison,
+    SensitivityResult,
+    SolveResult,
+)
 from sim.questions.sensitivity import sensitivity
 from sim.questions.solve import solve
 from sim.questions.trajectory import trajectory_tracking
 from sim.reports.board import trajectory_columns
 from sim.reports.comparison import comparison_board, write_comparison
 from sim.reports.portfolio import league_table, rollup_board, write_portfolio
+from sim.reports.portfolio_compare import write_portfolio_comparison
 from sim.reports.question_outputs import write_sensitivity, write_solve
 from sim.reports.run_outputs import write_run
 from sim.runs import result as running
@@ -43,6 +52,7 @@ __all__ = [
     "ComparisonResult",
     "ConfigError",
     "GoalCapacity",
+    "PortfolioComparison",
     "PortfolioResult",
     "RunResult",
     "SensitivityResult",
@@ -51,6 +61,7 @@ __all__ = [
     "board_table",
     "check_actuals",
     "compare",
+    "compare_portfolios",
     "from_waits",
     "goal_capacity",
     "league_table",
@@ -65,7 +76,9 @@ __all__ = [
     "write",
 ]
 
-Result = RunResult | ComparisonResult | SolveResult | SensitivityResult | PortfolioResult
+Result = (
+    RunResult | ComparisonResult | SolveResult | SensitivityResult | PortfolioResult | PortfolioComparison
+)
 
 
 def as_actuals(actuals: pd.DataFrame | str | Path | None, info: dict | None = None) -> pd.DataFrame | None:
@@ -132,11 +145,14 @@ def write(
     outputs as they were, never some old files beside some new ones. ``adopt`` maps names to
     files or folders made earlier (a run's traces) to publish with them.
     """
-    if isinstance(result, PortfolioResult):
+    if isinstance(result, PortfolioResult | PortfolioComparison):
         if actuals is not None or every is not None or adopt:
             raise ConfigError("a portfolio's outputs take no actuals, --every or adopted files yet")
         with staged(out) as folder:
-            written = write_portfolio(result, folder, months)
+            if isinstance(result, PortfolioComparison):
+                written = write_portfolio_comparison(result, folder, months)
+            else:
+                written = write_portfolio(result, folder, months)
         return [Path(out) / path.name for path in written]
     observed = None if isinstance(result, SensitivityResult) else as_actuals(actuals, result.manifest)
     if observed is not None:
@@ -189,6 +205,14 @@ def run_portfolio(
     (``sim.runs.portfolio.run_portfolio``); ``write`` gives its files, ``rollup_board`` and
     ``league_table`` its tables."""
     return _run_portfolio(portfolio, reps, seed, workers, progress, **options)
+
+
+def compare_portfolios(
+    portfolios, reps: int = 100, seed: int = 0, workers: int | None = None, progress=None, **options
+) -> PortfolioComparison:
+    """A base portfolio (first) and portfolio scenarios (files that ``extends:`` it) on common random
+    numbers (``sim.questions.portfolio``); ``write`` gives the comparison's files."""
+    return _compare_portfolios(portfolios, reps, seed, workers, progress, **options)
 
 
 def compare(

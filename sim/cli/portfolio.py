@@ -1,10 +1,18 @@
-"""``dcsim run PORTFOLIO.yaml``: every service of a portfolio file, the total and the roll-up tables."""
+"""``dcsim run PORTFOLIO.yaml``: every service of a portfolio file, the total and the roll-up tables;
+``dcsim compare BASE.yaml SCENARIO.yaml ...`` on portfolio files: the scenarios paired with the base."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sim.cli.common import fail, output_folder, progress_bar, say, shown_warnings, user_errors, writing
+
+
+def refuse_unsupported(path: Path, unsupported: dict[str, object], command: str) -> None:
+    """Options a portfolio does not take yet are refused, never ignored."""
+    given = [name for name, value in unsupported.items() if value not in (None, False, "auto")]
+    if given:
+        fail(f"{path}: {', '.join(given)}: not available for a portfolio {command} yet")
 
 
 def run_portfolio_command(
@@ -59,3 +67,71 @@ def run_portfolio_command(
             f"{int(whole(row.forecast_change)):+,} "
             f"since {month_heading(row.first_month)}"
         )
+
+
+def compare_portfolios_command(
+    paths: list[Path],
+    out: Path,
+    reps: int,
+    seed: int,
+    workers: int | None,
+    unsupported: dict[str, object],
+    months: list[str] | None = None,
+    **options,
+) -> None:
+    """Compare portfolio scenarios with the first (the base); one line per scenario on standard output."""
+    refuse_unsupported(paths[0], unsupported, "compare")
+    from sim.api import compare_portfolios, write
+    from sim.engine.portfolio import load_portfolio
+    from sim.questions.compare import month_labels
+    from sim.questions.portfolio import check_paired, scenario_names
+    from sim.reports.board import board_months
+    from sim.runs.runner import RunInterrupted
+
+    with user_errors(), shown_warnings():
+        loaded = [load_portfolio(path) for path in paths]
+        if len(loaded) < 2:
+            fail(f"{paths[0]}: compare needs a base portfolio and at least one scenario")
+        scenario_names(loaded)
+        check_paired(loaded)  # refused before anything runs or is written
+        board_months(month_labels(loaded[0].services[0].config), months)  # a bad month fails first
+        with output_folder(out):
+            try:
+                total = reps * sum(len(p.services) for p in loaded)
+                with writing(out), progress_bar(total, "compare") as advance:
+                    result = compare_portfolios(loaded, reps, seed, workers, progress=advance, **options)
+            except (KeyboardInterrupt, RunInterrupted) as error:
+                reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+                fail(f"{reason}; nothing was written to {out}", code=130 if reason == "interrupted" else 1)
+            with writing(out):
+                write(result, out, months=months)
+    say(f"{len(loaded)} portfolios x {reps} replications -> {out}/")
+    for line in portfolio_comparison_lines(result):
+        say(line)
+
+
+def portfolio_comparison_lines(result) -> list[str]:
+    """Each portfolio's total at the last month end, and the scenarios' paired difference from the base."""
+    from sim.reports.board import count_text, month_heading
+    from sim.reports.labels import signed
+    from sim.runs.portfolio import TOTAL
+
+    base = result.results[result.base]
+    targets = set(base.target_weeks.values())
+    over = f"over {targets.pop():g} weeks" if len(targets) == 1 else "over their services' targets"
+    month = result.comparison["month"].iloc[-1]
+    rows = result.comparison[(result.comparison["service"] == TOTAL) & (result.comparison["month"] == month)]
+    lines = []
+    for row in rows.set_index("scenario").loc[result.names].reset_index().itertuples():
+        line = (f"{result.labels[row.scenario]}: {count_text(row.breaches_p50)} waiting {over} in all "
+                f"at the end of {month_heading(month)} (median)")
+        if row.scenario == result.base:
+            line += ", the base"
+        else:
+            change = signed(row.breaches_diff_mean)
+            versus = ("the same as the base" if change == "0" else
+                      f"{change.lstrip('+-')} {'fewer' if change.startswith('-') else 'more'} than the base")
+            line += (f", {versus} on average (10-90%: {signed(row.breaches_diff_p10)} to "
+                     f"{signed(row.breaches_diff_p90)})")
+        lines.append(line)
+    return lines

@@ -107,6 +107,16 @@ def compare(
     chosen = [m.strip() for m in months.split(",") if m.strip()] if months else None
     if chosen and every:
         fail("--months, --every: give one of them")
+    if _portfolios(scenarios):
+        from sim.cli.portfolio import compare_portfolios_command
+
+        unsupported = {
+            "--actuals": actuals, "--goal": goal, "--observed": observed, "--candidates": candidates,
+            "--dispersion": dispersion, "--model-error": model_error, "--every": every,
+        }
+        compare_portfolios_command(scenarios, out, reps, seed, workers, unsupported, chosen,
+                                   parameter_draws=not no_parameter_draws)
+        return
     with user_errors(), shown_warnings():
         loaded = as_scenarios(scenarios)
         shown = read_actuals(actuals or observed, [s.config for s in loaded])  # observed drawn as points too
@@ -128,6 +138,19 @@ def compare(
     say(f"{len(loaded)} scenarios x {reps} replications -> {out}/report.html")
     for line in comparison_lines(result):
         say(line)
+
+
+def _portfolios(paths: list[Path]) -> bool:
+    """Whether the files are portfolios: all of them, or none (a mix is refused, exit 2)."""
+    from sim.engine.portfolio import is_portfolio
+
+    found = [is_portfolio(path) for path in paths]
+    if any(found) and not all(found):
+        mixed = [str(p) for p, f in zip(paths, found, strict=True) if not f]
+        fail(f"{', '.join(mixed)}: not a portfolio file, but {paths[found.index(True)]} is; compare "
+             "portfolios with portfolios (a portfolio scenario extends: the base portfolio) or "
+             "services with services")
+    return all(found)
 
 
 def goal_futures(row) -> str:

@@ -27,18 +27,19 @@ import copy
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from sim.engine.config import ServiceConfig
+from sim.engine.events import Event
 from sim.engine.input_files import ConfigError
+from sim.engine.portfolio_scenario import PORTFOLIO_KEY, extended
 from sim.engine.scenario import format_validation_error, read_yaml, resolve, validate
 from sim.engine.strict import Strict
 
-PORTFOLIO_KEY = "portfolio"
 MAX_SERVICES = 100
 NOT_BUILT = {
     "referral_pressure": "sharing a pool by referral pressure is not built yet; use fixed_split "
@@ -54,7 +55,10 @@ NOT_BUILT_KEYS = {
 }
 
 
-FIELD_NAMES = ("services", "staff_pools", "events", "split", "rule", *NOT_BUILT_KEYS)
+FIELD_NAMES = (
+    "services", "staff_pools", "events", "every_service", "service_events", "split", "rule", *NOT_BUILT_KEYS
+)
+
 
 
 class PortfolioService(Strict):
@@ -127,6 +131,13 @@ class PortfolioSpec(Strict):
     services: list[PortfolioService] = Field(min_length=1, max_length=MAX_SERVICES)
     staff_pools: list[StaffPool] = Field(default_factory=list, max_length=MAX_SERVICES)
     events: list[PortfolioEvent] = Field(default_factory=list, max_length=1000)
+    every_service: list[Event] = Field(
+        default_factory=list, max_length=1000,
+        description="Ordinary service events applied to every service (one plan for all).",
+    )
+    service_events: dict[str, list[Event]] = Field(
+        default_factory=dict, description="Ordinary service events added to the named service."
+    )
 
     @model_validator(mode="after")
     def _names_resolve(self) -> PortfolioSpec:
@@ -142,6 +153,9 @@ class PortfolioSpec(Strict):
             for end in (event.move_wte.from_, event.move_wte.to):
                 if end not in known:
                     raise ValueError(f"events.{e}.move_wte: {end}: no service of that name")
+        for name in self.service_events:
+            if name not in known:
+                raise ValueError(f"service_events.{name}: no service of that name")
         return self
 
 
@@ -166,6 +180,11 @@ class Portfolio:
     path: Path | None
     spec: PortfolioSpec
     services: list[PortfolioServiceConfig]
+    document: dict[str, Any] = field(default_factory=dict)  # the portfolio block, extends merged
+
+    def path_of(self, name: str) -> Path:
+        """The service file of the service called ``name``."""
+        return next(s.path for s in self.services if s.name == name)
 
     @property
     def title(self) -> str:
@@ -194,8 +213,12 @@ def service_seed(seed: int, name: str, first: bool) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def with_pools(spec: PortfolioSpec, name: str, document: dict[str, Any]) -> dict[str, Any]:
-    """A service's document with its share of each pool and the moves in or out of it added."""
+def with_pools(
+    spec: PortfolioSpec, name: str, document: dict[str, Any], block: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A service's document with its share of each pool, the moves in or out of it, and the events
+    of ``every_service`` and ``service_events.<name>`` (taken as written from the portfolio block
+    ``block``, so an event's defaults are the service's own) added."""
     changed = copy.deepcopy(document)
     workforce = list(changed.get("workforce") or [])
     for pool in spec.staff_pools:
@@ -211,14 +234,19 @@ def with_pools(spec: PortfolioSpec, name: str, document: dict[str, Any]) -> dict
             events.append({"date": event.date, "label": label, "remove_staff": change})
         elif move.to == name:
             events.append({"date": event.date, "label": label, "add_staff": change})
+    block = block or {}
+    events += copy.deepcopy(list(block.get("every_service") or []))
+    events += copy.deepcopy(list((block.get("service_events") or {}).get(name) or []))
     changed["events"] = events
     return changed
 
 
-def load_portfolio(path: str | Path) -> Portfolio:
-    """Read and validate a portfolio file and every service it names (``file: field: message``)."""
+def load_portfolio(path: str | Path, seen: tuple[Path, ...] = ()) -> Portfolio:
+    """Read and validate a portfolio file and every service it names (``file: field: message``).
+
+    A portfolio scenario names its base with ``extends:`` (``sim.engine.portfolio_scenario``)."""
     path = Path(path)
-    document = read_yaml(path)
+    document = extended(path, read_yaml(path), seen, load_portfolio)
     try:
         spec = PortfolioFile.model_validate(document).portfolio
     except ValidationError as error:
@@ -236,11 +264,11 @@ def load_portfolio(path: str | Path) -> Portfolio:
             raise ConfigError(f"{where}: {service.file}: a sweep stands for several scenarios, not one")
         validate(raw, str(file))  # the service as its own file says, before the pools change it
         _check_roles(spec, service.name, raw, path)
-        changed = with_pools(spec, service.name, raw)
+        changed = with_pools(spec, service.name, raw, document[PORTFOLIO_KEY])
         config = validate(changed, f"{path} (service {service.name}, with its pools and moves)")
         services.append(PortfolioServiceConfig(service.name, file, config, changed))
     _check_calendars(services, path)
-    return Portfolio(path, spec, services)
+    return Portfolio(path, spec, services, document[PORTFOLIO_KEY])
 
 
 def _joined(text: str) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sim.engine.sweep import Scenario
 from sim.questions.goals import Goal
+from sim.runs.portfolio import PortfolioResult
 from sim.runs.result import RunResult
 
 
@@ -164,3 +165,19 @@ def rests_on_words(table: pd.DataFrame | None, top: int = 3) -> str | None:
              for r in moving.itertuples()]
     return ("This rests on: " + "; ".join(parts)
             + f" (measured at {int(table['replications'].iloc[0])} replications on common random numbers).")
+
+
+@dataclass
+class PortfolioComparison:
+    """Each scenario's portfolio run (the base first), the paired differences and the comparison."""
+
+    names: list[str]
+    labels: dict[str, str]
+    results: dict[str, PortfolioResult]
+    paired: pd.DataFrame  # scenario, service, replication, month, <metric>, <metric>_diff
+    comparison: pd.DataFrame  # scenario, service, month: medians, bands and paired differences
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        return self.names[0]
