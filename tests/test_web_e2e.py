@@ -17,12 +17,13 @@ import pytest
 pytest.importorskip("playwright")
 pytest.importorskip("streamlit")
 
+from browser_marks import IN_A_BROWSER  # noqa: E402
+
 from sim.api import run  # noqa: E402
 from sim.engine.scenario import load_config, resolve, validate  # noqa: E402
 from sim.web.browser import (
     browser_page,
     choose,
-    chromium_path,
     finished_comparison,
     go_to,
     open_app,  # noqa: E402
@@ -34,10 +35,7 @@ from sim.web.browser import (
 from sim.web.workspace import EXAMPLE  # noqa: E402
 
 pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        chromium_path() is None, reason="Chromium is not installed (apt-get install chromium)"
-    ),
+    *IN_A_BROWSER,
 ]
 REPS, SEED, SCENARIO = 20, 7, "One more post"
 

@@ -18,9 +18,10 @@ from test_web_waits import BANDS, RLQ, SLT, WIDE
 pytest.importorskip("playwright")
 pytest.importorskip("streamlit")
 
+from browser_marks import IN_A_BROWSER  # noqa: E402
+
 from sim.web.browser import (  # noqa: E402
     browser_page,
-    chromium_path,
     go_to,
     open_app,
     search_choose,
@@ -30,10 +31,7 @@ from sim.web.browser import (  # noqa: E402
 )
 
 pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        chromium_path() is None, reason="Chromium is not installed (apt-get install chromium)"
-    ),
+    *IN_A_BROWSER,
 ]
 needs_chs = pytest.mark.skipif(
     not WIDE.is_file(), reason=f"the public CHS panel is not at {WIDE} (set DCSIM_CHS_DIR)"
