@@ -23,7 +23,7 @@ from services import ROOT, service_document
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from sim.engine.band_seeding import band_slopes, sloped_waits  # noqa: E402
+from sim.engine.band_seeding import WaitBand, band_slopes, sloped_waits  # noqa: E402
 from sim.web import position, waits  # noqa: E402
 from sim.web.jobs import STORE  # noqa: E402
 from sim.web.store import from_state, to_state  # noqa: E402
@@ -108,7 +108,7 @@ def test_a_target_inside_a_band_is_estimated_with_the_models_spread_and_says_abo
 
 
 def test_the_sloped_estimate_is_the_share_the_engine_seeds_over_the_target():
-    bands = [position.Band(0, 4, 90), position.Band(4, 18, 205), position.Band(18, 36, 118)]
+    bands = [WaitBand(0, 4, 90), WaitBand(4, 18, 205), WaitBand(18, 36, 118)]
     found, exact = position.over_target(bands, 12, "sloped")
     slope = band_slopes(bands)[1]
     days = sloped_waits(4 * 7, 18 * 7, slope, np.random.default_rng(1).random(400_000))

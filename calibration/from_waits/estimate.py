@@ -27,7 +27,7 @@ from scipy.optimize import nnls
 
 from calibration.waits import BandHistory, WaitsError
 from calibration.waits.history import month_index
-from sim.engine.band_seeding import band_slopes
+from sim.engine.band_seeding import WaitBand, band_slopes
 
 DAYS_PER_MONTH = 365.25 / 12
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
@@ -49,13 +49,6 @@ MAX_RATE = 0.8  # no band empties in a month: a rate of 1 is a clean-up, not a f
 # missed by 243 at six months (carry-forward 147); with none, by 177, and the 80% interval
 # score fell from 1,519 to 1,231.
 GROWTH_PERSISTENCE = 0.0
-
-
-@dataclass(frozen=True)
-class _Band:
-    from_weeks: float
-    to_weeks: float
-    count: float
 
 
 @dataclass(frozen=True)
@@ -125,7 +118,7 @@ def _intake_edge(edges: tuple[float, ...], source: str) -> int:
 
 def cohort_in_bands(counts: np.ndarray, edges: tuple[float, ...], older_than: float) -> np.ndarray:
     """Patients of each band who have waited at least ``older_than`` weeks (sloped within bands)."""
-    bands = [_Band(edges[i], _finite_top(edges, i), float(c)) for i, c in enumerate(counts)]
+    bands = [WaitBand(edges[i], _finite_top(edges, i), float(c)) for i, c in enumerate(counts)]
     slopes = band_slopes(bands)
     share = np.zeros(len(bands))
     for i, band in enumerate(bands):

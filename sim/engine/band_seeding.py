@@ -10,8 +10,18 @@ between them), so the spread follows the list's own shape; the band counts are k
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class WaitBand:
+    """Patients who have waited from ``from_weeks`` up to ``to_weeks`` (the top may be infinite)."""
+
+    from_weeks: float
+    to_weeks: float
+    count: float
 
 
 def _centre(low: float, width: float, slope: float) -> float:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from calibration.waits import BandHistory, Problem
 from calibration.waits.history import month_index, month_label
-from sim.engine.band_seeding import band_slopes
+from sim.engine.band_seeding import WaitBand, band_slopes
 from sim.engine.config import ServiceConfig
 from sim.web import labels
 from sim.web.workspace import Workspace
@@ -27,15 +27,6 @@ from sim.web.workspace import Workspace
 TREND_MONTHS = 6  # the trend compares the latest month with the one about half a year before
 UPLOADED = {"actuals": "the reported figures uploaded on the Run page",
             "history": "the reported figures uploaded on the Calibrate page"}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Band:
-    """Patients who have waited from ``low`` up to ``high`` weeks (``high`` may be infinite)."""
-
-    from_weeks: float
-    to_weeks: float
-    count: float
 
 
 @dataclass(frozen=True)
@@ -67,7 +58,7 @@ class Position:
     has_starting_list: bool
 
 
-def over_target(bands: list[Band], target: float, spread: str = "uniform") -> tuple[float, bool]:
+def over_target(bands: list[WaitBand], target: float, spread: str = "uniform") -> tuple[float, bool]:
     """Patients over ``target`` weeks, and whether that was counted (True) or estimated.
 
     Bands wholly over the target count in full. A band the target falls inside counts the
@@ -75,7 +66,7 @@ def over_target(bands: list[Band], target: float, spread: str = "uniform") -> tu
     (``uniform``) or sloped as the neighbouring bands say (``sloped``, ``sim.engine.band_seeding``).
     An open last band is spread over as many weeks again as its lower edge, as the waits fit does.
     """
-    finite = [Band(b.from_weeks, 2 * b.from_weeks if math.isinf(b.to_weeks) else b.to_weeks, b.count)
+    finite = [WaitBand(b.from_weeks, 2 * b.from_weeks if math.isinf(b.to_weeks) else b.to_weeks, b.count)
               for b in bands]  # fmt: skip
     slopes = band_slopes(finite) if spread == "sloped" and len(finite) > 1 else [0.0] * len(finite)
     total, exact = 0.0, True
@@ -108,7 +99,7 @@ def list_month(start: dt.date) -> tuple[str, str]:
 
 def starting_readings(config: ServiceConfig, source: str) -> tuple[Reading, Reading] | None:
     """Waiting and over the target in the service's starting list, or None when it has none."""
-    bands = [Band(b.from_weeks, b.to_weeks, b.count) for b in config.initial_state.waiting_list]
+    bands = [WaitBand(b.from_weeks, b.to_weeks, b.count) for b in config.initial_state.waiting_list]
     if not bands:
         return None
     month, when = list_month(config.service.start_date)
@@ -135,7 +126,7 @@ def published_series(origin: dict, target: float) -> Series:
     rows = []
     for month, counts, total in zip(history.months, history.counts, history.totals, strict=True):
         edges = history.edges_weeks
-        bands = [Band(a, b, c) for a, b, c in zip(edges, edges[1:], counts, strict=False)]
+        bands = [WaitBand(a, b, c) for a, b, c in zip(edges, edges[1:], counts, strict=False)]
         over, exact = over_target(bands, target, "sloped")  # the spread the built service seeds with
         rows.append({"month": month, "waiting": float(total), "over": over, "exact": exact})
     return Series(pd.DataFrame(rows), series_source(origin))
