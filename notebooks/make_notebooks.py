@@ -384,10 +384,121 @@ display(Image(OUT / "backtest" / "backtest_breaches.png"))"""),
   patient-level extract (`dcsim estimate`), the monthly file format and every option."""),
 ]
 
+FROM_WAITS = [
+    ("markdown", """\
+# From published waits to a fitted service and its forecast
+
+Every community provider in England reports its waiting list to NHS England each month, split
+by weeks waited (the Community Health Services SitRep). This notebook takes one such series,
+a children's speech and language therapy service, and goes from the published figures to a
+runnable dcsim service, its forecast with an honest band, that forecast's track record on the
+service's own history, and a first scenario on top of it.
+
+It reads `../shared/data/chs/chs_england_therapy_wide.csv.gz` (NHS England's published figures,
+see its README) beside the dcsim folder. It takes about a minute."""),
+    ("code", SETUP.format(name="04_from_published_waits") + """
+CHS = ROOT.parent / "shared" / "data" / "chs" / "chs_england_therapy_wide.csv.gz"
+if not CHS.exists():
+    raise FileNotFoundError(f"{CHS} is missing: put the shared data folder beside dcsim.")
+PROVIDER, SERVICE = "RLQ", "(CYP) Therapy interventions: Speech and language"
+UP_TO = "2025-01"  # fit on months up to here; the months after it are kept back as a check"""),
+    ("markdown", """\
+## 1. Read the series, and what is wrong with it
+
+`read_waits` reads one provider x service series. Months whose bands do not sum to the total,
+months repeated unchanged and gaps are listed in `problems`, not silently used: the fit uses only
+the usable consecutive months up to `UP_TO`."""),
+    ("code", """\
+from calibration.waits import read_waits
+
+history = read_waits(CHS, PROVIDER, SERVICE)
+print(f"{history.provider_name}: {history.service}")
+print("Band edges (weeks waited):", ", ".join(f"{edge:g}" for edge in history.edges_weeks))
+for problem in history.problems:
+    print("-", problem.message)
+history.frame().tail(8)"""),
+    ("markdown", """\
+## 2. A service from its waits
+
+`from_waits` (the Python form of `dcsim from-waits`) infers, with a range, what the snapshots
+imply: referrals joining the list a month, first contacts a month, and exit rates by weeks
+waited. It writes a runnable `service.yaml` starting from the `UP_TO` snapshot, the parameter
+draws, a fit report and the forecast. What nothing published can give (the share of exits that
+are removals rather than first contacts) is a stated prior, and the YAML header says so."""),
+    ("code", """\
+import pandas as pd
+from sim.api import from_waits
+
+FITTED = OUT / "from_waits"
+manifest = from_waits(CHS, UP_TO, FITTED, provider=PROVIDER, service=SERVICE, horizon=6, reps=REPS * 2,
+                      seed=SEED)
+print("Fitted on", ", ".join(manifest["fitted_months"]))
+inferred = pd.DataFrame(manifest["inferred"], index=["median", "5th percentile", "95th percentile"]).T
+inferred.round(2)"""),
+    ("markdown", """\
+## 3. The forecast, and the months it never saw
+
+The band includes the simulation's own noise, the spread of the parameter draws, and **model
+error**: how far dcsim's forecasts have missed real CHS services at each horizon (a table
+estimated on 2023 months only). The black dots are what the service went on to report after
+`UP_TO`: the forecast was made without them, so they are a fair check."""),
+    ("code", """\
+from sim.reports import plots
+
+summary = pd.read_csv(FITTED / "summary.csv").assign(scenario="forecast from Jan 2025")
+reported = pd.Series(history.over(18.0), index=list(history.months), dtype=float)
+plots.fan_chart(summary, "breaches", OUT / "over_18_weeks.png", actuals=reported,
+                title="Waiting over 18 weeks: forecast from the published waits")
+display(Image(OUT / "over_18_weeks.png"))
+later = summary.set_index("month")[["breaches_p10", "breaches_p50", "breaches_p90"]]
+later.join(reported.rename("reported")).round(0)"""),
+    ("markdown", """\
+How much of each band is model error rather than the simulation's own spread (by months ahead):"""),
+    ("code", """\
+pd.DataFrame(manifest["uncertainty"]["model_error"]["share_of_80_band_by_horizon"]).round(2)"""),
+    ("markdown", """\
+## 4. Its track record on this service
+
+The same forecast, made from earlier months with only what was published by then, set against
+what was then reported, beside "same as the last month" (carry-forward), drift and a random-walk
+band. This is the figure to show beside the fan: it says how far to trust it here."""),
+    ("code", """\
+scores = pd.read_csv(FITTED / "track_record_scores.csv")
+scores[["measure", "method", "months", "coverage_80", "coverage_50", "mae"]].round(2)"""),
+    ("markdown", """\
+## 5. A first scenario on the fitted service
+
+The fitted service has one role, `clinician`, whose time delivers the inferred first contacts.
+A scenario `extends:` it like any other dcsim file: here a fifth more clinical time from April
+2025. Both runs share their random numbers, so the difference is the change itself."""),
+    ("code", """\
+import yaml
+from sim.api import compare
+
+wte = yaml.safe_load((FITTED / "service.yaml").read_text())["workforce"][0]["wte"]
+added = {"role": "clinician", "wte": round(wte / 5, 4)}
+more = {"extends": "service.yaml",
+        "events": [{"date": "2025-04-01", "label": "a fifth more clinical time", "add_staff": added}]}
+(FITTED / "more_time.yaml").write_text(yaml.safe_dump(more, sort_keys=False))
+both = compare([FITTED / "service.yaml", FITTED / "more_time.yaml"], reps=REPS, seed=SEED)
+both.summary.pivot(index="month", columns="scenario", values="breaches_p50")"""),
+    ("markdown", """\
+## Next
+- The same from the command line: `dcsim from-waits ../shared/data/chs/chs_england_therapy_wide.csv.gz
+  --provider RLQ --service "(CYP) Therapy interventions: Speech and language" --up-to 2025-01
+  --out results/from_waits`, then `dcsim compare` on scenarios that extend its `service.yaml`.
+- `dcsim track results/from_waits --actuals NEWER.csv` scores the forecast when later months are
+  published.
+- The [calibration guide](../docs/calibration.md), sections 8-11, gives every option and the
+  panel figures: on real services "same as the last month" is hard to beat, and the guide says
+  by how much dcsim does or does not."""),
+]
+
 NOTEBOOKS = {
     "01_quickstart.ipynb": QUICKSTART,
     "02_workforce_scenarios.ipynb": WORKFORCE,
     "03_calibrate_to_actuals.ipynb": CALIBRATE,
+    "04_from_published_waits.ipynb": FROM_WAITS,
 }
 
 

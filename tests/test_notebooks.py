@@ -14,6 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+CHS = NOTEBOOKS.parents[1] / "shared" / "data" / "chs" / "chs_england_therapy_wide.csv.gz"
 
 
 def stored() -> list[Path]:
@@ -27,9 +28,10 @@ def builder():
     return module
 
 
-def test_the_three_notebooks_exist():
+def test_the_four_notebooks_exist():
     names = [path.name for path in stored()]
-    assert names == ["01_quickstart.ipynb", "02_workforce_scenarios.ipynb", "03_calibrate_to_actuals.ipynb"]
+    assert names == ["01_quickstart.ipynb", "02_workforce_scenarios.ipynb", "03_calibrate_to_actuals.ipynb",
+                     "04_from_published_waits.ipynb"]
 
 
 @pytest.mark.parametrize("path", stored(), ids=lambda p: p.name)
@@ -58,6 +60,8 @@ def test_stored_notebook_is_what_the_builder_writes(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", stored(), ids=lambda p: p.name)
 def test_notebook_runs_top_to_bottom(path):
+    if path.name == "04_from_published_waits.ipynb" and not CHS.exists():
+        pytest.skip(f"{CHS} is absent: notebook 04 reads NHS England's published waits from ../shared")
     book = nbformat.read(path, as_version=4)
     where = {"metadata": {"path": str(NOTEBOOKS)}}
     client = NotebookClient(book, kernel_name="python3", timeout=600, resources=where)
