@@ -63,6 +63,7 @@ __all__ = [
     "compare",
     "compare_portfolios",
     "from_waits",
+    "from_waits_all_services",
     "goal_capacity",
     "league_table",
     "load_config",
@@ -275,3 +276,14 @@ def from_waits(history: str | Path, up_to: str, out: str | Path, provider: str |
     from calibration.waits import read_waits
 
     return build(read_waits(history, provider, service), up_to, Path(out), **options)
+
+
+def from_waits_all_services(history: str | Path, provider: str, up_to: str, out: str | Path,
+                            **options) -> dict:
+    """``dcsim from-waits --all-services``: every service of ``provider`` fitted from its published
+    waits into ``out/<folder>/``, with ``out/portfolio.yaml`` of the fitted ones and
+    ``out/services.csv`` saying why any was not fitted; returns the manifest. ``options`` as
+    ``from_waits`` takes them (no ``base``: staff and job plans are one service's)."""
+    from calibration.from_waits.provider import portfolio_from_waits, provider_services
+
+    return portfolio_from_waits(provider_services(history, provider), up_to, Path(out), **options)

@@ -33,6 +33,7 @@ DAYS_PER_MONTH = 365.25 / 12
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
 MIN_MONTHS = 3  # two transitions: the fewest from which exits can be told from noise
 MAX_MONTHS = 12
+MIN_LIST = 10  # patients: a list smaller than this in every fitted month has no flows to read
 # Share of exits that are removals other than being seen (validation, moving away, reneging):
 # not in any snapshot, so a prior. Mean 15%, 90% range about 5-30%, a range wide enough to
 # hold what RTT validation programmes report removing.
@@ -102,7 +103,14 @@ def fitting_months(history: BandHistory, up_to: str) -> BandHistory:
             + "; ".join(f"{p.month}: {p.message}" for p in history.problems[:5])
         )
     first = usable.months.index(months[0])
-    return usable._keep(np.arange(len(usable.months)) >= first)
+    fitted = usable._keep(np.arange(len(usable.months)) >= first)
+    if fitted.totals.max() < MIN_LIST:
+        raise WaitsError(
+            f"{history.source}: the list holds at most {fitted.totals.max():g} "
+            f"patient{'' if fitted.totals.max() == 1 else 's'} in the months "
+            f"{months[0]} to {months[-1]}: too few to infer referrals and exits from (at least {MIN_LIST})"
+        )
+    return fitted
 
 
 def _intake_edge(edges: tuple[float, ...], source: str) -> int:
@@ -212,6 +220,13 @@ def estimate(
         exits.append(max(inflow - grew, 0.0))
         ahead.append(max(inflow - persistence * grew, 0.0))
         rates.append(band_rates)
+    if min(refs) <= 0:  # a service must have referrals: refuse rather than invent them
+        empty = [m for m, j in zip(fitted.months[1:], joiners, strict=True) if j <= 0]
+        raise WaitsError(
+            f"{history.source}: joiners: the bands under {edges[intake]:g} weeks are empty in "
+            f"{', '.join(empty)}, so some resamplings of the fitted months show no referrals joining; "
+            "fit on months where the list has new joiners"
+        )
     removal = rng.beta(*REMOVAL_SHARE, draws)
     exits_a = np.array(exits)
     return WaitsEstimate(

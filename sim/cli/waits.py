@@ -43,6 +43,11 @@ def from_waits(
         typer.Option("--track-record", min=0, max=24,
                      help="Earlier months forecast the same way and scored against what followed (0: none)."),
     ] = 6,
+    all_services: Annotated[
+        bool,
+        typer.Option("--all-services",
+                     help="Every service of --provider, each in its own folder, and a portfolio of them."),
+    ] = False,
 ) -> None:
     """Infer referrals, capacity and removals by wait from published waits; write service.yaml, a forecast."""
     from calibration.from_waits.outputs import from_waits as build
@@ -54,6 +59,15 @@ def from_waits(
         fail("--model-error: give a table or --no-model-error, not both")
     if model_error is not None and not model_error.is_file():
         fail(f"{model_error}: --model-error: no such file")
+    if all_services:
+        if service is not None or provider is None:
+            fail("--all-services: give --provider and no --service")
+        if config is not None:
+            fail("--all-services: --config is one service's staff and job plans; fit the services one by one")
+        _all_services(history, provider, up_to, out, horizon=horizon, target_weeks=target_weeks, reps=reps,
+                      seed=seed, model_error=False if no_model_error else model_error,
+                      track_origins=track_record)
+        return
     with user_errors():
         waits = read_waits(history, provider, service)
         waits.over(target_weeks)  # refuses a target that is not a band edge, before anything is written
@@ -66,3 +80,24 @@ def from_waits(
                   f"to {manifest['fitted_months'][-1]}); report: {out / 'fit_report.html'}")
     for line in manifest["track_record"]["sentences"]:
         say(line)
+
+
+def _all_services(history: Path, provider: str, up_to: str, out: Path, **options) -> None:
+    from calibration.from_waits.provider import portfolio_from_waits, provider_services
+    from sim.reports.board import month_heading
+
+    with user_errors():
+        histories = provider_services(history, provider)
+        for series in histories:
+            series.over(options["target_weeks"])  # a target off the band edges, before anything is written
+        with output_folder(out), writing(out):
+            manifest = portfolio_from_waits(histories, up_to, out, **options)
+    who = manifest["provider_name"] or manifest["provider"]
+    say(f"{who}: {len(manifest['services'])} services fitted from their waits up to {month_heading(up_to)}, "
+        f"{len(manifest['refused'])} not fitted.")
+    for fitted in manifest["services"]:
+        say(f"  {fitted['service']} -> {out / fitted['folder'] / 'service.yaml'}")
+    for service, reason in manifest["refused"].items():
+        say(f"  not fitted: {service}: {reason}")
+    console.print(f"portfolio -> {out / 'portfolio.yaml'} (run it with: dcsim run {out / 'portfolio.yaml'}); "
+                  f"table: {out / 'services.csv'}")
