@@ -10,6 +10,7 @@ Binomial(N0, stale_share x (1 - (1 - find_share)^R)).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from sim.engine.events import ValidationSweep
 from sim.engine.model import ServiceModel
 from sim.engine.patients import State
 from sim.engine.scenario import ConfigError
+from sim.engine.sweep import load_scenarios
 
 N0, STALE, FIND, ROUNDS, REPS = 1000, 0.4, 0.5, 5, 40
 # Every 5 weeks from 2 April: rounds on 2 Apr, 7 May, 11 Jun, 16 Jul, 20 Aug, one a month.
@@ -157,3 +159,18 @@ def test_a_round_after_the_horizon_is_refused():
         service_config({"events": [sweep]})
     assert service_config({"events": [{**sweep, "validation_sweep": {**SWEEP, "rounds": 3}}]})
 
+
+
+def test_a_parameter_sweep_to_zero_stale_share_turns_the_sweep_off(tmp_path):
+    """In a file a stale_share of 0 is refused (it removes nobody); in a `sweep:` it means 'no sweep'."""
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "example" / "baseline.yaml"
+    path = tmp_path / "stale.yaml"
+    path.write_text(
+        f"extends: {baseline}\n"
+        "events:\n"
+        "  - {date: 2024-07-01, label: sweep, validation_sweep: {stale_share: 0.2, find_share: 0.6}}\n"
+        "sweep: {field: events.0.validation_sweep.stale_share, values: [0, 0.2]}\n"
+    )
+    off, on = load_scenarios(path)
+    assert off.config.events[0].validation_sweep is None and off.config.events[0].set == {}
+    assert on.config.events[0].validation_sweep.stale_share == 0.2
