@@ -81,7 +81,9 @@ class StalePool:
 Job = Callable[[ValidatedList, int], None]
 
 
-def dated_validations(config: ServiceConfig, calendar: Calendar, seed: int, replication: int) -> list:
+def dated_validations(
+    config: ServiceConfig, calendar: Calendar, seed: int, replication: int
+) -> list[tuple[int, Job]]:
     """(day, job) for each dated validation inside the horizon, in the order they run.
 
     One-off exercises keep the order they always had (by day, then share); on a day with both,
