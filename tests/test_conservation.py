@@ -78,6 +78,15 @@ def random_service(draw):
                     [
                         {"date": "2024-06-03", "validate_list": {"share": 0.2}},
                         {
+                            "date": "2024-04-15",
+                            "validation_sweep": {
+                                "stale_share": 0.3,
+                                "find_share": 0.5,
+                                "rounds": 2,
+                                "every_weeks": 2,
+                            },
+                        },
+                        {
                             "date": "2024-05-01",
                             "add_staff": {"role": "band6", "wte": 1.5, "recruitment_lag_weeks": 4},
                         },

@@ -119,6 +119,7 @@ def test_every_field_of_the_schema_has_a_row():
         "events.<n>.extra_sessions",
         "events.<n>.set",
         "events.<n>.validate_list",
+        "events.<n>.validation_sweep",
         "events.<n>.recruitment_freeze",
     ):
         assert f"`{section}" in text, section

@@ -26,6 +26,7 @@ EXAMPLES = [
     "group_programme",
     "stop_routine_reviews",
     "waiting_list_validation",
+    "validation_sweep",
     "demand_growth",
     "vacancies_and_sickness",
 ]
@@ -208,3 +209,22 @@ def test_validation_is_a_one_off_step_down(examples):
     assert mean_breaches(examples, "waiting_list_validation", "2027-03") > (
         mean_breaches(examples, "waiting_list_validation", "2024-08") + 100
     )  # but the list keeps growing: no capacity was added
+
+
+def removed_gap(result, scenario: str, month: str) -> float:
+    """Mean paired difference in removals from the baseline."""
+    rows = result.monthly
+    mine = rows[(rows["scenario"] == scenario) & (rows["month"] == month)]["removed"].mean()
+    theirs = rows[(rows["scenario"] == "baseline") & (rows["month"] == month)]["removed"].mean()
+    return float(mine - theirs)
+
+
+@pytest.mark.slow
+def test_a_validation_sweep_yields_less_each_round(examples):
+    extra = [removed_gap(examples, "validation_sweep", m) for m in ("2024-07", "2024-08", "2024-09")]
+    assert extra[0] > extra[1] > extra[2] > 0  # one round a month, each finding fewer
+    assert gap(examples, "validation_sweep", "2024-07") < -30
+    assert gap(examples, "validation_sweep", "2027-03") < -15  # still below
+    assert mean_breaches(examples, "validation_sweep", "2027-03") > (
+        mean_breaches(examples, "validation_sweep", "2024-08") + 100
+    )  # the list keeps growing: no capacity was added

@@ -1,5 +1,5 @@
 """Dated events: changes during the horizon (posts added or vacated, extra sessions, set fields,
-list validation, recruitment freezes), exactly one action per event."""
+list validation and validation sweeps, recruitment freezes), exactly one action per event."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from pydantic import Field, model_validator
 from sim.engine.field_types import Activity, Share
 from sim.engine.strict import Strict
 
-EVENT_ACTIONS = ("add_staff", "remove_staff", "extra_sessions", "set", "validate_list", "recruitment_freeze")
+EVENT_ACTIONS = (
+    "add_staff",
+    "remove_staff",
+    "extra_sessions",
+    "set",
+    "validate_list",
+    "recruitment_freeze",
+    "validation_sweep",
+)
+MAX_SWEEP_ROUNDS = 52
 
 
 class Event(Strict):
@@ -35,6 +44,13 @@ class Event(Strict):
         None,
         description=(
             "Leavers from `date` to `until` are not replaced until the freeze ends (then the usual lag)."
+        ),
+    )
+    validation_sweep: ValidationSweep | None = Field(
+        None,
+        description=(
+            "Validation in rounds from the date: a fixed pool of stale entries, each round finding a "
+            "share of those not yet found, so each round removes fewer."
         ),
     )
 
@@ -91,6 +107,60 @@ class ListValidation(Strict):
     """A validation exercise: a share of the first-contact waiting list no longer needs the service."""
 
     share: Share = Field(description="Share of patients waiting for first contact removed.")
+
+
+class ValidationSweep(Strict):
+    """A validation sweep: a finite pool of stale entries on the first-contact list, found in rounds.
+
+    The pool is fixed on the event's date: each patient then waiting for a first contact (for at
+    least ``min_weeks_waited``) is stale with probability ``stale_share``; referrals joining later
+    are not. Each round finds each stale entry not yet found with probability ``find_share`` and
+    removes it; a stale entry that leaves the list meanwhile (seen, removed) leaves the pool. So
+    round k removes about N0 x stale_share x find_share x (1 - find_share)^(k - 1), against the
+    permanent monthly share of ``access_policy.validation_removal_rate``.
+    """
+
+    stale_share: float = Field(
+        gt=0,
+        le=1,
+        description=(
+            "Share of those waiting for a first contact on the date who no longer need the service "
+            "(the pool the rounds search)."
+        ),
+    )
+    find_share: float = Field(
+        gt=0, le=1, description="Share of the stale entries not yet found that each round finds and removes."
+    )
+    rounds: int = Field(
+        1, ge=1, le=MAX_SWEEP_ROUNDS, description="Rounds of contact (letters, calls), the first on the date."
+    )
+    every_weeks: float | None = Field(
+        None, ge=1, le=52, description="Weeks between rounds (needed when rounds is above 1)."
+    )
+    min_weeks_waited: float = Field(
+        0,
+        ge=0,
+        le=520,
+        description="Only those waiting at least this many weeks on the date can be stale (0: everyone).",
+    )
+
+    @model_validator(mode="after")
+    def _rounds_can_take_effect(self) -> ValidationSweep:
+        if self.rounds > 1 and self.every_weeks is None:
+            raise ValueError("rounds above 1 need every_weeks (the weeks between rounds)")
+        if self.rounds == 1 and self.every_weeks is not None:
+            raise ValueError("every_weeks applies only when rounds is above 1 (one round has no gap)")
+        if self.rounds > 1 and self.find_share == 1:
+            raise ValueError(
+                "find_share 1 finds every stale entry in the first round, so the rounds after it would "
+                "remove nobody; use rounds: 1 (or a find_share below 1)"
+            )
+        return self
+
+    def round_days(self) -> list[int]:
+        """Days after the event's date on which the rounds run, the first on the date itself."""
+        gap = (self.every_weeks or 0.0) * 7
+        return [round(k * gap) for k in range(self.rounds)]
 
 
 Event.model_rebuild()

@@ -2,9 +2,10 @@
 
 Patients are plain records held in heaps; SimPy drives the calendar with five processes:
 dated rule changes, referral receipt, clinic days (triage, then each activity's slots),
-one-off validation exercises, and month-end census. Capacity and arrivals are exogenous
-and drawn before the run (``sim.engine.capacity``, ``sim.engine.demand``); the model itself does no I/O
-and returns one record of monthly figures per month.
+dated validation (one-off exercises and sweep rounds, ``sim.engine.list_validation``), and
+month-end census. Capacity and arrivals are exogenous and drawn before the run
+(``sim.engine.capacity``, ``sim.engine.demand``); the model itself does no I/O and returns one
+record of monthly figures per month.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sim.engine.config import ServiceConfig
 from sim.engine.demand import draw_phase_arrivals, expected_daily_referrals, source_names
 from sim.engine.fast_day import FastDay, use_fast_path
 from sim.engine.field_types import ACTIVITIES
+from sim.engine.list_validation import dated_validations
 from sim.engine.long_waiters import LongWaiterSlots
 from sim.engine.patients import State, make_referral, seed_initial_state
 from sim.engine.rules import Rules
@@ -189,13 +191,9 @@ class ServiceModel:
             clinic_day(day)
 
     def _validations(self, env: simpy.Environment):
-        dated = sorted(
-            (self.calendar.day(e.date), e.validate_list.share) for e in self.config.events if e.validate_list
-        )
-        for day, share in dated:
-            if 0 <= day < self.calendar.n_days:
-                yield env.timeout(day + VALIDATION_AT - env.now)
-                self._remove_share(share)
+        for day, job in dated_validations(self.config, self.calendar, self.seed, self.replication):
+            yield env.timeout(day + VALIDATION_AT - env.now)
+            job(self, day)
 
     def _census(self, env: simpy.Environment):
         for month, day in enumerate(self.calendar.month_ends):

@@ -142,10 +142,19 @@ def _check_events_in_horizon(config: ServiceConfig, source: str) -> None:
     """
     end = horizon_end(config.service.start_date, config.service.horizon_months)
     for number, event in enumerate(config.events):
-        if end is not None and event.date >= end:
-            last = end - dt.timedelta(days=1)
+        if end is None:
+            break
+        last = end - dt.timedelta(days=1)
+        if event.date >= end:
             raise ConfigError(
                 f"{source}: events.{number}: {event.date} is after the horizon, which ends {last}"
+            )
+        sweep = event.validation_sweep
+        final = event.date + dt.timedelta(days=sweep.round_days()[-1]) if sweep else event.date
+        if sweep and final >= end:  # a round past the horizon would remove nobody, without a word
+            raise ConfigError(
+                f"{source}: events.{number}.validation_sweep: round {sweep.rounds} falls on {final}, "
+                f"after the horizon, which ends {last}; use fewer rounds or a shorter every_weeks"
             )
 
 

@@ -23,6 +23,7 @@ STREAMS = (
     "resampling",
     "booking",
     "model_error",  # appended: the indexes of the streams above (and so their numbers) stay
+    "validation_sweep",  # appended likewise; one stream per sweep event (its number among sweeps)
 )
 
 

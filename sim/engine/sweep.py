@@ -24,7 +24,12 @@ from sim.engine.scenario import ConfigError, resolve, validate
 
 SWEEP_KEYS = ("field", "values")
 MAX_SWEEP_VALUES = 100
-EMPTY_WHEN_ZERO = {"add_staff": "wte", "remove_staff": "wte", "extra_sessions": "hours_per_week"}
+EMPTY_WHEN_ZERO = {
+    "add_staff": "wte",
+    "remove_staff": "wte",
+    "extra_sessions": "hours_per_week",
+    "validation_sweep": "stale_share",  # refused at 0 in a file; in a sweep, 0 is 'no clean-up'
+}
 
 
 class FieldError(ValueError):

@@ -61,6 +61,10 @@ UNITS = {  # fields whose unit is not in their name
     "multiplier": "multiplier",
     "seasonality": "multiplier",
     "clinic_days": "",
+    "stale_share": "share of those waiting",
+    "find_share": "share per round",
+    "rounds": "rounds",
+    "min_weeks_waited": "weeks",
 }
 SUFFIX_UNITS = (("_weeks", "weeks"), ("_days", "days"), ("_months", "months"), ("_minutes", "minutes"))
 

@@ -68,7 +68,8 @@ A file with `sweep:` stands for one scenario per value, named `<file stem>[<fiel
 run together by `dcsim compare`. `field` is a dotted path as in the tables below, with list
 positions for lists (`workforce.1.wte`, `events.0.add_staff.wte`); `values` is a non-empty list
 without repeats. Setting the `wte` of an `add_staff`/`remove_staff` event or the
-`hours_per_week` of an `extra_sessions` event to 0 turns that event off. `dcsim run` and
+`hours_per_week` of an `extra_sessions` event, or the `stale_share` of a `validation_sweep`
+event, to 0 turns that event off. `dcsim run` and
 `sim.engine.scenario.load_config` refuse a file with `sweep:` (it is several scenarios).
 """
 
@@ -83,6 +84,9 @@ events:
     extra_sessions: {activity: new, hours_per_week: 15, on_bank_holiday: move_to_next_working_day}
   - {date: 2024-06-01, label: Open referrals, set: {demand.multiplier: 1.3}}
   - {date: 2024-07-01, label: Waiting list validation, validate_list: {share: 0.1}}
+  - date: 2024-10-01
+    label: Validation sweep (three letters)
+    validation_sweep: {stale_share: 0.15, find_share: 0.6, rounds: 3, every_weeks: 4, min_weeks_waited: 12}
   - {date: 2025-04-01, until: 2025-09-30, label: Recruitment freeze, recruitment_freeze: {roles: [band6]}}
 """
 

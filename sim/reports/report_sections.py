@@ -277,6 +277,15 @@ def describe_event(event: Event, baseline: dict[str, Any] | None = None) -> str:
         return f"recruitment freeze ({who}): leavers not replaced until {until}, then the usual lag"
     if event.validate_list:
         return f"validation exercise removes {event.validate_list.share:.0%} of those waiting"
+    if event.validation_sweep:
+        sweep = event.validation_sweep
+        among = f" waiting {sweep.min_weeks_waited:g}+ weeks" if sweep.min_weeks_waited else " waiting"
+        apart = f"each of {sweep.rounds} rounds {sweep.every_weeks or 0:g} weeks apart"
+        rounds = apart if sweep.rounds > 1 else "one round"
+        return (
+            f"validation sweep: {sweep.stale_share:.0%} of those{among} taken as stale; "
+            f"{sweep.find_share:.0%} of the stale not yet found removed in {rounds}"
+        )
     changes = "; ".join(
         f"{esc(k)}: {esc(show(get_field(baseline or {}, k)))} &rarr; {esc(show(v))}"
         for k, v in (event.set or {}).items()

@@ -26,6 +26,11 @@ PLAIN_WORDS = {  # action -> (menu label, what the page says about it)
         "Extra clinical hours a week from a date until a date: overtime, locums, insourcing.",
     ),
     "validate_list": ("Validation exercise", "A one-off exercise removing a share of those waiting."),
+    "validation_sweep": (
+        "Validation sweep (in rounds)",
+        "A clean-up in rounds of a fixed pool of stale referrals: each round finds a share of those "
+        "not yet found, so each removes fewer.",
+    ),
 }
 UNTIL_REQUIRED = ("extra_sessions",)
 DEFAULTS = {("extra_sessions", "activity"): "new"}  # a backlog clinic sees new patients
