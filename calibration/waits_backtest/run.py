@@ -169,6 +169,21 @@ def _bands(method: str, window: BandHistory, fitted: dict[str, np.ndarray], hori
             for m, y in fitted.items()}
 
 
+def check_request(history: BandHistory, *, origins: int | None, first: str | None, last: str | None,
+                  horizon: int, fit_months: int, target_weeks: float, reps: int,
+                  model_error) -> tuple[dict[str, Callable], list[str], list[str], str | None]:
+    """Everything about a request that can be refused, refused before anything runs: the measures,
+    the notes on those the bands cannot give, the origins, and the model-error table's last month."""
+    _check(history, horizon, fit_months, reps)
+    if origins is not None and (isinstance(origins, bool) or not isinstance(origins, (int, np.integer))
+                                or not 1 <= origins <= 60):
+        raise WaitsError(f"{history.source}: --origins: {origins!r}: give a whole number from 1 to 60")
+    functions, notes = measure_functions(history, target_weeks)
+    chosen = choose_origins(history, horizon, origins, first, last)
+    table_last = None if model_error is False else max(load_table(model_error or None)[0].months)
+    return functions, notes, chosen, table_last
+
+
 def backtest_waits(
     history: BandHistory, *, panel: list[BandHistory] | None = None, origins: int | None = None,
     first: str | None = None, last: str | None = None, horizon: int = HORIZON, fit_months: int = FIT_MONTHS,
@@ -182,13 +197,10 @@ def backtest_waits(
     neither ``first`` nor ``last`` is given); ``model_error`` a table for dcsim's band, None for
     the shipped one, False for none.
     """
-    _check(history, horizon, fit_months, reps)
-    functions, notes = measure_functions(history, target_weeks)
+    functions, notes, chosen, table_last = check_request(
+        history, origins=origins, first=first, last=last, horizon=horizon, fit_months=fit_months,
+        target_weeks=target_weeks, reps=reps, model_error=model_error)
     measures = list(functions)
-    chosen = choose_origins(history, horizon, origins, first, last)
-    table_last = None
-    if model_error is not False:
-        table_last = max(load_table(model_error or None)[0].months)
     usable = history.usable()
     published = {m: dict(zip(usable.months, f(usable), strict=True)) for m, f in functions.items()}
     past = past_rows(panel if panel is not None else [usable], functions, horizon)
