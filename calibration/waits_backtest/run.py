@@ -269,7 +269,8 @@ def _notes(points: pd.DataFrame, measures: list[str], horizon: int, target_weeks
         notes.append(
             "seasonal_naive is not available at horizon " + ", ".join(map(str, missing))
             + ": it needs the month a year before the target published by the origin, and "
-            f"{SEASONAL_DIFFERENCES} months with the month a year before them for its band.")
+            f"{SEASONAL_DIFFERENCES} months with the month a year before them for its band; "
+            f"its scores cover only the {len(seasonal)} points where it is available.")
     if table_last is not None and not points["scored"].astype(bool).all():
         early = sorted(set(points.loc[~points["scored"].astype(bool), "origin"]))
         notes.append(f"Origins before {table_last}, the last month the model-error table was estimated from, "
