@@ -38,7 +38,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 from panel_series import EDGES_WEEKS, Series, default_data_dir, measures, panel_series  # noqa: E402
 
 from calibration import compartmental, model_error, naive  # noqa: E402
-from calibration.scoring import scores as band_scores  # noqa: E402
+from calibration.scoring import HORIZON_SCORE_COLUMNS, horizon_scores  # noqa: E402
 
 MEASURES = ("waiting", "over_18_weeks", "over_52_weeks")
 QCOLS = tuple(naive.LEVELS)
@@ -54,17 +54,7 @@ ALL_METHODS = (
 SCORED_FROM = "2024-01"
 MAX_FIT, MIN_FIT, MAX_H = 6, 3, 6
 QUICK_SERIES, QUICK_SEED = 30, 23
-SCORE_COLUMNS = [
-    "method",
-    "measure",
-    "horizon",
-    "n",
-    "coverage_50",
-    "coverage_80",
-    "interval_score_80",
-    "mae",
-    "mape",
-]
+SCORE_COLUMNS = HORIZON_SCORE_COLUMNS
 
 
 def dcsim_forecast(counts: np.ndarray, months: list[str], horizon: int, seed: int, reps: int) -> dict:
@@ -194,19 +184,9 @@ def write_default_table(points: pd.DataFrame, path: Path) -> None:
 
 
 def score_table(points: pd.DataFrame) -> pd.DataFrame:
-    """Scores of the scored points per method x measure x horizon (calibration.scoring.scores)."""
-    rows = []
+    """Scores of the scored points per method x measure x horizon (calibration.scoring.horizon_scores)."""
     scored = points[points["origin"] >= SCORED_FROM]
-    for (method, measure, horizon), group in scored.groupby(["method", "measure", "horizon"]):
-        frame = group.rename(columns={"actual": "observed", **{k: "p" + k[1:] for k in QCOLS}})
-        found = band_scores(frame)
-        y, med = group["actual"].to_numpy(float), group["q50"].to_numpy(float)
-        positive = y > 0
-        mape = float(np.mean(np.abs(med[positive] - y[positive]) / y[positive])) if positive.any() else np.nan
-        rows.append({"method": method, "measure": measure, "horizon": int(horizon), "n": found["points"]})
-        rows[-1].update({k: found[k] for k in ("coverage_50", "coverage_80", "interval_score_80", "mae")})
-        rows[-1]["mape"] = mape
-    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+    return horizon_scores(scored.rename(columns={k: "p" + k[1:] for k in QCOLS}))
 
 
 def target_summary(table: pd.DataFrame, method: str) -> list[str]:

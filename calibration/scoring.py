@@ -121,3 +121,26 @@ def model_quantiles(forecast: pd.DataFrame, metric: str, months: list[str]) -> p
     rows = forecast[forecast["month"].isin(months)].groupby("month")[metric]
     table = pd.DataFrame({name: rows.quantile(q) for name, q in QUANTILES.items()})
     return table.reindex(months)
+
+
+HORIZON_SCORE_COLUMNS = [
+    "method", "measure", "horizon", "n", "coverage_50", "coverage_80", "interval_score_80", "mae", "mape",
+]
+
+
+def horizon_scores(points: pd.DataFrame) -> pd.DataFrame:
+    """Scores per method x measure x horizon of points with columns method, measure, horizon,
+    actual and p10..p90: n, 50% and 80% coverage, the 80% interval score, the median's MAE and
+    its MAPE over the points whose actual is above zero (a zero has no percentage error, so it
+    is left out of MAPE only; NaN when every actual is zero). The panel benchmark
+    (benchmarks/real_panel.py) and ``dcsim backtest`` on waits both score with this."""
+    rows = []
+    for (method, measure, horizon), group in points.groupby(["method", "measure", "horizon"]):
+        found = scores(group.rename(columns={"actual": "observed"}))
+        y, med = group["actual"].to_numpy(float), group["p50"].to_numpy(float)
+        positive = y > 0
+        mape = float(np.mean(np.abs(med[positive] - y[positive]) / y[positive])) if positive.any() else np.nan
+        rows.append({"method": method, "measure": measure, "horizon": int(horizon), "n": found["points"]})
+        rows[-1].update({k: found[k] for k in ("coverage_50", "coverage_80", "interval_score_80", "mae")})
+        rows[-1]["mape"] = mape
+    return pd.DataFrame(rows, columns=HORIZON_SCORE_COLUMNS)

@@ -287,3 +287,26 @@ def from_waits_all_services(history: str | Path, provider: str, up_to: str, out:
     from calibration.from_waits.provider import portfolio_from_waits, provider_services
 
     return portfolio_from_waits(provider_services(history, provider), up_to, Path(out), **options)
+
+
+def backtest_waits(history: str | Path, out: str | Path | None = None, provider: str | None = None,
+                   service: str | None = None, **options):
+    """``dcsim backtest HISTORY`` (the waits form): rolling origins of a published waiting list, each
+    fitted from the waits up to it and forecast by dcsim and the yardsticks, scored on what followed.
+
+    ``options`` as ``calibration.waits_backtest.backtest_waits`` takes them: ``origins``, ``first``,
+    ``last`` (months YYYY-MM), ``horizon``, ``fit_months``, ``target_weeks``, ``reps``, ``seed``,
+    ``model_error``. conformal_carry_forward's panel is every series of the same kind in the file.
+    Returns the ``WaitsBacktest`` (``.scores``, ``.points``, ``.notes``); with ``out``, also
+    writes scores.csv, forecasts.csv and manifest.json there, published together.
+    """
+    from calibration.waits import read_waits
+    from calibration.waits_backtest import backtest_waits as run_backtest
+    from calibration.waits_backtest.outputs import write as write_backtest
+    from calibration.waits_backtest.panel import panel_histories
+
+    waits = read_waits(history, provider, service)
+    result = run_backtest(waits, panel=panel_histories(history, waits), **options)
+    if out is not None:
+        write_backtest(result, out)
+    return result

@@ -145,45 +145,149 @@ def calibrate(
         console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
 
 
+OptionalData = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...) for a YAML "
+                 "config; leave out to backtest a waits history."),
+]
+OptionalFit = Annotated[
+    str | None,
+    typer.Option("--fit", "-f", help="With --data: comma-separated dotted fields to fit, "
+                 "e.g. job_plans.band6.non_clinical_share."),
+]
+WAITS = "Waits history (no --data)"
+
+
 @app.command(rich_help_panel="Fit to history")
 def backtest(
-    config: Annotated[Path, typer.Argument(help="Baseline or scenario YAML to fit.")],
-    data: Data,
-    fit: Fit,
-    train_months: Annotated[
-        int,
-        typer.Option("--train-months", "-k", min=1, help="Fit on this many first months; test on the rest."),
+    config: Annotated[
+        Path, typer.Argument(help="Baseline or scenario YAML to fit (with --data), or a waits history: "
+                             "CHS wide CSV, CHS workbook(s) or a band CSV (without --data).")
     ],
     out: Out,
-    reps: FitReps = 8,
+    data: OptionalData = None,
+    fit: OptionalFit = None,
+    train_months: Annotated[
+        int | None,
+        typer.Option("--train-months", "-k", min=1,
+                     help="With --data: fit on this many first months; test on the rest."),
+    ] = None,
+    reps: Annotated[
+        int | None,
+        typer.Option("--reps", "-n", callback=within(FIT_REPS),
+                     help=f"With --data: replications per objective evaluation (default 8); for waits: "
+                     f"forecast replications per origin (default 40) ({FIT_REPS.text})."),
+    ] = None,
     seed: Seed = 0,
     bounds: Bounds = None,
     target: Targets = None,
-    draws: Draws = 600,
-    forecast_reps: ForecastReps = 100,
+    draws: Annotated[
+        int | None,
+        typer.Option("--draws", callback=within(DRAWS),
+                     help="With --data: single-replication draws for the ranges "
+                     f"(default 600; {DRAWS.text})."),
+    ] = None,
+    forecast_reps: Annotated[
+        int | None,
+        typer.Option("--forecast-reps", callback=within(FORECAST_REPS),
+                     help="With --data: replications of the forecast fan "
+                     f"(default 100; {FORECAST_REPS.text})."),
+    ] = None,
     workers: Workers = None,
     horizon: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--horizon",
             callback=within(BACKTEST_HORIZON),
-            help=f"Months forecast from each origin ({BACKTEST_HORIZON.text}).",
+            help=f"Months forecast from each origin (default 3 with --data, 6 for waits, at most 6 there; "
+            f"{BACKTEST_HORIZON.text}).",
         ),
-    ] = 3,
+    ] = None,
     origins: Annotated[
         int | None,
         typer.Option(
             "--origins",
             callback=within(ORIGINS),
-            help=f"At most this many rolling origins (default: all the data allow; {ORIGINS.text}).",
+            help=f"At most this many rolling origins, the latest (default: all the data allow with --data; "
+            f"6 for waits unless --from/--to; {ORIGINS.text}).",
         ),
     ] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="Organisation code or name.",
+                                                 rich_help_panel=WAITS)] = None,
+    service: Annotated[str | None, typer.Option("--service", help="Service name or a unique part.",
+                                                rich_help_panel=WAITS)] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First origin (YYYY-MM).",
+                                              rich_help_panel=WAITS)] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last origin (YYYY-MM).",
+                                             rich_help_panel=WAITS)] = None,
+    fit_months: Annotated[
+        int | None, typer.Option("--fit-months", help="Fit on at most this many months up to each origin "
+                                 "(3-12, default 6).", rich_help_panel=WAITS)
+    ] = None,
+    target_weeks: Annotated[
+        float | None, typer.Option("--target-weeks", help="Breaches over this many weeks (a band edge; "
+                                   "default 18).", rich_help_panel=WAITS)
+    ] = None,
+    model_error: Annotated[
+        Path | None, typer.Option("--model-error", help="Model-error table for dcsim's band "
+                                  "(default: the CHS panel's).", rich_help_panel=WAITS)
+    ] = None,
+    no_model_error: Annotated[
+        bool, typer.Option("--no-model-error", help="dcsim's band from the simulation alone.",
+                           rich_help_panel=WAITS)
+    ] = False,
 ) -> None:
-    """Fit on the first K months, forecast the next ones, roll on a month; score beside naive forecasts.
+    """Roll forecasts over a history and score them beside naive forecasts.
 
-    Only the --target series are scored: 50% and 80% coverage, band width, interval score,
-    MAE and bias of the median, for the model and for carry-forward, drift and seasonal naive.
+    With --data (a YAML config and its monthly history): fit on the first K months, forecast the
+    next ones, roll on a month; only the --target series are scored, beside carry-forward, drift
+    and seasonal naive. Without --data (a published waits history, e.g. the CHS wide CSV with
+    --provider and --service): at each origin fit from the waits on the months up to it, forecast
+    1-6 months, and score the list, breaches at the target and over 52 weeks for dcsim,
+    carry-forward, drift, seasonal naive, random walk, conformal carry-forward and the
+    compartmental flow model; writes scores.csv and forecasts.csv.
     """
+    waits_options = {"--provider": provider, "--service": service, "--from": first, "--to": last,
+                     "--fit-months": fit_months, "--target-weeks": target_weeks, "--model-error": model_error,
+                     "--no-model-error": no_model_error or None}
+    if data is None:
+        if config.suffix.lower() in (".yaml", ".yml"):
+            fail(f"{config}: --data: give the monthly history CSV to backtest a YAML config "
+                 "(or give a waits history, without --data)")
+        fit_options = {"--fit": fit, "--train-months": train_months, "--bounds": bounds, "--target": target,
+                       "--draws": draws, "--forecast-reps": forecast_reps, "--workers": workers}
+        given = [name for name, value in fit_options.items() if value is not None]
+        if given:
+            fail(f"{config}: {given[0]}: only with --data (a YAML config); a waits history takes "
+                 "--provider, --service, --origins, --from, --to, --horizon, --fit-months, --target-weeks, "
+                 "--reps, --seed")
+        from sim.cli.common import model_error_choice
+        from sim.cli.waits import MONTH, backtest_from_waits
+
+        for option, month in (("--from", first), ("--to", last)):
+            if month is not None and not MONTH.match(month):
+                fail(f"{config}: {option}: {month!r} is not a month as YYYY-MM")
+        backtest_from_waits(
+            config, out, provider=provider, service=service, origins=origins, first=first, last=last,
+            horizon=6 if horizon is None else horizon, fit_months=6 if fit_months is None else fit_months,
+            target_weeks=18.0 if target_weeks is None else target_weeks, reps=40 if reps is None else reps,
+            seed=seed, model_error=model_error_choice(model_error, no_model_error),
+        )
+        return
+    given = [name for name, value in waits_options.items() if value is not None]
+    if given:
+        fail(f"{given[0]}: only for a waits history (without --data)")
+    if fit is None or train_months is None:
+        fail(f"{config}: {'--fit' if fit is None else '--train-months'}: required with --data")
+    _backtest_config(config, data, fit, train_months, out, 8 if reps is None else reps, seed, bounds,
+                     target, 600 if draws is None else draws,
+                     100 if forecast_reps is None else forecast_reps, workers,
+                     3 if horizon is None else horizon, origins)
+
+
+def _backtest_config(config, data, fit, train_months, out, reps, seed, bounds, target, draws, forecast_reps,
+                     workers, horizon, origins) -> None:
+    """The config form: fit fields of a YAML config on the first K months, forecast, roll on."""
     from calibration.backtest import backtest as run_backtest
     from calibration.backtest_report import summary_lines, write_backtest
 

@@ -101,3 +101,34 @@ def _all_services(history: Path, provider: str, up_to: str, out: Path, **options
         say(f"  not fitted: {service}: {reason}")
     console.print(f"portfolio -> {out / 'portfolio.yaml'} (run it with: dcsim run {out / 'portfolio.yaml'}); "
                   f"table: {out / 'services.csv'}")
+
+
+def backtest_from_waits(history: Path, out: Path, *, provider: str | None, service: str | None,
+                        origins: int | None, first: str | None, last: str | None, horizon: int,
+                        fit_months: int, target_weeks: float, reps: int, seed: int,
+                        model_error: Path | bool | None) -> None:
+    """``dcsim backtest HISTORY`` (no --data): rolling origins of a published waiting list, scored.
+
+    Everything that can be refused is refused before ``--out`` is touched; the files are
+    published together once every origin is done.
+    """
+    from calibration.waits import read_waits
+    from calibration.waits_backtest.outputs import lines, write
+    from calibration.waits_backtest.panel import panel_histories
+    from calibration.waits_backtest.run import backtest_waits, check_request
+
+    options = {"origins": origins, "first": first, "last": last, "horizon": horizon, "fit_months": fit_months,
+               "target_weeks": target_weeks, "reps": reps, "model_error": model_error}
+    with user_errors():
+        waits = read_waits(history, provider, service)
+        check_request(waits, **options)
+        panel = panel_histories(history, waits)
+        console.print(f"panel for conformal_carry_forward: {len(panel)} series in {history}", highlight=False)
+        with output_folder(out):
+            result = backtest_waits(waits, panel=panel, seed=seed, progress=lambda text: console.print(
+                text, highlight=False), **options)
+            with writing(out):
+                write(result, out)
+    for line in lines(result):
+        say(line)
+    say(f"scores by horizon: {out / 'scores.csv'}; every forecast: {out / 'forecasts.csv'}")
