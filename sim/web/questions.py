@@ -117,6 +117,14 @@ def goal_probabilities(result: ComparisonResult, goal: Goal, model_error: bool =
     return goal_table(goal, result.monthly, result.baseline, errors, int(result.manifest["seed"]))
 
 
+def error_choice(result: ComparisonResult, model_error: bool = True) -> ComparisonResult:
+    """The comparison as shown: unchanged, or, with ``model_error`` off, its manifest saying the
+    model error is not included, so its board table and charts give the simulation's bands."""
+    if model_error:
+        return result
+    return dataclasses.replace(result, manifest={**result.manifest, "model_error": error_record(None)})
+
+
 def with_goal(result: ComparisonResult, goal: Goal, model_error: bool = True) -> ComparisonResult:
     """The comparison as ``dcsim compare --goal`` gives it: P(goal) table, goal in the manifest.
 
