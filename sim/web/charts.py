@@ -93,7 +93,9 @@ def fan_figure(
                     hovertemplate=f"<b>{label}</b><br>%{{x}}<br>%{{customdata}}<extra></extra>",
                 )
             )
+    plotted = [v for trace in figure.data for v in (trace.y if trace.y is not None else ())]
     if goal_line is not None:
+        plotted.append(goal_line)
         figure.add_hline(y=goal_line, line={"color": "#d5281b", "dash": "dot"}, annotation_text="goal")
     figure.update_layout(
         title=title,
@@ -103,9 +105,22 @@ def fan_figure(
         legend={"orientation": "h", "yanchor": "top", "y": -0.22},
         xaxis=_month_axis(_months(summary, actuals, plan)),
         yaxis_title=labels.metric_name(metric),
+        yaxis_range=y_range(plotted),
         template="plotly_white",
     )
     return figure
+
+
+def y_range(values) -> list[float] | None:
+    """From the lowest to the highest value plotted (band edges, actuals, the goal), a twentieth of
+    the span beyond each and never below 0: left to autorange, a band's top (p90) sat on the frame
+    or, with the legend below and a narrow column, was cut off."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not finite:
+        return None
+    low, high = min(finite), max(finite)
+    pad = (high - low) / 20 or max(abs(high) / 20, 1.0)
+    return [max(0.0, low - pad), high + pad]
 
 
 def _month_axis(months: list[str]) -> dict:
