@@ -17,6 +17,7 @@ pytest.importorskip("streamlit")
 from services import service_document  # noqa: E402
 
 from sim.cli import app  # noqa: E402
+from sim.reports.board import count_text  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
 
 REPS, SEED = 4, 3
@@ -67,6 +68,14 @@ def test_the_breaches_chart_outlines_comparison_csvs_bands_with_model_error(show
         assert dotted == [pytest.approx(values) for values in wide]
         shaded = [t["y"] for t in own if t.get("line") == {"width": 0}]
         assert shaded == [pytest.approx(rows[f"breaches_{q}"].tolist()) for q in ("p90", "p10")]
+    last = comparison[comparison["month"] == comparison["month"].max()].set_index("scenario")
+    low, mid, high, wide_low, wide_high = (
+        count_text(last.loc["plan", f"breaches_{q}"])
+        for q in ("p10", "p50", "p90", "p10_with_model_error", "p90_with_model_error")
+    )
+    lines = [m.value for m in shown.markdown if m.value.startswith("**plan**: median ")]
+    assert lines == [f"**plan**: median {mid} (10-90%: {low} to {high}); {wide_low} to {wide_high} with the "
+                     "model's real-world error"]  # as the CLI's answer line
     captions = [c.value for c in shown.caption]
     assert any("including how far dcsim's forecasts have missed real services" in c
                and "of the band's width" in c for c in captions)
@@ -94,6 +103,7 @@ def test_unticking_model_error_shows_the_simulations_bands_and_says_so(space):
     assert not test.exception
     traces = breaches_chart(test)
     assert not [t for t in traces if t.get("line", {}).get("dash") == "dot"]
+    assert not [m.value for m in test.markdown if "with the model's real-world error" in m.value]
     board = shown_table(test, "series")
     assert list(board["series"]) == ["baseline", "plan"]
     said = "simulation only: the model's real-world error was not included"

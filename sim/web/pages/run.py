@@ -180,8 +180,12 @@ if other:
 month = st.select_slider("Month", months, value=months[-1], format_func=labels.month)
 st.subheader(f"Waiting over the target at the end of {labels.month(month)}")
 table = questions.medians(result, month)
-for row in table.itertuples(index=False):
-    st.markdown(f"**{row.scenario}**: {labels.band(row.median, row[2], row[3])}")
+for row in table.to_dict("records"):
+    line = f"**{row['scenario']}**: {labels.band(row['median'], row['10th centile'], row['90th centile'])}"
+    wide = [row.get(f"{q} centile {questions.WITH_ERROR}") for q in ("10th", "90th")]
+    if wide[0] is not None:  # as dcsim compare's answer line
+        line += f"; {labels.number(wide[0])} to {labels.number(wide[1])} with the model's real-world error"
+    st.markdown(line)
 st.dataframe(labels.medians_table(table), hide_index=True)
 if (rests := rests_on_words(result.rests_on)) is not None:  # as dcsim compare prints it
     st.markdown(rests)
