@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -157,16 +158,34 @@ def test_board_table_quarter_ends_rows_and_bands(result):
     board = board_table(result, actuals)
     months = ["2024-06", "2024-09", "2024-12", "2025-01", "2025-03"]  # 2025-01: the goal's month
     assert list(board.columns) == ["series", *months]
-    # "short" extends the titled example baseline: a title is not inherited
-    assert list(board["series"]) == [ACTUAL_ROW, PUBLISHED_ROW, "short", "same", "posts"]
+    # "short" extends the titled example baseline: a title is not inherited. Changed with issues
+    # 24/25: each scenario's band includes the model's real-world error, as comparison.csv's
+    # breaches_p10/_p90_with_model_error, and the row under it gives the simulation's own band.
+    alone = [f"{n}: simulation only" for n in ("short", "same", "posts")]
+    assert list(board["series"]) == [ACTUAL_ROW, PUBLISHED_ROW, "short", alone[0], "same", alone[1],
+                                     "posts", alone[2]]
     table = board.set_index("series")
     assert table.loc[ACTUAL_ROW, "2024-06"] == "310" and table.loc[ACTUAL_ROW, "2024-09"] == ""
     assert table.loc[PUBLISHED_ROW, "2024-06"] == "341"
     monthly = result.monthly[result.monthly["scenario"] == "posts"]
+    wide = result.comparison[result.comparison["scenario"] == "posts"].set_index("month")
     for month in months:
         at = monthly.loc[monthly["month"] == month, "breaches"].to_numpy(float)
         low, median, high = (whole(np.quantile(at, q)) for q in (0.1, 0.5, 0.9))
-        assert table.loc["posts", month] == f"{median:,} ({low:,}-{high:,})"
+        error_low, error_high = (
+            whole(wide.loc[month, f"breaches_{q}_with_model_error"]) for q in ("p10", "p90")
+        )
+        assert table.loc["posts", month] == f"{median:,} ({error_low:,}-{error_high:,})"
+        assert table.loc["posts: simulation only", month] == f"{low:,}-{high:,}"
+    assert (wide["breaches_p90_with_model_error"] > wide["breaches_p90"]).any()  # the bands differ
+    # A comparison whose manifest says no model error (--no-model-error) shows the simulation's bands.
+    plain = dataclasses.replace(result, manifest={**result.manifest, "model_error": {"included": False}})
+    shown = board_table(plain, actuals).set_index("series")
+    assert list(shown.index) == [ACTUAL_ROW, PUBLISHED_ROW, "short", "same", "posts"]
+    for month in months:
+        at = monthly.loc[monthly["month"] == month, "breaches"].to_numpy(float)
+        low, median, high = (whole(np.quantile(at, q)) for q in (0.1, 0.5, 0.9))
+        assert shown.loc["posts", month] == f"{median:,} ({low:,}-{high:,})"
     chosen = board_table(result, actuals, months=["2024-04", "2024-05"]).set_index("series")
     assert chosen.loc[ACTUAL_ROW].tolist() == ["329", ""]
     assert chosen.loc[PUBLISHED_ROW].tolist() == ["328", "335"]

@@ -31,6 +31,7 @@ QUARTERS = [
     for m in [f"{2024 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}" for m in range(36)]
     if m.endswith(("-03", "-06", "-09", "-12"))
 ]  # Jun 2024 .. Mar 2027, 12 columns
+BOARD_ROWS = [row for title in TITLES for row in (title, f"{title}: simulation only")]
 MONTHS = [f"{2024 + (3 + m) // 12}-{(3 + m) % 12 + 1:02d}" for m in range(36)]  # 2024-04 .. 2027-03
 REPS = 3
 
@@ -113,18 +114,26 @@ def test_board_table_csv_holds_actuals_trajectory_and_bands(out):
     the scenario files' titles, cells "median (p10-p90)"; every month in board_table_monthly.csv."""
     board = pd.read_csv(out / "board_table.csv", dtype=str, keep_default_na=False).set_index("series")
     assert list(board.columns) == QUARTERS
-    assert list(board.index) == ["Actual breaches", PUBLISHED_ROW, *TITLES]
+    assert list(board.index) == ["Actual breaches", PUBLISHED_ROW, *BOARD_ROWS]
     assert board.loc["Actual breaches", "2024-06"] == "310"
     assert (board.loc["Actual breaches", "2024-09":] == "").all()
     assert board.loc[PUBLISHED_ROW, "2025-03"] == "396"
     monthly = pd.read_csv(out / "monthly.csv")
     rows = monthly.groupby(["scenario", "month"])["breaches"]
+    # Changed with issues 24/25: the scenario's band includes the model's real-world error, as
+    # comparison.csv's *_with_model_error columns; the simulation's own band is the row under it.
+    wide = pd.read_csv(out / "comparison.csv").set_index(["scenario", "month"])
     for scenario, title in zip(SCENARIOS, TITLES, strict=True):
         for month in ("2024-06", "2025-09", "2027-03"):
             low, mid, high = (
                 int(np.floor(rows.quantile(q)[(scenario, month)] + 0.5)) for q in (0.1, 0.5, 0.9)
             )
-            assert board.loc[title, month] == f"{mid:,} ({low:,}-{high:,})", (title, month)
+            error_low, error_high = (
+                int(np.floor(wide.loc[(scenario, month), f"breaches_{q}_with_model_error"] + 0.5))
+                for q in ("p10", "p90")
+            )
+            assert board.loc[title, month] == f"{mid:,} ({error_low:,}-{error_high:,})", (title, month)
+            assert board.loc[f"{title}: simulation only", month] == f"{low:,}-{high:,}", (title, month)
     full = pd.read_csv(out / "board_table_monthly.csv").set_index("series")
     assert list(full.columns) == MONTHS
     assert full.loc["Actual breaches", ["2024-04", "2024-07"]].tolist() == [329, 303]
@@ -140,8 +149,8 @@ def test_workbook_holds_every_scenario_and_month(out):
     header = [c.value for c in sheet[1]]
     assert header[1:] == [month_heading(m) for m in QUARTERS]
     assert header[1] == "Jun 2024" and header[-1] == "Mar 2027"
-    labels = [sheet.cell(row, 1).value for row in range(2, 2 + 2 + len(SCENARIOS))]
-    assert labels == ["Actual breaches", PUBLISHED_ROW, *TITLES]
+    labels = [sheet.cell(row, 1).value for row in range(2, 2 + 2 + len(BOARD_ROWS))]
+    assert labels == ["Actual breaches", PUBLISHED_ROW, *BOARD_ROWS]
     board = pd.read_csv(out / "board_table.csv", dtype=str, keep_default_na=False).set_index("series")
     for row, label in enumerate(labels, start=2):
         values = [sheet.cell(row, column).value for column in range(2, 2 + len(QUARTERS))]

@@ -218,6 +218,13 @@ def test_a_band_csv_builds_the_workspaces_service_from_the_month_picked(tmp_path
     for column in ("waiting_p10", "waiting_p50", "waiting_p90", "breaches_p10", "breaches_p90"):
         assert np.allclose(page[column].to_numpy(float), cli[column].to_numpy(float)), column
     assert "model error is" in texts(test)  # and it says how much of the band is model error
+    # Each fan's y axis reaches above its band's top (p90) and the published figures: not cut off.
+    specs = [json.loads(c.proto.spec)["layout"] for c in test.get("plotly_chart")]
+    layouts = {layout["title"]["text"]: layout for layout in specs}
+    fans = {"Waiting list: forecast": "waiting", "Waiting over 18 weeks: forecast": "breaches"}
+    for title, metric in fans.items():
+        low, high = layouts[title]["yaxis"]["range"]
+        assert high > cli[f"{metric}_p90"].max() and 0 <= low < cli[f"{metric}_p10"].min(), title
     # Beside the fan, the same track record the CLI prints.
     manifest = json.loads((tmp_path / "cli" / "manifest.json").read_text())
     assert manifest["track_record"]["sentences"] and all(

@@ -28,6 +28,10 @@ PUBLISHED_ROW = "Published projection without the plan"
 NOT_TRAJECTORIES = {"month", "referrals", "waiting", "first_contacts", "wte"}
 SERIES_LABELS = {"projected_breaches": PUBLISHED_ROW}
 QUARTER_ENDS = ("-03", "-06", "-09", "-12")
+# With model error (reports.error_bands), a scenario's row gives the band including it and the row
+# under it, labelled "<scenario>: simulation only", the simulation's own band.
+ERROR_WORDS = "including how far dcsim's forecasts have missed real services"
+SIM_WORDS = "simulation only"
 
 
 def whole(value: float) -> float:
@@ -38,6 +42,16 @@ def whole(value: float) -> float:
 def count_text(value: float) -> str:
     """A whole count with thousands separators; blank for a missing value; never "-0"."""
     return "" if pd.isna(value) else f"{int(whole(value)) + 0:,}"
+
+
+def low_high(metric: str) -> tuple[str, str]:
+    """The comparison table's columns of ``metric``'s 80% band with model error."""
+    return f"{metric}_p10_with_model_error", f"{metric}_p90_with_model_error"
+
+
+def sim_row(label: str) -> str:
+    """The label of a scenario's simulation-only row, under its row with model error."""
+    return f"{label}: {SIM_WORDS}"
 
 
 def month_heading(month: str) -> str:
@@ -130,8 +144,15 @@ def board_table(
     months: Sequence[str] | None = None,
     labels: dict[str, str] | None = None,
     metric: str = "breaches",
+    errors: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The board table as text: "median (p10-p90)" per scenario, single numbers for observed rows."""
+    """The board table as text: "median (p10-p90)" per scenario, single numbers for observed rows.
+
+    With ``errors`` (a comparison table with ``<metric>_p10/_p90_with_model_error``, as
+    ``reports.error_bands.error_bands`` passes it), a scenario's band is the one including the
+    model's real-world error and a row under it, ``sim_row(label)``, gives the simulation's own
+    band as "p10-p90".
+    """
     simulated = list(dict.fromkeys(summary["month"]))
     months = list(months) if months else board_months(simulated)
     rows: dict[str, list[str]] = {
@@ -140,12 +161,18 @@ def board_table(
     }
     for name in scenarios:
         band = summary.loc[summary["scenario"] == name].set_index("month").reindex(months)
-        rows[(labels or {}).get(name, name)] = [
+        label = (labels or {}).get(name, name)
+        low, high = band[f"{metric}_p10"], band[f"{metric}_p90"]
+        alone = [f"{count_text(lo)}-{count_text(hi)}" for lo, hi in zip(low, high, strict=True)]
+        if errors is not None:
+            wide = errors.loc[errors["scenario"] == name].set_index("month").reindex(months)
+            low, high = (wide[c] for c in low_high(metric))
+        rows[label] = [
             f"{count_text(m)} ({count_text(lo)}-{count_text(hi)})"
-            for m, lo, hi in zip(
-                band[f"{metric}_p50"], band[f"{metric}_p10"], band[f"{metric}_p90"], strict=True
-            )
+            for m, lo, hi in zip(band[f"{metric}_p50"], low, high, strict=True)
         ]
+        if errors is not None:  # under the scenario's row: its simulation-only band
+            rows[sim_row(label)] = alone
     table = pd.DataFrame.from_dict(rows, orient="index", columns=months)
     table.index.name = LABEL
     return table.reset_index()

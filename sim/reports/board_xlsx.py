@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sim.reports.board import LABEL, month_heading
+from sim.reports.board import LABEL, SIM_WORDS, month_heading
 from sim.runs.files import atomic_path, spreadsheet_text
 
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")  # NHS blue
@@ -31,7 +31,9 @@ MONTH_WIDTH = 8.5  # "1,234" over "(1,100-1,400)" at 9 pt
 A4_PORTRAIT_CM = 16.0  # text width of A4 with Word's 2.54 cm margins: portrait
 A4_LANDSCAPE_CM = 24.6  # and landscape
 METRIC_NAMES = {"breaches": "Breaches", "waiting": "Waiting", "wait_p92_weeks": "92nd centile wait (wks)"}
-STAT_NAMES = {"mean": "mean", "p10": "10th centile", "p50": "median", "p90": "90th centile"}
+STAT_NAMES = {"mean": "mean", "p10": "10th centile", "p50": "median", "p90": "90th centile",
+              "p10_with_model_error": "10th centile with model error",
+              "p90_with_model_error": "90th centile with model error"}
 
 
 def _style_header(cells) -> None:
@@ -70,15 +72,16 @@ def write_board_sheet(
         texts = ((c or None) and spreadsheet_text(c.replace(" (", "\n(")) for c in cells)
         sheet.append([spreadsheet_text(label), *texts])
         shaded = label in observed
+        alone = str(label).endswith(f": {SIM_WORDS}")  # a scenario's simulation-only band, in grey
         for cell in sheet[sheet.max_row]:
             cell.border = BORDER
-            cell.font = Font(size=FONT_SIZE)
+            cell.font = Font(size=FONT_SIZE - alone, color="425563" if alone else None)
             cell.alignment = Alignment(horizontal="right", vertical="top", wrap_text=True)
             if shaded:
                 cell.fill = ACTUAL_FILL
         first = sheet.cell(sheet.max_row, 1)
         first.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
-        first.font = Font(bold=True, italic=shaded, size=FONT_SIZE)
+        first.font = Font(bold=not alone, italic=shaded or alone, size=FONT_SIZE - alone)
     sheet.append([])
     for note in notes:
         sheet.append([spreadsheet_text(note)])

@@ -20,6 +20,7 @@ from sim.reports.board import (
 )
 from sim.reports.board_xlsx import write_board_xlsx
 from sim.reports.costs import cost_rows, with_cost_rows
+from sim.reports.error_bands import bands_words, error_bands
 from sim.reports.labels import safe_name, scenario_labels
 from sim.reports.long_waiters import long_waiter_table
 from sim.reports.report import ReportParts, write_report
@@ -45,7 +46,8 @@ def comparison_board(
     """The board-paper table: chosen month ends, actuals and trajectories, then each scenario's band."""
     chosen = list(months) if months else BoardChoice().pick(result)
     labels = scenario_labels(result.scenarios)
-    board = board_table(result.summary, actuals, result.names, chosen, labels)
+    errors = error_bands(result.comparison, result.manifest)  # None: the simulation's bands alone
+    board = board_table(result.summary, actuals, result.names, chosen, labels, errors=errors)
     if result.costs is not None:  # the optional cost rows, only when costs were asked for
         board = with_cost_rows(board, cost_rows(result.costs, chosen, labels))
     return board
@@ -55,13 +57,9 @@ def report_parts(
     result: ComparisonResult, actuals: pd.DataFrame | None, months: list[str], tracking: pd.DataFrame | None
 ) -> ReportParts:
     """Everything the report shows beyond the result itself, computed once."""
-    labels = scenario_labels(result.scenarios)
-    board = board_table(result.summary, actuals, result.names, months, labels)
-    if result.costs is not None:  # the optional cost rows, only when costs were asked for
-        board = with_cost_rows(board, cost_rows(result.costs, months, labels))
     return ReportParts(
-        labels=labels,
-        board=board,
+        labels=scenario_labels(result.scenarios),
+        board=comparison_board(result, actuals, months),  # with the cost rows when costs were asked for
         observed=observed_labels(actuals),
         tracking=tracking,
         flow=result.breach_flow,
@@ -133,6 +131,7 @@ def board_notes(result: ComparisonResult, actuals: pd.DataFrame | None) -> list[
     notes = [
         f"Patients waiting over {target:g} weeks at month end. Scenario rows: median (10th-90th centile) "
         f"of {info['replications']} simulated futures (seed {info['seed']}), rounded to whole patients.",
+        bands_words(result, scenario_labels(result.scenarios)),
         f"Simulated with dcsim {info['version']} on {info['finished'][:10]}. Every month: sheet 'Monthly'.",
     ]
     if actuals is not None:
@@ -162,10 +161,11 @@ def write_comparison_charts(
         if metric == "breaches" and observed is not None:
             lines = {series_label(c): observed[c] for c in trajectory_columns(actuals)}
         line = goal.threshold if goal is not None and goal.metric == metric else None
+        wide = error_bands(result.comparison, result.manifest, metric)  # None: no model error for it
         paths.append(
             write_figure(
-                lambda p, m=metric, s=series, t=line, tr=lines: plots.fan_chart(
-                    result.summary, m, p, actuals=s, target_line=t, trajectories=tr, labels=labels
+                lambda p, m=metric, s=series, t=line, tr=lines, w=wide: plots.fan_chart(
+                    result.summary, m, p, actuals=s, target_line=t, trajectories=tr, labels=labels, errors=w
                 ),
                 out / f"{metric}_fan.png",
             )

@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from sim.engine.sweep import format_value  # noqa: E402
-from sim.reports.board import month_heading  # noqa: E402
+from sim.reports.board import ERROR_WORDS, SIM_WORDS, low_high, month_heading  # noqa: E402
 from sim.runs.summary import metric_band  # noqa: E402
 
 # Okabe-Ito: told apart with any colour vision; each scenario also has its own line style,
@@ -71,9 +71,15 @@ def fan_chart(
     title: str | None = None,
     trajectories: dict[str, pd.Series] | None = None,
     labels: dict[str, str] | None = None,
+    errors: pd.DataFrame | None = None,
 ) -> None:
     """Median and 10th-90th percentile band of ``metric`` for each scenario, actuals as points,
-    published trajectories (label -> values by month) as dashed lines."""
+    published trajectories (label -> values by month) as dashed lines.
+
+    With ``errors`` (a comparison table with ``<metric>_p10/_p90_with_model_error``, as
+    ``reports.error_bands.error_bands`` gives it) each scenario also gets the wider, lighter band
+    including the model's real-world error, the simulation's own band darker inside it.
+    """
     sns.set_theme(style="whitegrid", context="notebook")
     band = metric_band(summary, metric)
     months = list(dict.fromkeys(band["month"]))
@@ -82,6 +88,11 @@ def fan_chart(
     for index, (name, rows) in enumerate(band.groupby("scenario", sort=False)):
         colour, style = PALETTE[index % len(PALETTE)], STYLES[index % len(STYLES)]
         x = rows["month"].map(position)
+        if errors is not None:
+            wide = errors[errors["scenario"] == name].set_index("month").reindex(rows["month"])
+            low, high = (wide[c].to_numpy(float) for c in low_high(metric))
+            for edge in (low, high):  # outlines, not fills: several scenarios' wide bands stay apart
+                ax.plot(x, edge, color=colour, linestyle=":", linewidth=1.3, alpha=0.9)
         ax.fill_between(x, rows["p10"], rows["p90"], color=colour, alpha=0.15, linewidth=0)
         label = (labels or {}).get(name, name)
         ax.plot(x, rows["p50"], color=colour, linestyle=style, linewidth=2.2, label=f"{label} (median)")
@@ -101,8 +112,10 @@ def fan_chart(
     ax.set_ylabel(LABELS.get(metric, metric.replace("_", " ")))
     ax.set_ylim(bottom=0)
     ax.set_title(title or LABELS.get(metric, metric))
-    ax.legend(loc="upper left", fontsize=8.5, frameon=True, title="Shaded: middle 80% of simulated futures",
-              title_fontsize=8)
+    shaded = "Shaded: middle 80% of simulated futures"
+    if errors is not None:
+        shaded = (f"Shaded: middle 80% of futures, {SIM_WORDS}.\nDotted: middle 80% {ERROR_WORDS}")
+    ax.legend(loc="upper left", fontsize=8.5, frameon=True, title=shaded, title_fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)

@@ -29,6 +29,7 @@ from sim.questions.results import (
     rests_on_words,
 )
 from sim.reports.board import LABEL, count_text, month_heading
+from sim.reports.error_bands import bands_words
 from sim.reports.goal_text import goal_html
 from sim.reports.labels import points, safe_name, versus_baseline
 from sim.reports.long_waiters import long_waiter_html
@@ -216,8 +217,8 @@ def render(
         image_html(charts["breaches"], "Breaches fan chart"),
         "<h2>Board-paper table</h2>",
         f'<p class="note">Patients waiting over {target:g} weeks at month end: scenario rows give the median '
-        "and, below it, the 10th to 90th centile across simulated futures. Also in board_table.xlsx (every "
-        "month: sheet Monthly and board_table_monthly.csv).</p>",
+        "and, below it, the 10th to 90th centile across futures. Also in board_table.xlsx (every "
+        f"month: sheet Monthly and board_table_monthly.csv). {esc(bands_words(result, labels))}</p>",
         board_html(parts.board, parts.observed, f"Waiting over {target:g} weeks"),
     ]
     if result.costs is not None:

@@ -9,6 +9,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from sim.reports.board import SIM_WORDS, low_high
 from sim.web import labels
 
 COLOURS = ("#005eb8", "#d5281b", "#007f3b", "#ffb81c", "#330072", "#ae2573", "#00a499", "#768692")
@@ -27,8 +28,15 @@ def fan_figure(
     actuals: pd.Series | None = None,
     plan: pd.Series | None = None,
     goal_line: float | None = None,
+    errors: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """Median and 10-90% band of ``metric`` by month for each scenario in ``summary``."""
+    """Median and 10-90% band of ``metric`` by month for each scenario in ``summary``.
+
+    With ``errors`` (a comparison table with ``<metric>_p10/_p90_with_model_error``, as
+    ``sim.reports.error_bands.error_bands`` gives it) each scenario's band including the model's
+    real-world error is outlined, dotted, around the simulation's own shaded band, as in the
+    report's fan charts.
+    """
     figure = go.Figure()
     names = names or list(dict.fromkeys(summary["scenario"]))
     for index, name in enumerate(names):
@@ -36,6 +44,18 @@ def fan_figure(
         colour = COLOURS[index % len(COLOURS)]
         months = [labels.month(m) for m in rows["month"]]
         low, mid, high = (rows[f"{metric}_{s}"].to_numpy() for s in ("p10", "p50", "p90"))
+        hover = [labels.band(*values, metric) for values in zip(mid, low, high, strict=True)]
+        if errors is not None:
+            wide = errors[errors["scenario"] == name].set_index("month").reindex(rows["month"])
+            wide_low, wide_high = (wide[c].to_numpy(float) for c in low_high(metric))
+            hover = [f"{text}, {SIM_WORDS}<br>{labels.number(a, metric)} to {labels.number(b, metric)} "
+                     "with model error" for text, a, b in zip(hover, wide_low, wide_high, strict=True)]
+            for edge_values, first in ((wide_low, True), (wide_high, False)):
+                figure.add_trace(go.Scatter(
+                    x=months, y=edge_values, mode="lines", name=f"{name}: 80% with model error",
+                    legendgroup=name, showlegend=first, hoverinfo="skip",
+                    line={"color": colour, "width": 1.2, "dash": "dot"},
+                ))
         edge = {
             "x": months,
             "mode": "lines",
@@ -54,7 +74,7 @@ def fan_figure(
                 name=name,
                 legendgroup=name,
                 line={"color": colour, "width": 2},
-                customdata=[[labels.band(*values, metric)] for values in zip(mid, low, high, strict=True)],
+                customdata=[[text] for text in hover],
                 hovertemplate=f"<b>{name}</b><br>%{{x}}<br>%{{customdata[0]}}<extra></extra>",
             )
         )
@@ -73,7 +93,9 @@ def fan_figure(
                     hovertemplate=f"<b>{label}</b><br>%{{x}}<br>%{{customdata}}<extra></extra>",
                 )
             )
+    plotted = [v for trace in figure.data for v in (trace.y if trace.y is not None else ())]
     if goal_line is not None:
+        plotted.append(goal_line)
         figure.add_hline(y=goal_line, line={"color": "#d5281b", "dash": "dot"}, annotation_text="goal")
     figure.update_layout(
         title=title,
@@ -83,9 +105,22 @@ def fan_figure(
         legend={"orientation": "h", "yanchor": "top", "y": -0.22},
         xaxis=_month_axis(_months(summary, actuals, plan)),
         yaxis_title=labels.metric_name(metric),
+        yaxis_range=y_range(plotted),
         template="plotly_white",
     )
     return figure
+
+
+def y_range(values) -> list[float] | None:
+    """From the lowest to the highest value plotted (band edges, actuals, the goal), a twentieth of
+    the span beyond each and never below 0: left to autorange, a band's top (p90) sat on the frame
+    or, with the legend below and a narrow column, was cut off."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not finite:
+        return None
+    low, high = min(finite), max(finite)
+    pad = (high - low) / 20 or max(abs(high) / 20, 1.0)
+    return [max(0.0, low - pad), high + pad]
 
 
 def _month_axis(months: list[str]) -> dict:

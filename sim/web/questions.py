@@ -24,6 +24,7 @@ from sim.questions.goal_capacity import goal_capacity
 from sim.questions.goals import Goal, parse_goal
 from sim.questions.results import GoalCapacity
 from sim.questions.solve import lever_grid, solve
+from sim.reports.error_bands import error_bands
 from sim.runs.summary import metric_columns, summarise
 from sim.web.jobs import STORE, Job, request_key
 from sim.web.labels import METRIC_NAMES
@@ -41,6 +42,7 @@ WEEKS_METRICS = (
     "wait_p92_weeks",
     "max_wait_weeks",
 )
+WITH_ERROR = "with model error"
 OPERATORS = {"at most": "<=", "fewer than": "<", "at least": ">=", "more than": ">"}
 
 
@@ -75,7 +77,8 @@ def last_month(result: ComparisonResult) -> str:
 
 
 def medians(result: ComparisonResult, month: str, metric: str = "breaches") -> pd.DataFrame:
-    """Median and 10-90% band of a metric per scenario in one month, with the paired difference."""
+    """Median and 10-90% band of a metric per scenario in one month, the band with the model's
+    real-world error where the comparison has it, and the paired difference."""
     summary = result.summary[result.summary["month"] == month].set_index("scenario")
     table = pd.DataFrame(
         {
@@ -85,6 +88,9 @@ def medians(result: ComparisonResult, month: str, metric: str = "breaches") -> p
         }
     )
     rows = result.comparison[result.comparison["month"] == month].set_index("scenario")
+    if error_bands(result.comparison, result.manifest, metric) is not None:  # as dcsim compare's line
+        table[f"10th centile {WITH_ERROR}"] = rows[f"{metric}_p10_with_model_error"]
+        table[f"90th centile {WITH_ERROR}"] = rows[f"{metric}_p90_with_model_error"]
     if f"{metric}_diff_mean" in rows:
         table["vs baseline: mean paired difference"] = rows[f"{metric}_diff_mean"]
         table["paired difference 10th centile"] = rows[f"{metric}_diff_p10"]
@@ -115,6 +121,14 @@ def goal_probabilities(result: ComparisonResult, goal: Goal, model_error: bool =
     future with the model's real-world error as ``dcsim compare`` does unless ``model_error`` is off."""
     errors = error_table(None if model_error else False)
     return goal_table(goal, result.monthly, result.baseline, errors, int(result.manifest["seed"]))
+
+
+def error_choice(result: ComparisonResult, model_error: bool = True) -> ComparisonResult:
+    """The comparison as shown: unchanged, or, with ``model_error`` off, its manifest saying the
+    model error is not included, so its board table and charts give the simulation's bands."""
+    if model_error:
+        return result
+    return dataclasses.replace(result, manifest={**result.manifest, "model_error": error_record(None)})
 
 
 def with_goal(result: ComparisonResult, goal: Goal, model_error: bool = True) -> ComparisonResult:

@@ -8,8 +8,9 @@ import streamlit as st
 from sim.api import board_table
 from sim.api import costs as staff_costs
 from sim.engine.scenario import ConfigError
-from sim.questions.results import note
+from sim.questions.results import note, rests_on_words
 from sim.reports.costs import cost_lines
+from sim.reports.error_bands import bands_words, error_bands
 from sim.reports.goal_text import goal_lines
 from sim.reports.labels import scenario_labels
 from sim.web import charts, labels, questions
@@ -150,6 +151,10 @@ def goal_takes(result, goal, key: str) -> None:
 
 
 result = finished_result(job, "Replications run", provisional_chart)
+# The bands include the model's real-world error unless "Include the model's real-world error"
+# (below, with P(goal)) is unticked: as Take it away's board table and report then say.
+include_error = bool(st.session_state.get("goal_model_error", True))
+result = questions.error_choice(result, include_error)
 months = list(dict.fromkeys(result.summary["month"]))
 reps_run = result.manifest["replications"]
 st.caption(f"{len(result.names)} scenarios x {reps_run} replications, seed {result.manifest['seed']}.")
@@ -161,8 +166,10 @@ for tab, (metric, title) in zip(tabs, questions.TRAJECTORY_METRICS.items(), stri
         continue
     actual = charts.observed(space.actuals, metric)
     plan = charts.observed(space.actuals, f"projected_{metric}")
-    figure = charts.fan_figure(result.summary, metric, title, result.names, actual, plan)
+    wide = error_bands(result.comparison, result.manifest, metric)
+    figure = charts.fan_figure(result.summary, metric, title, result.names, actual, plan, errors=wide)
     tab.plotly_chart(figure, use_container_width=True, key=f"chart-{metric}")
+    tab.caption(bands_words(result, metric=metric))
 other = tabs[-1].open and tabs[-1].selectbox(
     "Measure", questions.chart_metrics(result), format_func=labels.metric_name, key="other-measure"
 )
@@ -173,12 +180,19 @@ if other:
 month = st.select_slider("Month", months, value=months[-1], format_func=labels.month)
 st.subheader(f"Waiting over the target at the end of {labels.month(month)}")
 table = questions.medians(result, month)
-for row in table.itertuples(index=False):
-    st.markdown(f"**{row.scenario}**: {labels.band(row.median, row[2], row[3])}")
+for row in table.to_dict("records"):
+    line = f"**{row['scenario']}**: {labels.band(row['median'], row['10th centile'], row['90th centile'])}"
+    wide = [row.get(f"{q} centile {questions.WITH_ERROR}") for q in ("10th", "90th")]
+    if wide[0] is not None:  # as dcsim compare's answer line
+        line += f"; {labels.number(wide[0])} to {labels.number(wide[1])} with the model's real-world error"
+    st.markdown(line)
 st.dataframe(labels.medians_table(table), hide_index=True)
+if (rests := rests_on_words(result.rests_on)) is not None:  # as dcsim compare prints it
+    st.markdown(rests)
 
 st.subheader("Board table")
-st.caption("Median breaches at each month end; reported figures first when uploaded.")
+st.caption("Median breaches at each month end and the middle 80% of futures; reported figures first when "
+           f"uploaded. {bands_words(result)}")
 if st.toggle("Show staff costs", help="Each scenario's staff cost (Agenda for Change pay plus on-costs), "
              "the cost per breach avoided and per extra first contact, as dcsim compare --costs."):
     try:
@@ -215,7 +229,8 @@ if asked:
 include_error = st.checkbox(
     "Include the model's real-world error", value=True, key="goal_model_error",
     help="Each future counts only if it meets the goal once a draw of how far dcsim's forecasts have "
-    "missed real CHS services is added (as dcsim compare does; off: the simulation alone).",
+    "missed real CHS services is added, and the bands above include it (as dcsim compare does; off: "
+    "the simulation alone).",
 )
 if space.goal:
     try:

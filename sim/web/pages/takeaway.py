@@ -5,7 +5,7 @@ import streamlit as st
 from sim.engine.scenario import ConfigError
 from sim.web.answers import STALE, is_stale
 from sim.web.downloads import comparison_files
-from sim.web.questions import read_goal, with_goal
+from sim.web.questions import error_choice, read_goal, with_goal
 from sim.web.ui import asked_job, run_settings, show_problems, workspace
 from sim.web.workspace import DRAWS_NAME
 
@@ -46,7 +46,7 @@ files = st.session_state.get("files")
 # The Run page's "Include the model's real-world error" choice (on unless it was unticked there).
 include_error = bool(st.session_state.get("goal_model_error", True))
 if files is None or files[0] != (job.key, space.goal, include_error):
-    result = job.result
+    result = error_choice(job.result, include_error)  # bands with model error unless unticked
     if space.goal:
         try:
             result = with_goal(result, read_goal(space.goal), include_error)
