@@ -128,6 +128,9 @@ def main() -> None:
     inside: dict[tuple[str, str], list[int]] = {}
     fitted = 0
     for number, (code, service, history, end) in enumerate(chosen, start=1):
+        if number % 20 == 0:  # before the fit, so a refused series does not skip the line
+            took = time.perf_counter() - started
+            print(f"  {number} of {len(chosen)} series ({took:.0f} s)", file=sys.stderr)
         try:
             scored = replay(history, end, args.reps, args.seed)
         except WaitsError as error:
@@ -141,9 +144,6 @@ def main() -> None:
             inside.setdefault(key, [0, 0])
             inside[key][0] += hit
             inside[key][1] += n
-        if number % 20 == 0:
-            took = time.perf_counter() - started
-            print(f"  {number} of {len(chosen)} series ({took:.0f} s)", file=sys.stderr)
     print(f"{len(chosen)} series with at least {MIN_RUN} consecutive months (of {total} in the panel"
           f"{'; a fixed sample' if args.sample else ''}): {fitted} fitted, {sum(refused.values())} refused "
           f"with a reason, {len(bugs)} failed otherwise.")

@@ -103,7 +103,8 @@ def test_bad_requests_are_refused_and_write_nothing(tmp_path):
     runner = CliRunner()
     for extra, message in (
         (["--provider", "RX1", "--service", "Podiatry"], "--all-services: give --provider and no --service"),
-        (["--provider", "RX9"], "--provider: no organisation with code or name 'RX9'"),
+        (["--provider", "RX9"], "provider 'RX9' not found (give an org_code or exact name); "
+                                "near matches: RX1 (A TRUST)"),
         (["--provider", "RX1", "--target-weeks", "14"], "14.0 lies between the 12 and 18 week edges"),
     ):
         result = runner.invoke(app, ["from-waits", str(path), "--all-services", *extra, *OPTIONS,

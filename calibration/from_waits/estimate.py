@@ -104,10 +104,11 @@ def fitting_months(history: BandHistory, up_to: str) -> BandHistory:
         )
     first = usable.months.index(months[0])
     fitted = usable._keep(np.arange(len(usable.months)) >= first)
-    if fitted.totals.max() < MIN_LIST:
+    largest = fitted.totals.max()
+    if largest < MIN_LIST:
         raise WaitsError(
-            f"{history.source}: the list holds at most {fitted.totals.max():g} "
-            f"patient{'' if fitted.totals.max() == 1 else 's'} in the months "
+            f"{history.source}: the list holds at most {largest:g} "
+            f"patient{'' if largest == 1 else 's'} in the months "
             f"{months[0]} to {months[-1]}: too few to infer referrals and exits from (at least {MIN_LIST})"
         )
     return fitted

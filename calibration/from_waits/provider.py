@@ -27,7 +27,7 @@ import yaml
 
 from calibration.from_waits.outputs import from_waits
 from calibration.waits import BandHistory, WaitsError
-from calibration.waits.panel import list_panel, select
+from calibration.waits.panel import select, services_of
 from calibration.waits.reader import load_panel
 from sim.reports.board import month_heading
 from sim.runs.files import package_version, source_commit, write_manifest, write_table, write_text
@@ -67,22 +67,7 @@ def provider_services(path: str | Path, provider: str) -> list[BandHistory]:
     panel = load_panel(path)
     if panel.single:
         raise WaitsError(f"{path}: --all-services: the file holds one series; name it with --service")
-    listing = list_panel(panel)
-    chosen = _organisation_rows(listing, provider, str(path))
-    return [select(panel, code, service) for code, service in chosen]
-
-
-def _organisation_rows(listing: pd.DataFrame, provider: str, source: str) -> list[tuple[str, str]]:
-    wanted = provider.strip().lower()
-    rows = listing[(listing["provider_code"].str.lower() == wanted)
-                   | (listing["provider_name"].str.lower() == wanted)]
-    if rows.empty:
-        raise WaitsError(f"{source}: --provider: no organisation with code or name {provider!r}")
-    codes = sorted(set(rows["provider_code"]))
-    if len(codes) > 1:
-        raise WaitsError(f"{source}: --provider: {provider!r} names {len(codes)} organisations "
-                         f"({', '.join(codes)}); give the code")
-    return [(codes[0], service) for service in sorted(rows["service"])]
+    return [select(panel, provider, service) for service in services_of(panel, provider)]
 
 
 def _settings(up_to: str, options: dict) -> dict:

@@ -185,6 +185,12 @@ def _choose_service(panel: Panel, services: list[str], service: str, who: str) -
     raise WaitsError(f"{panel.source}: service {service!r} not found{who}; {hint}")
 
 
+def services_of(panel: Panel, provider: str) -> list[str]:
+    """Every service the organisation ``provider`` (code or exact name, as ``select`` takes it) reports."""
+    key = _choose_organisation(panel, provider)
+    return sorted(name for k, name in panel.groups() if k == key)
+
+
 def select(panel: Panel, provider: str | None, service: str | None) -> BandHistory:
     """The ``BandHistory`` of one organisation x service in the panel."""
     if panel.single:  # a plain CSV is one series: the caller's labels are recorded as given
