@@ -1,4 +1,9 @@
-"""The fast clinic day (sim.engine.fast_day) gives the reference path's monthly records exactly."""
+"""The fast engines give the reference path's monthly records exactly.
+
+Three paths run every example: the reference (``ServiceModel``'s own methods), the Python fast
+path (``sim.engine.fast_day``, engine "interpreted") and the compiled kernels
+(``sim.engine.compiled_day``, the default "fast" engine where it applies).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ FILES = sorted(
     for p in [*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("docs/examples/*.yaml")]
     if "portfolio:" not in p.read_text()  # a portfolio lists service files, each of them here too
 )
+# Examples the compiled kernels do not run (slots aimed at long waiters, validation sweeps):
+# the Python fast path does.
+NOT_COMPILED = {"long_waiters.yaml", "validation_sweep.yaml"}
 
 
 def _config(path: Path):
@@ -27,28 +35,54 @@ def _config(path: Path):
         pytest.skip(f"{path.name} is an invalid example on purpose")
 
 
-def _both(config, seed: int, replication: int) -> tuple[list[dict], list[dict]]:
+def _all(config, seed: int, replication: int, compiled: bool | None = True) -> tuple[list, list, list]:
+    """Reference, Python fast path and default engine records; ``compiled``: expected of the last."""
+    interpreted = ServiceModel(config, seed, replication, engine="interpreted")
+    assert interpreted.fast and not interpreted.compiled, "an example fell back to the reference path"
     fast = ServiceModel(config, seed, replication, engine="fast")
-    assert fast.fast, "an example scenario fell back to the reference path"
+    assert fast.fast
+    if compiled is not None:
+        assert fast.compiled == compiled
     reference = ServiceModel(config, seed, replication, engine="reference")
-    assert not reference.fast
-    return reference.run(), fast.run()
+    assert not reference.fast and not reference.compiled
+    return reference.run(), interpreted.run(), fast.run()
+
+
+def _same(records: tuple[list, list, list], why) -> None:
+    reference, interpreted, fast = (repr(r) for r in records)  # repr: NaN == NaN, floats to the last bit
+    assert interpreted == reference, ("interpreted", why)
+    assert fast == reference, ("fast", why)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_fast_path_matches_reference(path: Path) -> None:
-    reference, fast = _both(_config(path), 11, 0)
-    assert repr(fast) == repr(reference)  # repr: NaN == NaN, and floats to the last bit
+def test_fast_paths_match_reference(path: Path) -> None:
+    _same(_all(_config(path), 11, 0, compiled=path.name not in NOT_COMPILED), path.name)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_fast_path_matches_reference_many_seeds(path: Path) -> None:
+def test_fast_paths_match_reference_many_seeds(path: Path) -> None:
     config = _config(path)
     for seed in (1, 2, 2024):
         for replication in range(3):
-            reference, fast = _both(config, seed, replication)
-            assert repr(fast) == repr(reference), (seed, replication)
+            _same(_all(config, seed, replication, compiled=None), (seed, replication))
+
+
+def test_compiled_engine_keeps_patients_readable() -> None:
+    """After a compiled run the patients read back as records, as after the reference's."""
+    config = _config(ROOT / "scenarios" / "example" / "baseline.yaml")
+    fast = ServiceModel(config, 5, 0, engine="fast")
+    reference = ServiceModel(config, 5, 0, engine="reference")
+    assert fast.compiled
+    fast.run(), reference.run()
+
+    def values(patient) -> str:  # days held as float in the arrays, some as int in the records
+        return repr([float(getattr(patient, f)) for f in patient.__slots__])
+
+    assert len(fast.patients) == len(reference.patients)
+    assert [values(p) for p in fast.patients] == [values(p) for p in reference.patients]
+    assert values(fast.patients[-1]) == values(reference.patients[-1])
+    assert fast.state_count == reference.state_count
 
 
 def test_unknown_policy_option_falls_back(monkeypatch) -> None:
@@ -60,11 +94,14 @@ def test_unknown_policy_option_falls_back(monkeypatch) -> None:
     assert not fast_path_supports(odd)
     monkeypatch.setenv("DCSIM_ENGINE", "reference")
     assert not ServiceModel(config, 1, 0).fast
+    monkeypatch.setenv("DCSIM_ENGINE", "interpreted")
+    model = ServiceModel(config, 1, 0)
+    assert model.fast and not model.compiled
 
 
 def test_fast_path_matches_reference_with_slots_aimed_at_long_waiters() -> None:
     """The lever switched on and off by dated `set` events, with urgent referrals arriving (so the
-    reserved slots take long waiters from behind urgent ones): both paths book the same patients."""
+    reserved slots take long waiters from behind urgent ones): all paths book the same patients."""
     lever = {"access_policy.long_waiters": {"share": 0.4, "over_weeks": 6}}
     busy = {"monthly_rate": 150, "priorities": {"urgent": 0.5, "routine": 0.5}}  # a list that grows
     config = service_config(
@@ -77,20 +114,21 @@ def test_fast_path_matches_reference_with_slots_aimed_at_long_waiters() -> None:
         }
     )
     for seed in (3, 11):
-        reference, fast = _both(config, seed, 0)
-        assert repr(fast) == repr(reference), seed
+        _same(_all(config, seed, 0, compiled=False), seed)
     plain = ServiceModel(service_config({"demand": busy}), 3, 0)
-    assert repr(plain.run()) != repr(_both(config, 3, 0)[0])  # the lever did move bookings
+    assert plain.compiled
+    assert repr(plain.run()) != repr(_all(config, 3, 0, compiled=False)[0])  # the lever did move bookings
 
 
 def test_fast_path_matches_reference_with_a_validation_sweep() -> None:
-    """Sweep rounds run outside the clinic day, on both paths; rounds remove patients the fast
-    path's queues still hold, and the paths must go on booking the same patients."""
+    """Sweep rounds run outside the clinic day, on every path; rounds remove patients the fast
+    path's queues still hold, and the paths must go on booking the same patients. Sweeps read
+    patients one by one, so the compiled kernels hand them to the Python fast path."""
     sweep = {"stale_share": 0.4, "find_share": 0.5, "rounds": 4, "every_weeks": 5, "min_weeks_waited": 4}
     config = service_config(
         {"demand": {"monthly_rate": 150}, "events": [{"date": "2024-05-01", "validation_sweep": sweep}]}
     )
     for seed in (2, 8):
-        reference, fast = _both(config, seed, 0)
-        assert repr(fast) == repr(reference)
-        assert sum(r["removed"] for r in fast[1:4]) > 0
+        records = _all(config, seed, 0, compiled=False)
+        _same(records, seed)
+        assert sum(r["removed"] for r in records[2][1:4]) > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 import numpy as np
@@ -97,29 +97,50 @@ def _followup_backlog(model: CensusView, day: int) -> tuple[int, np.ndarray]:
     return due_by, np.asarray(late_weeks)
 
 
+def _centiles(values: np.ndarray) -> tuple[float, float]:
+    """Median and 92nd centile (0 if none), in one partition: the same values as two calls."""
+    if not values.size:
+        return 0.0, 0.0
+    p50, p92 = np.percentile(values, [50, 92]).tolist()
+    return p50, p92
+
+
+FLOW_NAMES = tuple(f.name for f in fields(MonthFlows))
+
+
 def overdue_figures(weeks: np.ndarray) -> dict[str, float]:
     """Count and median, 92nd centile and maximum weeks past due of those overdue (0 if none)."""
     some = weeks.size > 0
+    p50, p92 = _centiles(weeks)
     return {
         "followup_overdue": int(weeks.size),
-        "followup_overdue_p50_weeks": float(np.percentile(weeks, 50)) if some else 0.0,
-        "followup_overdue_p92_weeks": float(np.percentile(weeks, 92)) if some else 0.0,
+        "followup_overdue_p50_weeks": p50,
+        "followup_overdue_p92_weeks": p92,
         "followup_overdue_max_weeks": float(weeks.max()) if some else 0.0,
     }
 
 
 def census(model: CensusView, month: int, day: int) -> dict:
     """The month's record: the output contract's columns plus the stocks used for conservation."""
-    flows = model.flows
-    waits = (day - np.fromiter(model.open_clocks.values(), float, len(model.open_clocks))) / 7
+    starts = np.fromiter(model.open_clocks.values(), float, len(model.open_clocks))
     due_by, late_weeks = _followup_backlog(model, day)
-    record = asdict(flows)
+    return census_record(model.flows, starts, due_by, late_weeks, model.state_count, model, month, day)
+
+
+def census_record(
+    flows: MonthFlows, starts: np.ndarray, due_by: int, late_weeks: np.ndarray, state_count: Any,
+    model: CensusView, month: int, day: int,
+) -> dict:
+    """``census`` from the stocks read off the model: running clocks' starts (in patient order),
+    the follow-up backlog, the state counts; ``model`` gives the rules, calendar and target."""
+    waits = (day - starts) / 7
+    record = {name: getattr(flows, name) for name in FLOW_NAMES}  # asdict, less its deep copies
+    wait_p50, wait_p92 = _centiles(waits)
     available = record.pop("available_minutes")
     used = record.pop("used_minutes")
     demand = record.pop("demand_minutes")
     stopped_wait = record.pop("clock_stop_wait_days")
     since = record.pop("breach_since_day")
-    starts = np.fromiter(model.open_clocks.values(), float, len(model.open_clocks))
     limit = model.target_days / 7  # compared in weeks, exactly as `breaches` below
     still_waiting = int(np.sum(((since - starts) / 7 <= limit) & (waits > limit)))
     record["breach_crossings"] = record.pop("breach_crossed_and_left") + still_waiting
@@ -127,8 +148,8 @@ def census(model: CensusView, month: int, day: int) -> dict:
         month=model.calendar.month_labels[month],
         waiting=int(waits.size),
         breaches=int(np.sum(waits > model.target_days / 7)),
-        wait_p50_weeks=float(np.percentile(waits, 50)) if waits.size else 0.0,
-        wait_p92_weeks=float(np.percentile(waits, 92)) if waits.size else 0.0,
+        wait_p50_weeks=wait_p50,
+        wait_p92_weeks=wait_p92,
         max_wait_weeks=float(waits.max()) if waits.size else 0.0,
         wait_mean_weeks=float(waits.mean()) if waits.size else 0.0,
         clock_stop_wait_mean_weeks=stopped_wait / flows.clock_stops / 7
@@ -136,9 +157,9 @@ def census(model: CensusView, month: int, day: int) -> dict:
         else float("nan"),
         followup_waiting=due_by,
         **overdue_figures(late_weeks),
-        awaiting_triage=model.state_count[State.AWAITING_TRIAGE],
-        waiting_first_contact=model.state_count[State.WAITING_FIRST],
-        in_followup=model.state_count[State.IN_FOLLOWUP],
+        awaiting_triage=state_count[State.AWAITING_TRIAGE],
+        waiting_first_contact=state_count[State.WAITING_FIRST],
+        in_followup=state_count[State.IN_FOLLOWUP],
         clinical_hours=available / 60,
         used_hours=used / 60,
         demand_hours=(demand + flows.referrals * model.rules.triage_minutes) / 60,

@@ -12,6 +12,8 @@ Rare branches (a did-not-attend, a discharge) call the reference methods themsel
 month-end jobs (removals, validation, census) stay in ``ServiceModel``. A configuration the
 fast path does not know how to run falls back to the reference path: ``fast_path_supports``.
 ``DCSIM_ENGINE=reference`` (or ``ServiceModel(..., engine="reference")``) forces it.
+The default engine, "fast", runs ``sim.engine.compiled_day`` (numba) where it applies and this
+module elsewhere; "interpreted" runs this module only.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sim.engine.shared_time import shared_clinic_day
 
 TRIAGE = ACTIVITIES.index("triage")
 FLEX_ORDER = tuple(ACTIVITIES.index(a) for a in ("new", "followup", "group", "triage"))
-ENGINES = ("fast", "reference")
+ENGINES = ("fast", "interpreted", "reference")
 WAITING_FIRST, IN_FOLLOWUP = State.WAITING_FIRST, State.IN_FOLLOWUP
 AWAITING_TRIAGE, REJECTED, SIGNPOSTED = State.AWAITING_TRIAGE, State.REJECTED, State.SIGNPOSTED
 
@@ -89,6 +91,15 @@ INLINED = (
 )
 
 
+def engine_choice(engine: str | None = None) -> str:
+    return engine or os.environ.get("DCSIM_ENGINE") or "fast"
+
+
+def compiled_engine_wanted(engine: str | None = None) -> bool:
+    """Whether the compiled kernels may run (``sim.engine.compiled_day``): the "fast" engine only."""
+    return engine_choice(engine) == "fast"
+
+
 def use_fast_path(
     configs: list[ServiceConfig], model_class: type, reference_class: type, engine: str | None = None
 ) -> bool:
@@ -97,7 +108,7 @@ def use_fast_path(
     ``configs``: every phase's config. ``model_class`` must not override any ``INLINED``
     method of ``reference_class``.
     """
-    choice = engine or os.environ.get("DCSIM_ENGINE") or "fast"
+    choice = engine_choice(engine)
     if choice not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {choice!r}")
     if choice == "reference" or any(

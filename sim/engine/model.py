@@ -20,9 +20,10 @@ from sim.engine.booking import WeightedBooking, removals_by_wait
 from sim.engine.calendar import calendar_for
 from sim.engine.capacity import clinical_minutes, flexible_scope
 from sim.engine.census import MonthFlows, census, count_breaching, note_breach_exit
+from sim.engine.compiled_day import CompiledDay, compiled_supports
 from sim.engine.config import ServiceConfig
 from sim.engine.demand import draw_phase_arrivals, expected_daily_referrals, source_names
-from sim.engine.fast_day import FastDay, use_fast_path
+from sim.engine.fast_day import FastDay, compiled_engine_wanted, use_fast_path
 from sim.engine.field_types import ACTIVITIES
 from sim.engine.list_validation import dated_validations
 from sim.engine.long_waiters import LongWaiterSlots
@@ -41,7 +42,8 @@ class ServiceModel:
     """One replication of a service: referrals, triage, waiting lists, slots and follow-ups."""
 
     def __init__(self, config: ServiceConfig, seed: int, replication: int, engine: str | None = None) -> None:
-        """``engine``: "fast" (the default, where supported) or "reference"; else ``DCSIM_ENGINE``."""
+        """``engine``: "fast" (the default: compiled, else Python, where supported), "interpreted" (the
+        Python fast path) or "reference"; else ``DCSIM_ENGINE``."""
         self.config = config
         self.seed, self.replication = seed, replication
         service = config.service
@@ -82,6 +84,8 @@ class ServiceModel:
         self._draw_referrals()
         seed_initial_state(self, stream(seed, replication, "initial_state"))
         self.flows.breaches_opening = count_breaching(self.open_clocks.values(), -1, self.target_days)
+        # The compiled kernels where they reproduce this run, else the Python fast path.
+        self.compiled = self.fast and compiled_engine_wanted(engine) and compiled_supports(self, ServiceModel)
 
     # ----- set-up -----------------------------------------------------------------------
     def _draw_referrals(self) -> None:
@@ -156,10 +160,13 @@ class ServiceModel:
         env = simpy.Environment()
         self.env = env  # the day a clock stops on, for the breach flow
         self.fast_day = FastDay(self) if self.fast else None
+        self.arrays = CompiledDay(self) if self.compiled else None
         for process in (self._phase_changes, self._receipts, self._clinics, self._validations, self._census):
             env.process(process(env))
         env.run(until=self.calendar.n_days)
-        self.fast_day = None  # it refers back to the model: no cycle keeps the patients alive
+        if self.arrays is not None:
+            self.arrays.finish()
+        self.fast_day = self.arrays = None  # they refer back to the model: no cycle keeps it alive
         return self.records
 
     def _phase_changes(self, env: simpy.Environment):
@@ -172,32 +179,45 @@ class ServiceModel:
 
     def _receipts(self, env: simpy.Environment):
         days = self.arrivals.day
+        firsts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]]) if days.size else np.array([], int)
+        ends = np.r_[firsts[1:], days.size].tolist()
+        receive = self.arrays.receive if self.arrays else self._receive
+        for first, end in zip(firsts.tolist(), ends, strict=True):
+            yield env.timeout(int(days[first]) + RECEIPT_AT - env.now)
+            receive(first, end)
+
+    def _receive(self, first: int, end: int) -> None:
+        """The referrals ``first``..``end - 1`` of the arrivals (one day's) join the run."""
         make = self.fast_day.referral if self.fast_day else make_referral
-        for first in np.flatnonzero(np.r_[True, days[1:] != days[:-1]]) if days.size else []:
-            day = int(days[first])
-            yield env.timeout(day + RECEIPT_AT - env.now)
-            index = first
-            while index < days.size and days[index] == day:
-                patient = make(self, index)
-                self.add_patient(patient)
-                self.queue_triage(patient)
-                self.flows.referrals += 1
-                index += 1
+        for index in range(first, end):
+            patient = make(self, index)
+            self.add_patient(patient)
+            self.queue_triage(patient)
+            self.flows.referrals += 1
 
     def _clinics(self, env: simpy.Environment):
-        clinic_day = self.fast_day.clinic_day if self.fast_day else self._clinic_day
+        clinic_day = self._clinic_day
+        if self.fast_day:
+            clinic_day = self.arrays.clinic_day if self.arrays else self.fast_day.clinic_day
         for day in np.flatnonzero(self.calendar.working).tolist():
             yield env.timeout(day + CLINIC_AT - env.now)
             clinic_day(day)
 
     def _validations(self, env: simpy.Environment):
+        # Compiled, the list lives in arrays and one-off exercises act there; sweeps never run compiled.
+        target = self.arrays if self.arrays else self
         for day, job in dated_validations(self.config, self.calendar, self.seed, self.replication):
             yield env.timeout(day + VALIDATION_AT - env.now)
-            job(self, day)
+            job(target, day)
 
     def _census(self, env: simpy.Environment):
         for month, day in enumerate(self.calendar.month_ends):
             yield env.timeout(day + CENSUS_AT - env.now)
+            if self.arrays:
+                self.arrays.remove_by_wait(day)
+                self.arrays.remove_share(self.rules.monthly_removal)
+                self.records.append(self.arrays.census(month, day))
+                continue
             self._remove_by_wait(day)
             self._remove_share(self.rules.monthly_removal)
             if self.booking is not None:

@@ -1,0 +1,280 @@
+"""The compiled engine: a run's patients and queues in arrays, its clinic days in numba.
+
+``ServiceModel`` seeds its starting snapshot as usual; when the run starts, ``CompiledDay`` copies
+the patients, the queues (heap lists, layout and all), the month's flows and the stock counts
+into arrays, and from then on the SimPy processes call it instead of the model's own methods:
+receipts, clinic days, removals and the census. ``sim.engine.compiled_kernels`` does the work,
+statement for statement as the reference path, so the monthly records are identical
+(``tests/test_fast_engine.py`` holds all three paths to each other).
+
+Random numbers: every stream is drawn by the same numpy Generators, with the same calls, in the
+same order. Attendance draws come from their own stream in the reference's blocks of 4096; the
+kernels cannot call a Generator, so blocks are drawn before a clinic day, enough for the most
+contacts the day's minutes could buy. Drawing a block early changes nothing, because nothing
+else draws from that stream.
+
+Anything the kernels do not implement runs the Python fast path instead (``compiled_supports``).
+After the run ``model.patients`` is a read-only view of the arrays as ``Referral`` records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.engine.census import MonthFlows, census_record
+from sim.engine.patients import Referral, State
+
+# Methods the compiled engine replaces besides fast_day.INLINED: a model class overriding one
+# (a trace, a banded census) keeps the Python paths so that its override runs.
+REPLACED = (
+    "_receipts", "_clinics", "_census", "_validations", "_phase_changes", "_remove_by_wait",
+    "_remove_share", "_remove", "_discharge", "_did_not_attend", "queue_first_contact",
+    "queue_triage", "run",
+)  # fmt: skip
+FLOW_FIELDS = dataclasses.fields(MonthFlows)
+
+
+def compiled_supports(model: Any, reference_class: type) -> bool:
+    """Whether the kernels reproduce this model's run: else the Python fast path runs it."""
+    if sys.version_info >= (3, 12):  # sum() of floats compensates there; the kernels add plainly
+        return False
+    if any(getattr(type(model), n) is not getattr(reference_class, n) for n in REPLACED):
+        return False
+    if model.booking is not None or model.long_waiters is not None:
+        return False
+    if any(event.validation_sweep for event in model.config.events):  # sweeps read patients one by one
+        return False
+    try:
+        import sim.engine.compiled_kernels  # noqa: F401  (numba)
+    except ImportError:
+        return False
+    kinds = list(model.first_queue)
+    for phase, rules in zip(model.phases, model.rules_by_phase, strict=True):
+        if list(phase.config.appointment_types) != kinds or min(rules.type_minutes.values()) <= 0:
+            return False
+        if any(o not in ("reject", "signpost", *rules.pathway_names) for o in rules.outcome_names):
+            return False
+        for kind, cdf in zip(rules.followup_type, rules.followup_cdf, strict=True):
+            if kind is None and cdf[0] < 1.0:  # follow-ups with nowhere to book them
+                return False
+        if len({len(cdf) for cdf in rules.followup_cdf}) != 1:
+            return False
+    return True
+
+
+def phase_arrays(model: Any, rules: Any, scope: list, per_minute: float) -> tuple:
+    """One phase's rules as the kernels' arguments (from ``R_f`` to ``shared``, in order)."""
+    kinds = list(model.first_queue)
+    names = model.source_names
+    outcome_rows = [rules.outcome_cdf] + [
+        rules.source_outcome_cdf.get(name, rules.outcome_cdf) if name else rules.outcome_cdf
+        for name in names
+    ]
+    code = {"reject": -1, "signpost": -2} | {p: i for i, p in enumerate(rules.pathway_names)}
+    activity = np.full(len(kinds), -1, dtype=np.int64)
+    for number, types in enumerate(rules.activity_types):
+        for kind in types:
+            activity[kinds.index(kind)] = number
+    flags = [rules.order_by_priority, rules.clock_stop_contact, rules.dna_reset, rules.dna_discharge_after,
+             rules.followups_first, len(kinds)]  # fmt: skip
+    return (
+        np.array([rules.triage_minutes, model.target_days / 7, per_minute], dtype=float),
+        np.array([int(f) for f in flags], dtype=np.int64),
+        np.array(outcome_rows, dtype=float),
+        np.array([code[o] for o in rules.outcome_names], dtype=np.int64),
+        np.array([kinds.index(k) for k in rules.first_type], dtype=np.int64),
+        np.array(rules.episode_minutes, dtype=float),
+        np.array([rules.type_minutes[k] for k in kinds], dtype=float),
+        np.array([rules.type_dna[k] for k in kinds], dtype=float),
+        np.array([rules.type_group[k] for k in kinds], dtype=np.int64),
+        activity,
+        np.array(rules.followup_cdf, dtype=float),
+        np.array(rules.interval_days, dtype=float),
+        np.array([kinds.index(k) if k else 0 for k in rules.followup_type], dtype=np.int64),
+        np.array(scope, dtype=np.bool_),
+        np.array(rules.shared_roles, dtype=float).reshape(-1, 3),
+    )
+
+
+def _heap(entries: list[tuple]) -> np.ndarray:
+    """A heap list as rows of four columns (shorter tuples padded with 0), room to grow."""
+    heap = np.zeros((2 * len(entries) + 64, 4))
+    for row, entry in enumerate(entries):
+        heap[row, : len(entry)] = entry
+    return heap
+
+
+class CompiledDay:
+    """A ``ServiceModel``'s run state in arrays, and the processes' work on it."""
+
+    def __init__(self, model: Any) -> None:
+        from numba.typed import List
+
+        from sim.engine import compiled_kernels as k
+
+        self.k, self.model = k, model
+        # Most contacts a minute of clinic can buy: bounds the attendance draws a day may need.
+        per_minute = max(max(r.type_group.values()) / min(r.type_minutes.values())
+                         for r in model.rules_by_phase)  # fmt: skip
+        self.phase = {
+            id(r): phase_arrays(model, r, s, per_minute)
+            for r, s in zip(model.rules_by_phase, model.scope_by_phase, strict=True)
+        }
+        self.triage_delay = {id(r): np.asarray(r.triage_delay, dtype=float) for r in model.rules_by_phase}
+        seeded, arrivals = model.patients, model.arrivals
+        total = len(seeded) + arrivals.day.size
+        self.PF, self.PI = np.zeros((total, 6)), np.zeros((total, 9), dtype=np.int64)
+        if seeded:  # patient ids are their places in the list
+            self.PF[: len(seeded)] = [
+                (p.received, p.clock_start, p.clock_stop_day, p.followup_due, p.triage_draw, p.followup_draw)
+                for p in seeded
+            ]
+            self.PI[: len(seeded)] = [
+                (p.priority, p.state, p.pathway, p.contacts, p.dnas, p.followups_left, p.version, p.source,
+                 p.clock_running)  # fmt: skip
+                for p in seeded
+            ]
+        new = slice(len(seeded), total)
+        self.PF[new, k.RECEIVED] = self.PF[new, k.CLOCK_START] = arrivals.day.astype(float)
+        self.PF[new, k.CLOCK_STOP_DAY] = self.PF[new, k.FOLLOWUP_DUE] = np.nan
+        self.PF[new, k.TRIAGE_DRAW], self.PF[new, k.FOLLOWUP_DRAW] = model.triage_draws, model.followup_draws
+        self.PI[new, k.PRIORITY], self.PI[new, k.SOURCE] = arrivals.priority, model.arrival_sources
+        self.PI[new, k.STATE], self.PI[new, k.PATHWAY], self.PI[new, k.RUNNING] = k.AWAITING_TRIAGE, -1, 1
+        queues = [model.pending, model.triage_queue, *model.first_queue.values()]
+        queues += model.followup_queue.values()
+        self.heaps = List([_heap(q) for q in queues])
+        self.sizes = np.array([len(q) for q in queues], dtype=np.int64)
+        self.FL = np.array([getattr(model.flows, f.name) for f in FLOW_FIELDS], dtype=float)
+        self.SC = np.array(model.state_count, dtype=np.int64)
+        self.ST = np.array([len(seeded), 0, 0], dtype=np.int64)
+        self.rebook = np.zeros(total + 1, dtype=np.int64)
+        self.carry = np.array(model.carry, dtype=float)
+        block = model.attendance
+        self.att = np.array(block._block[block._next :], dtype=float)
+        self.minutes = np.array(model.minutes_by_role, dtype=float)
+        self.planned = np.array(model.planned, dtype=float)
+        self.kinds = len(model.first_queue)
+        self._bind()
+
+    def _bind(self) -> None:
+        """Each phase's clinic-day arguments after the day's own (the attendance array changes)."""
+        state = (self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST, self.att, self.rebook,
+                 self.carry)  # fmt: skip
+        self.day_args = {key: state + arrays for key, arrays in self.phase.items()}
+
+    # ----- processes ---------------------------------------------------------------------------
+    def receive(self, first: int, end: int) -> None:
+        """Arrival rows ``first``..``end - 1`` join (``ServiceModel._receive``)."""
+        triage_delay = self.triage_delay[id(self.model.rules)]
+        self.k.receive(first, end, self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST,
+                       triage_delay)  # fmt: skip
+
+    def clinic_day(self, day: int) -> None:
+        """``ServiceModel._clinic_day``."""
+        minutes, planned, phase = self.minutes[day], self.planned[day], id(self.model.rules)
+        need = self.k.clinic_day(day, minutes, planned, *self.day_args[phase])
+        if need:  # the kernel changed nothing: draw more, then run the day
+            self._draw_attendance(need)
+            self.k.clinic_day(day, minutes, planned, *self.day_args[phase])
+
+    def _draw_attendance(self, need: int) -> None:
+        """More attendance draws, in the reference's blocks, after those not yet used."""
+        block = self.model.attendance
+        parts = [self.att[self.ST[self.k.ATT_NEXT] :]]
+        have = parts[0].size
+        while have < need:
+            parts.append(block._rng.random(block._size))
+            have += parts[-1].size
+        self.att = np.concatenate(parts)
+        self.ST[self.k.ATT_NEXT] = 0
+        self._bind()
+
+    def _waiting(self) -> np.ndarray:
+        n = self.ST[self.k.N_PATIENTS]
+        return np.flatnonzero(self.PI[:n, self.k.STATE] == self.k.WAITING_FIRST)
+
+    def _remove(self, pids: list[int]) -> None:
+        day, limit = int(self.model.env.now), self.model.target_days / 7
+        for pid in pids:
+            self.k.remove(self.PF, self.PI, self.FL, self.SC, pid, day, limit)
+
+    def remove_by_wait(self, day: int) -> None:
+        """``ServiceModel._remove_by_wait``."""
+        from sim.engine.booking import removals_by_wait
+
+        from_days, rates = self.model.rules.removal_from_days
+        if not rates:
+            return
+        waiting = self._waiting()
+        if not waiting.size:
+            return
+        starts = self.PF[waiting, self.k.CLOCK_START].tolist()
+        rng = self.model.removals_rng
+        self._remove(removals_by_wait(waiting.tolist(), starts, day, from_days, rates, rng))
+
+    def remove_share(self, share: float) -> None:
+        """``ServiceModel._remove_share``."""
+        if share <= 0:
+            return
+        waiting = self._waiting()
+        if not waiting.size:
+            return
+        listed, rng = waiting.tolist(), self.model.removals_rng
+        count = rng.binomial(len(listed), share)
+        self._remove(rng.choice(listed, size=count, replace=False).tolist())
+
+    _remove_share = remove_share  # the name a one-off validation calls (list_validation.ValidatedList)
+
+    def census(self, month: int, day: int) -> dict:
+        """``census.census``, and the next month's flows started as ``ServiceModel._census`` does."""
+        k, model = self.k, self.model
+        n = self.ST[k.N_PATIENTS]
+        values = zip(FLOW_FIELDS, self.FL.tolist(), strict=True)
+        flows = MonthFlows(**{f.name: type(f.default)(v) for f, v in values})  # ints back to int
+        starts = self.PF[:n, k.CLOCK_START][self.PI[:n, k.RUNNING] == 1]
+        due_by, late_weeks, late = 0, [], day - model.rules.overdue_days
+        for h in range(k.FIRST0 + self.kinds, k.FIRST0 + 2 * self.kinds):
+            rows = self.heaps[h][: self.sizes[h]]
+            pid = rows[:, 1].astype(np.int64)
+            due = self.PF[pid, k.FOLLOWUP_DUE]
+            counted = (self.PI[pid, k.VERSION] == rows[:, 2]) & (due <= day)
+            due_by += int(counted.sum())
+            late_weeks.append((day - due[counted & (due < late)]) / 7)
+        late_weeks = np.concatenate(late_weeks)
+        record = census_record(flows, starts, due_by, late_weeks, self.SC.tolist(), model, month, day)
+        self.FL[:] = [f.default for f in FLOW_FIELDS]
+        self.FL[k.BREACHES_OPENING], self.FL[k.BREACH_SINCE] = record["breaches"], day
+        return record
+
+    def finish(self) -> None:
+        """Leave the model's own stocks as the run ended them, its patients as a view of the arrays."""
+        model = self.model
+        model.patients = ArrayPatients(self.PF, self.PI, int(self.ST[self.k.N_PATIENTS]))
+        model.state_count = self.SC.tolist()
+        model.carry[:] = self.carry.tolist()
+
+
+class ArrayPatients(Sequence):
+    """The run's patients as ``Referral`` records, made when read (most runs never read them)."""
+
+    def __init__(self, PF: np.ndarray, PI: np.ndarray, n: int) -> None:
+        self.PF, self.PI, self.n = PF, PI, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.n))]
+        if not -self.n <= index < self.n:
+            raise IndexError(index)
+        index %= self.n
+        received, start, stopped, due, triage, followup = self.PF[index].tolist()
+        priority, state, pathway, contacts, dnas, left, version, source, running = self.PI[index].tolist()
+        return Referral(index, received, priority, State(state), start, bool(running), pathway, triage,
+                        followup, contacts, dnas, left, version, stopped, source, due)  # fmt: skip
