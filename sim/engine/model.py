@@ -179,7 +179,9 @@ class ServiceModel:
 
     def _receipts(self, env: simpy.Environment):
         days = self.arrivals.day
-        firsts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]]) if days.size else np.array([], int)
+        if not days.size:  # no referrals in the horizon (a list only run down)
+            return
+        firsts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]])
         ends = np.r_[firsts[1:], days.size].tolist()
         receive = self.arrays.receive if self.arrays else self._receive
         for first, end in zip(firsts.tolist(), ends, strict=True):
