@@ -302,8 +302,8 @@ def backtest_waits(history: str | Path, out: str | Path | None = None, provider:
     """
     from calibration.waits import read_waits
     from calibration.waits_backtest import backtest_waits as run_backtest
-    from calibration.waits_backtest.outputs import write as write_backtest
     from calibration.waits_backtest.panel import panel_histories
+    from calibration.waits_backtest.report import write as write_backtest
 
     waits = read_waits(history, provider, service)
     result = run_backtest(waits, panel=panel_histories(history, waits), **options)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -93,6 +94,23 @@ def test_carry_forward_scores_equal_a_hand_computation(cli_run):
     assert (scores.loc[scores["method"] == "seasonal_naive", "n"] == 0).all()
     assert "seasonal_naive is not available at horizon 1, 2, 3" in result.stdout
     assert "Mar 2025 to May 2025" in result.stdout and "Waiting over 18 weeks:" in result.stdout
+
+
+@needs_chs
+def test_the_report_page_shows_every_measure_and_the_published_figures(cli_run):
+    result, out = cli_run
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    assert page.count("<img ") == 4  # one track-record chart per measure, and the scores by horizon
+    for measure in ("Waiting list", "Waiting over 18 weeks", "Waiting over 52 weeks"):
+        assert f"<h3>{measure}:</h3>" in page
+    assert PROVIDER in page and "Mar 2025 to May 2025" in page
+    for name in ("track_waiting.png", "track_over_18_weeks.png", "track_over_52_weeks.png",
+                 "scores_by_horizon.png"):
+        assert (out / name).stat().st_size > 10_000  # a drawn chart, not an empty canvas
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "report.html" in manifest["files"]
+    assert not [p for p in out.iterdir() if p.is_dir()]  # the staging folder is gone
 
 
 @needs_chs

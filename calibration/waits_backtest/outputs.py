@@ -1,14 +1,10 @@
-"""What ``dcsim backtest`` on waits writes and says: scores.csv, forecasts.csv, manifest.json, a table.
+"""What ``dcsim backtest`` on waits says: the console table, the pooled scores, the manifest.
 
-The files are staged and published together (``sim.runs.staging``), so a failure while writing
-leaves the folder as it was. The words give each method's scores pooled over the horizons;
-scores.csv has them horizon by horizon.
+The files are written by ``report.write``. The words give each method's scores pooled over the
+horizons; scores.csv has them horizon by horizon.
 """
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +12,7 @@ import pandas as pd
 from calibration.scoring import scores
 from calibration.waits_backtest.run import METHODS, WaitsBacktest
 from sim.reports.board import month_heading
-from sim.runs.files import package_version, source_commit, write_manifest, write_table
-from sim.runs.staging import staged
+from sim.runs.files import package_version, source_commit
 
 METHOD_WORDS = {
     "dcsim": "dcsim (fitted from its waits)",
@@ -107,15 +102,9 @@ def manifest(result: WaitsBacktest) -> dict:
         "measures": list(result.measures), "methods": list(METHODS), "settings": result.settings,
         "notes": list(result.notes), "version": package_version(), "commit": source_commit(),
         "files": {"scores.csv": "per method, measure and horizon (scored origins only)",
-                  "forecasts.csv": "every method's band at every origin and published month after it"},
+                  "forecasts.csv": "every method's band at every origin and published month after it",
+                  "report.html": "the tables and charts as one page",
+                  "track_<measure>.png": "each origin's dcsim band against what was published",
+                  "scores_by_horizon.png": "coverage and interval score by months ahead, per method"},
     }
 
-
-def write(result: WaitsBacktest, out: str | Path) -> list[Path]:
-    """scores.csv, forecasts.csv and manifest.json, published together into ``out``."""
-    out = Path(out)
-    with staged(out) as folder:
-        write_table(result.scores, folder / "scores.csv")
-        write_table(result.points, folder / "forecasts.csv")
-        write_manifest(json.loads(json.dumps(manifest(result), default=str)), folder / "manifest.json")
-    return [out / "scores.csv", out / "forecasts.csv", out / "manifest.json"]

@@ -113,8 +113,9 @@ def backtest_from_waits(history: Path, out: Path, *, provider: str | None, servi
     published together once every origin is done.
     """
     from calibration.waits import read_waits
-    from calibration.waits_backtest.outputs import lines, write
+    from calibration.waits_backtest.outputs import lines
     from calibration.waits_backtest.panel import panel_histories
+    from calibration.waits_backtest.report import write
     from calibration.waits_backtest.run import backtest_waits, check_request
 
     options = {"origins": origins, "first": first, "last": last, "horizon": horizon, "fit_months": fit_months,
@@ -131,4 +132,5 @@ def backtest_from_waits(history: Path, out: Path, *, provider: str | None, servi
                 write(result, out)
     for line in lines(result):
         say(line)
-    say(f"scores by horizon: {out / 'scores.csv'}; every forecast: {out / 'forecasts.csv'}")
+    say(f"scores by horizon: {out / 'scores.csv'}; every forecast: {out / 'forecasts.csv'}; "
+        f"tables and charts: {out / 'report.html'}")
