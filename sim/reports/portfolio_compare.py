@@ -5,7 +5,8 @@ OUT/scenarios/<name>/...         each scenario's portfolio files, as `dcsim run 
 OUT/comparison.csv               per scenario, service (Total first) and month: median and 10-90% of
                                  breaches and the list, and the paired difference from the base
 OUT/paired_differences.csv       the differences replication by replication
-OUT/board_table.csv              services as row groups (Total first), the scenarios side by side
+OUT/board_table.csv              services as row groups (Total first), the scenarios side by side, each
+                                 band including the model's real-world error over a "simulation only" row
 OUT/manifest.json                the seed, replications and each scenario's manifest
 ```
 """
@@ -19,6 +20,7 @@ import pandas as pd
 
 from sim.questions.results import PortfolioComparison
 from sim.reports.board import LABEL, board_months, board_table
+from sim.reports.error_bands import error_bands
 from sim.reports.portfolio import ROWS, write_portfolio
 from sim.runs.files import write_manifest, write_table
 from sim.runs.portfolio import TOTAL
@@ -39,7 +41,8 @@ def comparison_board(result: PortfolioComparison, months: Sequence[str] | None =
             ignore_index=True,
         )
         for metric, measure in ROWS.items():
-            table = board_table(summary, None, result.names, chosen, result.labels, metric)
+            wide = error_bands(summary, result.manifest, metric)  # None: the simulation's band alone
+            table = board_table(summary, None, result.names, chosen, result.labels, metric, wide)
             table = table.rename(columns={LABEL: "scenario"})
             table.insert(0, "measure", measure)
             table.insert(0, "service", service)
