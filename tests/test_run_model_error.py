@@ -26,8 +26,12 @@ from sim.reports import plots
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 SEED, REPS = 5, 8
-NEW = ["breaches_p10_with_model_error", "waiting_p10_with_model_error",
-       "breaches_p90_with_model_error", "waiting_p90_with_model_error"]
+NEW = [
+    "breaches_p10_with_model_error",
+    "waiting_p10_with_model_error",
+    "breaches_p90_with_model_error",
+    "waiting_p90_with_model_error",
+]
 # A table whose error is u - 0.5 between q10 and q90 (so e(u) is easy to write down by hand).
 SPREAD = {"q10": -0.4, "q25": -0.25, "q50": 0.0, "q75": 0.25, "q90": 0.4}
 
@@ -44,10 +48,15 @@ def runs(tmp_path_factory) -> dict[str, tuple[Path, str]]:
     short = folder / "short.yaml"
     short.write_text(f"extends: {EXAMPLE / 'baseline.yaml'}\nservice: {{horizon_months: 9}}\n")
     table = folder / "table.csv"
-    rows = [{"measure": m, "horizon": h, "n": 50, **SPREAD} for m in ("over_18_weeks", "waiting")
-            for h in range(1, 7)]
-    table.write_text("# model-error table; origin 2024-01; months 2023-04,2023-10\n"
-                     + pd.DataFrame(rows).to_csv(index=False))
+    rows = [
+        {"measure": m, "horizon": h, "n": 50, **SPREAD}
+        for m in ("over_18_weeks", "waiting")
+        for h in range(1, 7)
+    ]
+    table.write_text(
+        "# model-error table; origin 2024-01; months 2023-04,2023-10\n"
+        + pd.DataFrame(rows).to_csv(index=False)
+    )
     drawn: list = []
     original = plots.fan_chart
 
@@ -60,8 +69,22 @@ def runs(tmp_path_factory) -> dict[str, tuple[Path, str]]:
         patch.setattr(plots, "fan_chart", watched)
         for name, extra in (("with", ["--model-error", str(table)]), ("without", ["--no-model-error"])):
             out = folder / name
-            done = CliRunner().invoke(app, ["run", str(short), "--reps", str(REPS), "--seed", str(SEED),
-                                            "--workers", "1", "--out", str(out), *extra])
+            done = CliRunner().invoke(
+                app,
+                [
+                    "run",
+                    str(short),
+                    "--reps",
+                    str(REPS),
+                    "--seed",
+                    str(SEED),
+                    "--workers",
+                    "1",
+                    "--out",
+                    str(out),
+                    *extra,
+                ],
+            )
             assert done.exit_code == 0, done.output
             found[name] = (out, done.stdout, list(drawn))
             drawn.clear()
@@ -80,18 +103,22 @@ def test_summary_band_is_the_documented_rule_computed_by_hand(runs):
         for h, month in enumerate(months, start=1):
             rows = monthly[monthly["month"] == month]
             own = rows[metric].to_numpy(float)
-            honest = [max(0.0, np.rint(x + error_by_hand(u[r], h) * level))
-                      for x, r in zip(own, rows["replication"], strict=True)]
+            honest = [
+                max(0.0, np.rint(x + error_by_hand(u[r], h) * level))
+                for x, r in zip(own, rows["replication"], strict=True)
+            ]
             low = min(np.quantile(honest, 0.1), np.quantile(own, 0.1))
             high = max(np.quantile(honest, 0.9), np.quantile(own, 0.9))
             got = summary.loc[month]
             assert got[f"{metric}_p10_with_model_error"] == pytest.approx(low), (metric, month)
             assert got[f"{metric}_p90_with_model_error"] == pytest.approx(high), (metric, month)
             assert got[f"{metric}_p90_with_model_error"] - got[f"{metric}_p10_with_model_error"] >= (
-                got[f"{metric}_p90"] - got[f"{metric}_p10"])
+                got[f"{metric}_p90"] - got[f"{metric}_p10"]
+            )
         last = summary.loc[months[-1]]  # the error, not the clamp, makes the band at the end
         assert last[f"{metric}_p90_with_model_error"] - last[f"{metric}_p10_with_model_error"] > 1.5 * (
-            last[f"{metric}_p90"] - last[f"{metric}_p10"])
+            last[f"{metric}_p90"] - last[f"{metric}_p10"]
+        )
 
 
 def test_existing_summary_columns_are_kept_and_the_band_is_added_after_them(runs):
@@ -110,9 +137,11 @@ def test_console_gives_both_bands_and_the_share_of_the_width(runs):
     def whole(value: float) -> str:
         return f"{int(np.floor(value + 0.5)):,}"
 
-    assert (f"{whole(low)}-{whole(high)} with model error, {whole(last['breaches_p10'])}-"
-            f"{whole(last['breaches_p90'])} from the simulation alone: model error is {share:.0%} of the "
-            "band's width.") in printed
+    assert (
+        f"{whole(low)}-{whole(high)} with model error, {whole(last['breaches_p10'])}-"
+        f"{whole(last['breaches_p90'])} from the simulation alone: model error is {share:.0%} of the "
+        "band's width."
+    ) in printed
     assert "(table.csv, real CHS months Apr 2023 to Oct 2023)" in printed
     assert f"{whole(low)}-{whole(high)} with the model's real-world error" in printed
     manifest = json.loads((out / "manifest.json").read_text())["model_error"]
@@ -120,7 +149,9 @@ def test_console_gives_both_bands_and_the_share_of_the_width(runs):
     answer = manifest["answer"]
     assert (answer["p10_with_model_error"], answer["p90_with_model_error"]) == (low, high)
     assert (answer["p10_simulation_only"], answer["p90_simulation_only"]) == (
-        last["breaches_p10"], last["breaches_p90"])
+        last["breaches_p10"],
+        last["breaches_p90"],
+    )
     assert answer["model_error_share_of_width"] == pytest.approx(share, abs=1e-4)
 
 
@@ -130,7 +161,8 @@ def test_fan_charts_outline_the_band_with_model_error_only_when_it_is_included(r
     for metric in ("breaches", "waiting"):
         assert drawn[metric] is not None
         assert drawn[metric][f"{metric}_p90_with_model_error"].tolist() == pytest.approx(
-            summary[f"{metric}_p90_with_model_error"].tolist())
+            summary[f"{metric}_p90_with_model_error"].tolist()
+        )
     assert all(errors is None for _, errors in runs["without"][2])
     out, printed, _ = runs["without"]
     assert "with the model's real-world error" not in printed
