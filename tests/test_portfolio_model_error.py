@@ -188,3 +188,34 @@ def test_the_api_gives_the_cli_numbers(made):
         result.manifest["model_error"]["answer"]["Total"]["p90_with_model_error"]
         == written[columns[1]].iloc[-1]
     )
+
+
+def test_a_portfolio_comparison_states_both_bands_at_the_bases_level(tmp_path):
+    out = tmp_path / "compared"
+    files = [str(ROOT / "scenarios" / "portfolio" / f) for f in ("portfolio.yaml", "move_one_post.yaml")]
+    done = CliRunner().invoke(
+        app, ["compare", *files, "--reps", "3", "--seed", "2", "--workers", "1", "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    table = pd.read_csv(out / "comparison.csv")
+    total = table[(table["service"] == "Total") & (table["month"] == table["month"].max())].set_index(
+        "scenario"
+    )
+    base = total.loc["portfolio"]
+    low, high = base["breaches_p10_with_model_error"], base["breaches_p90_with_model_error"]
+    share = 1 - (base["breaches_p90"] - base["breaches_p10"]) / (high - low)
+    sentence = (
+        f"Children's OT, two localities, all services, Mar 2027: {whole(low)}-{whole(high)} with model "
+        f"error, {whole(base['breaches_p10'])}-{whole(base['breaches_p90'])} from the simulation alone: "
+        f"model error is {share:.0%} of the band's width."
+    )
+    assert sentence in done.stdout
+    assert sentence.replace("'", "&#x27;") in (out / "report.html").read_text()
+    # Every scenario's own files carry the band the comparison gives it (the same draws, the base's level).
+    for name, row in total.iterrows():
+        own = pd.read_csv(out / "scenarios" / name / "total_summary.csv").iloc[-1]
+        assert own["breaches_p90_with_model_error"] == pytest.approx(row["breaches_p90_with_model_error"])
+        band = f"{whole(row['breaches_p10_with_model_error'])}-{whole(row['breaches_p90_with_model_error'])}"
+        assert f"{band} with the model's real-world error" in done.stdout
+    board = pd.read_csv(out / "board_table.csv")
+    assert board["scenario"].str.endswith(": simulation only").sum() == len(board) / 2

@@ -93,42 +93,8 @@ def compare_portfolios_command(
                 fail(f"{reason}; nothing was written to {out}", code=130 if reason == "interrupted" else 1)
             with writing(out):
                 write(result, out, months=months)
-    say(f"{len(loaded)} portfolios x {reps} replications -> {out}/")
+    from sim.reports.portfolio_compare import portfolio_comparison_lines
+
+    say(f"{len(loaded)} portfolios x {reps} replications -> {out}/report.html")
     for line in portfolio_comparison_lines(result):
         say(line)
-
-
-def portfolio_comparison_lines(result) -> list[str]:
-    """Each portfolio's total at the last month end, and the scenarios' paired difference from the base."""
-    from sim.reports.board import count_text, month_heading
-    from sim.reports.labels import signed
-    from sim.runs.portfolio import TOTAL
-
-    base = result.results[result.base]
-    targets = set(base.target_weeks.values())
-    over = f"over {targets.pop():g} weeks" if len(targets) == 1 else "over their services' targets"
-    month = result.comparison["month"].iloc[-1]
-    rows = result.comparison[(result.comparison["service"] == TOTAL) & (result.comparison["month"] == month)]
-    lines = []
-    for row in rows.set_index("scenario").loc[result.names].reset_index().itertuples():
-        line = (f"{result.labels[row.scenario]}: {count_text(row.breaches_p50)} waiting {over} in all "
-                f"at the end of {month_heading(month)} (median)")
-        if row.scenario == result.base:
-            line += ", the base"
-        else:
-            change = signed(row.breaches_diff_mean)
-            versus = ("the same as the base" if change == "0" else
-                      f"{change.lstrip('+-')} {'fewer' if change.startswith('-') else 'more'} than the base")
-            line += (f", {versus} on average (10-90%: {signed(row.breaches_diff_p10)} to "
-                     f"{signed(row.breaches_diff_p90)})")
-        if "breaches_p10_with_model_error" in rows:
-            line += (f"; middle 80% of futures {count_text(row.breaches_p10)}-"
-                     f"{count_text(row.breaches_p90)}, "
-                     f"{count_text(row.breaches_p10_with_model_error)}-"
-                     f"{count_text(row.breaches_p90_with_model_error)} with the model's real-world error")
-        lines.append(line)
-    from sim.reports.error_bands import band_note
-
-    label = f"{result.labels[result.base]}, all services"
-    lines.append(band_note(rows, result.manifest, result.base, month, label=label, rows=False))
-    return lines

@@ -82,18 +82,18 @@ def portfolio_lines(result: PortfolioResult, league: pd.DataFrame) -> list[str]:
     return lines
 
 
-def rollup_html(board: pd.DataFrame) -> str:
-    """The roll-up board: services as row groups (the total first), a measure per row."""
-    months = [c for c in board.columns if c not in ("service", "measure")]
+def rollup_html(board: pd.DataFrame, keys: Sequence[str] = ("service", "measure")) -> str:
+    """A roll-up board: services as row groups (the total first), a row per ``keys`` after the service."""
+    months = [c for c in board.columns if c not in keys]
     rows, previous = [], None
     for values in board.to_dict("records"):
         service = values["service"]
         shown = esc(service) if service != previous else ""
         previous = service
         css = "total" if service == TOTAL else ""
-        cells = [shown, esc(values["measure"]), *(band_cell(str(values[m])) for m in months)]
-        rows.append((cells, css))
-    return table_html(["Service", "Measure", *(month_heading(m) for m in months)], rows)
+        labels = [esc(values[k]) for k in keys[1:]]
+        rows.append(([shown, *labels, *(band_cell(str(values[m])) for m in months)], css))
+    return table_html([*(k.capitalize() for k in keys), *(month_heading(m) for m in months)], rows)
 
 
 def league_html(league: pd.DataFrame, over: str) -> str:
@@ -141,7 +141,7 @@ def portfolio_report(
         if wide
         else "Shaded: the middle 80% of simulated futures."
     )
-    sections = [f"<h1>{esc(title)}</h1>", intro, f'<ul class="answer">{answer}</ul>']
+    sections = [intro, f'<ul class="answer">{answer}</ul>']
     if chart is not None and Path(chart).exists():
         sections += [
             "<h2>The total: patients waiting over target</h2>",
@@ -157,10 +157,14 @@ def portfolio_report(
         f'<p class="note">Median and, below it, the middle 80% of futures{BESIDE if wide else ""}. Also '
         "board_table.csv; each service's every month in services/&lt;name&gt;/summary.csv.</p>",
         rollup_html(board),
-        "<h2>Run manifest</h2>",
-        f"<pre>{html.escape(json.dumps(info, indent=2, default=str), quote=False)}</pre>",
     ]
-    body = "\n".join(sections)
+    return page(title, sections, info)
+
+
+def page(title: str, sections: list[str], info: dict) -> str:
+    """A self-contained page: the title, the sections and the run's manifest."""
+    manifest = html.escape(json.dumps(info, indent=2, default=str), quote=False)
+    body = "\n".join([f"<h1>{esc(title)}</h1>", *sections, "<h2>Run manifest</h2>", f"<pre>{manifest}</pre>"])
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
         f"<style>{STYLE}</style></head><body>{body}</body></html>\n"
