@@ -168,3 +168,19 @@ def test_fan_charts_outline_the_band_with_model_error_only_when_it_is_included(r
     assert "with the model's real-world error" not in printed
     assert "simulation only: the model's real-world error was not included (--no-model-error)" in printed
     assert json.loads((out / "manifest.json").read_text())["model_error"] == {"included": False}
+
+
+def test_the_remake_line_keeps_the_table_and_gives_the_same_band(runs, tmp_path, monkeypatch):
+    import shlex
+
+    out = runs["with"][0]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "--model-error inputs/model_error.csv" in manifest["remake"]
+    without = json.loads((runs["without"][0] / "manifest.json").read_text())
+    assert without["remake"].split().count("--no-model-error") == 1
+    monkeypatch.chdir(out)
+    words = shlex.split(manifest["remake"].replace("NEW_FOLDER", str(tmp_path / "again")))
+    done = CliRunner().invoke(app, [*words[1:], "--workers", "1"])
+    assert done.exit_code == 0, done.output
+    again = pd.read_csv(tmp_path / "again" / "summary.csv")
+    pd.testing.assert_frame_equal(again[NEW], pd.read_csv(out / "summary.csv")[NEW])

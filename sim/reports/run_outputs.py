@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from sim.engine.scenario import file_hash
+from sim.questions.model_error_draws import DEFAULT_TABLE
 from sim.reports import plots
 from sim.reports.error_bands import error_bands
 from sim.runs.files import atomic_path, write_figure, write_manifest, write_table, write_text
@@ -65,6 +66,12 @@ def write_inputs(result: RunResult, out: Path) -> dict[str, str]:
     if given.observed is not None:
         saved["observed"] = f"{INPUTS}/observed.csv"
         write_table(given.observed, out / saved["observed"])
+    errors = manifest.get("model_error") or {}
+    table = Path(str(errors.get("table", "")))
+    if errors.get("included") and table.is_file() and table.resolve() != DEFAULT_TABLE.resolve():
+        saved["model_error"] = f"{INPUTS}/model_error.csv"  # another table: kept, so the band can be remade
+        with atomic_path(out / saved["model_error"]) as temporary:
+            shutil.copyfile(table, temporary)
     manifest["inputs"] = saved
     manifest["remake"] = remake_command(saved, manifest)
     manifest["remake_in"] = "the folder holding this manifest"
@@ -82,6 +89,11 @@ def remake_command(saved: dict[str, str], manifest: dict) -> str:
         dispersion = ("inf" if k is None else f"{k!r}") if given else "auto"
         words += ["--observed", saved["observed"], "--dispersion", dispersion,
                   "--candidates", str(conditioning["candidates"])]
+    errors = manifest.get("model_error") or {}
+    if "model_error" in saved:
+        words += ["--model-error", saved["model_error"]]
+    elif errors.get("included") is False:
+        words.append("--no-model-error")
     return " ".join(shlex.quote(w) for w in [*words, "--out", "NEW_FOLDER"])
 
 
