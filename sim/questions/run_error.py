@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.questions.compare import error_record, error_table, with_error_bands
-from sim.questions.model_error_draws import ErrorQuantiles
+from sim.questions.model_error_draws import DEFAULT_TABLE, ErrorQuantiles
 from sim.questions.results import PortfolioComparison, error_share
 from sim.runs.portfolio import TOTAL, PortfolioResult
 from sim.runs.result import RunResult
@@ -71,7 +71,9 @@ def _banded(
     result: RunResult, errors: ErrorQuantiles, seed: int, base: pd.DataFrame | None = None
 ) -> RunResult:
     summary = _bands(result.summary, result.monthly, errors, seed, base)
-    record = {**error_record(errors), "answer": answer_record(summary)}
+    # "shipped": whether a remake needs the table kept beside it (reports may not read the default path).
+    shipped = errors.path.resolve() == DEFAULT_TABLE.resolve()
+    record = {**error_record(errors), "shipped": shipped, "answer": answer_record(summary)}
     return dataclasses.replace(result, summary=summary, manifest={**result.manifest, "model_error": record})
 
 

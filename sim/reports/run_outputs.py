@@ -18,7 +18,6 @@ import pandas as pd
 import yaml
 
 from sim.engine.scenario import file_hash
-from sim.questions.model_error_draws import DEFAULT_TABLE
 from sim.reports import plots
 from sim.reports.error_bands import error_bands
 from sim.runs.files import atomic_path, write_figure, write_manifest, write_table, write_text
@@ -68,7 +67,7 @@ def write_inputs(result: RunResult, out: Path) -> dict[str, str]:
         write_table(given.observed, out / saved["observed"])
     errors = manifest.get("model_error") or {}
     table = Path(str(errors.get("table", "")))
-    if errors.get("included") and table.is_file() and table.resolve() != DEFAULT_TABLE.resolve():
+    if errors.get("included") and not errors.get("shipped", True) and table.is_file():
         saved["model_error"] = f"{INPUTS}/model_error.csv"  # another table: kept, so the band can be remade
         with atomic_path(out / saved["model_error"]) as temporary:
             shutil.copyfile(table, temporary)
