@@ -32,6 +32,11 @@ from sim.questions.results import (
     SensitivityResult,
     SolveResult,
 )
+from sim.questions.run_error import (
+    comparison_with_model_error,
+    portfolio_with_model_error,
+    run_with_model_error,
+)
 from sim.questions.sensitivity import sensitivity
 from sim.questions.solve import solve
 from sim.questions.trajectory import trajectory_tracking
@@ -191,29 +196,41 @@ def run(
     scenario: str | None = None,
     progress=None,
     observed: Observed | pd.DataFrame | str | Path | None = None,
+    model_error: str | Path | bool | None = None,
     **options,
 ) -> RunResult:
-    """``sim.runs.result.run``, with ``observed`` also given as the path of a CSV."""
-    return running.run(
+    """``sim.runs.result.run``, with ``observed`` also given as the path of a CSV.
+
+    ``model_error`` (a table path, ``None`` or ``True`` for the shipped CHS table, ``False`` for
+    none) adds ``breaches``/``waiting`` ``_p10/_p90_with_model_error`` to the summary, by the rule
+    ``compare`` uses (``sim.questions.run_error``), and the manifest's ``model_error`` record."""
+    result = running.run(
         config, reps, seed, workers, scenario, progress, observed=_observed(observed), **options
     )
+    return run_with_model_error(result, model_error, seed)
 
 
 def run_portfolio(
-    portfolio, reps: int = 100, seed: int = 0, workers: int | None = None, progress=None, **options
+    portfolio, reps: int = 100, seed: int = 0, workers: int | None = None, progress=None,
+    model_error: str | Path | bool | None = None, **options
 ) -> PortfolioResult:
     """Every service of a portfolio file (``sim.engine.portfolio``) and their total
     (``sim.runs.portfolio.run_portfolio``); ``write`` gives its files, ``rollup_board`` and
-    ``league_table`` its tables."""
-    return _run_portfolio(portfolio, reps, seed, workers, progress, **options)
+    ``league_table`` its tables. ``model_error`` as ``run`` takes it: each service's and the
+    total's band with the model's real-world error (``sim.questions.run_error``)."""
+    result = _run_portfolio(portfolio, reps, seed, workers, progress, **options)
+    return portfolio_with_model_error(result, model_error)
 
 
 def compare_portfolios(
-    portfolios, reps: int = 100, seed: int = 0, workers: int | None = None, progress=None, **options
+    portfolios, reps: int = 100, seed: int = 0, workers: int | None = None, progress=None,
+    model_error: str | Path | bool | None = None, **options
 ) -> PortfolioComparison:
     """A base portfolio (first) and portfolio scenarios (files that ``extends:`` it) on common random
-    numbers (``sim.questions.portfolio``); ``write`` gives the comparison's files."""
-    return _compare_portfolios(portfolios, reps, seed, workers, progress, **options)
+    numbers (``sim.questions.portfolio``); ``write`` gives the comparison's files. ``model_error``
+    as ``run`` takes it."""
+    result = _compare_portfolios(portfolios, reps, seed, workers, progress, **options)
+    return comparison_with_model_error(result, model_error)
 
 
 def compare(

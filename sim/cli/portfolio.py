@@ -28,17 +28,20 @@ def run_portfolio_command(
     given = [name for name, value in unsupported.items() if value not in (None, False, "auto")]
     if given:
         fail(f"{path}: {', '.join(given)}: not available for a portfolio yet; run its services one by one")
-    from sim.api import write
+    from sim.api import run_portfolio, write
     from sim.engine.portfolio import load_portfolio
-    from sim.reports.board import count_text, month_heading, whole
     from sim.reports.portfolio import league_table
+    from sim.reports.portfolio_report import portfolio_lines
     from sim.runs.backends import make_backend
-    from sim.runs.portfolio import run_portfolio
     from sim.runs.runner import RunInterrupted
 
     with user_errors(), shown_warnings():
         portfolio = load_portfolio(path)
         make_backend(options.get("backend"), workers, options.get("scheduler"))  # refused before writing
+        if options.get("model_error") is not None:
+            from sim.questions.compare import error_table
+
+            error_table(options["model_error"])  # a bad table is refused before anything runs
         with output_folder(out):
             try:
                 total = reps * len(portfolio.services)
@@ -49,24 +52,9 @@ def run_portfolio_command(
                 fail(f"{reason}; nothing was written to {out}", code=130 if reason == "interrupted" else 1)
             with writing(out):
                 write(result, out)
-    league = league_table(result)
-    last = league.iloc[-1]
-    targets = set(result.target_weeks.values())
-    # One target for every service reads as the service says it; mixed targets each count their own.
-    over = f"over {targets.pop():g} weeks" if len(targets) == 1 else "over their services' targets"
-    say(f"{portfolio.title}: {len(portfolio.services)} services, {reps} replications -> {out}/")
-    say(
-        f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting {over} "
-        f"in all (median; middle 80%: {count_text(last['breaches_p10'])}-"
-        f"{count_text(last['breaches_p90'])})"
-    )
-    for row in league.iloc[:-1].itertuples():
-        say(
-            f"  {row.rank}. {row.service}: {count_text(row.breaches_p50)} {over} of "
-            f"{count_text(row.waiting_p50)} waiting ({row.pressure:.0%}), "
-            f"{int(whole(row.forecast_change)):+,} "
-            f"since {month_heading(row.first_month)}"
-        )
+    say(f"{portfolio.title}: {len(portfolio.services)} services, {reps} replications -> {out}/report.html")
+    for line in portfolio_lines(result, league_table(result)):
+        say(line)
 
 
 def compare_portfolios_command(
@@ -105,33 +93,8 @@ def compare_portfolios_command(
                 fail(f"{reason}; nothing was written to {out}", code=130 if reason == "interrupted" else 1)
             with writing(out):
                 write(result, out, months=months)
-    say(f"{len(loaded)} portfolios x {reps} replications -> {out}/")
+    from sim.reports.portfolio_compare import portfolio_comparison_lines
+
+    say(f"{len(loaded)} portfolios x {reps} replications -> {out}/report.html")
     for line in portfolio_comparison_lines(result):
         say(line)
-
-
-def portfolio_comparison_lines(result) -> list[str]:
-    """Each portfolio's total at the last month end, and the scenarios' paired difference from the base."""
-    from sim.reports.board import count_text, month_heading
-    from sim.reports.labels import signed
-    from sim.runs.portfolio import TOTAL
-
-    base = result.results[result.base]
-    targets = set(base.target_weeks.values())
-    over = f"over {targets.pop():g} weeks" if len(targets) == 1 else "over their services' targets"
-    month = result.comparison["month"].iloc[-1]
-    rows = result.comparison[(result.comparison["service"] == TOTAL) & (result.comparison["month"] == month)]
-    lines = []
-    for row in rows.set_index("scenario").loc[result.names].reset_index().itertuples():
-        line = (f"{result.labels[row.scenario]}: {count_text(row.breaches_p50)} waiting {over} in all "
-                f"at the end of {month_heading(month)} (median)")
-        if row.scenario == result.base:
-            line += ", the base"
-        else:
-            change = signed(row.breaches_diff_mean)
-            versus = ("the same as the base" if change == "0" else
-                      f"{change.lstrip('+-')} {'fewer' if change.startswith('-') else 'more'} than the base")
-            line += (f", {versus} on average (10-90%: {signed(row.breaches_diff_p10)} to "
-                     f"{signed(row.breaches_diff_p90)})")
-        lines.append(line)
-    return lines

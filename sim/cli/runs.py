@@ -129,9 +129,9 @@ def run(
         from sim.cli.portfolio import run_portfolio_command
 
         unsupported = {"--actuals": actuals, "--resume": resume, "--fresh": fresh, "--trace": trace,
-                       "--observed": observed, "--candidates": candidates,
-                       "--model-error": model_error, "--no-model-error": no_model_error}
-        options = {"backend": backend, "scheduler": scheduler, "parameter_draws": not no_parameter_draws}
+                       "--observed": observed, "--candidates": candidates}
+        options = {"backend": backend, "scheduler": scheduler, "parameter_draws": not no_parameter_draws,
+                   "model_error": model_error_choice(model_error, no_model_error)}
         run_portfolio_command(scenario, out, reps, seed, workers, unsupported, **options)
         return
     from sim.api import run as run_scenario
@@ -153,7 +153,7 @@ def run(
     options["parameter_draws"] = not no_parameter_draws
     kept = f"; finished batches are kept in {batches}: rerun with --resume to go on"
     with user_errors(), shown_warnings():
-        table = error_table(errors) if errors is not False else None  # a bad table is refused first
+        error_table(errors)  # a bad table is refused before anything runs
         shown = read_actuals(actuals or observed, [load_config(scenario)])  # observed drawn as points too
         settings = conditioning_settings(dispersion, candidates)
         if observed is not None:
@@ -169,7 +169,8 @@ def run(
                 )
             try:
                 with writing(out, kept), progress_bar(total, scenario.stem) as advance:
-                    result = run_scenario(scenario, reps, seed, workers, progress=advance, **options)
+                    result = run_scenario(scenario, reps, seed, workers, progress=advance,
+                                          model_error=errors, **options)
             except (KeyboardInterrupt, RunInterrupted) as error:
                 raise typer.Exit(stopped(error, out, kept)) from None
             if trace:
@@ -178,30 +179,34 @@ def run(
                 write(result, out, shown, adopt={TRACE_FOLDER: traces} if trace else None)
                 discard(batches)
                 remove_temporaries(out)
-    from sim.reports.board import count_text, month_heading
-
-    last = result.summary.iloc[-1]
     config = load_config(scenario)
-    say(f"{config.title or scenario.stem}: {reps} replications -> {out}/")
-    say(
+    for line in run_lines(result, config.title or scenario.stem, config.service.rtt_target_weeks, out):
+        say(line)
+
+
+def run_lines(result, label: str, target: float, out: Path) -> list[str]:
+    """The answer in words: the last month's breaches, with the band including the model's
+    real-world error beside the simulation's own and model error's share of its width (the
+    sentence compare's board notes give, from ``reports.error_bands``)."""
+    from sim.reports.board import count_text, low_high, month_heading
+    from sim.reports.error_bands import band_note, error_bands
+
+    summary = result.summary
+    last = summary.iloc[-1]
+    shown = error_bands(summary, result.manifest)
+    wide = ""
+    if shown is not None:
+        low, high = (count_text(last[c]) for c in low_high("breaches"))
+        wide = f"; {low}-{high} with the model's real-world error"
+    reps = result.manifest.get("replications")
+    return [
+        f"{label}: {reps} replications -> {out}/",
         f"At the end of {month_heading(last['month'])}: {count_text(last['breaches_p50'])} waiting over "
-        f"{config.service.rtt_target_weeks:g} weeks (median; middle 80% of simulated futures: "
-        f"{count_text(last['breaches_p10'])}-{count_text(last['breaches_p90'])}"
-        f"{honest_band(result.monthly, table, seed)}); {overdue_words(last)}"
-    )
-
-
-def honest_band(monthly, table, seed: int) -> str:
-    """'; A-B with the model's real-world error' for the last month's breaches, as compare says it."""
-    if table is None:
-        return ""
-    from sim.questions.model_error_draws import band_with_errors
-    from sim.reports.board import count_text
-
-    band = band_with_errors(monthly, table, seed)
-    if band is None:
-        return ""
-    return f"; {count_text(band[0])}-{count_text(band[1])} with the model's real-world error"
+        f"{target:g} weeks (median; middle 80% of simulated futures: {count_text(last['breaches_p10'])}-"
+        f"{count_text(last['breaches_p90'])}{wide}); {overdue_words(last)}",
+        band_note(summary, result.manifest, str(last["scenario"]), str(last["month"]), label=label,
+                  rows=False),
+    ]
 
 
 def stopped(error: BaseException, out: Path, kept: str) -> int:

@@ -112,10 +112,10 @@ def compare(
 
         unsupported = {
             "--actuals": actuals, "--goal": goal, "--observed": observed, "--candidates": candidates,
-            "--dispersion": dispersion, "--model-error": model_error, "--every": every,
+            "--dispersion": dispersion, "--every": every,
         }
         compare_portfolios_command(scenarios, out, reps, seed, workers, unsupported, chosen,
-                                   parameter_draws=not no_parameter_draws)
+                                   parameter_draws=not no_parameter_draws, model_error=errors)
         return
     with user_errors(), shown_warnings():
         loaded = as_scenarios(scenarios)

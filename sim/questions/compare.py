@@ -163,14 +163,7 @@ def compare(
     goals = goal_table(goal, monthly, scenarios[0].name, errors, seed) if goal is not None else None
     table = comparison_table(summary, differences)
     if errors is not None:
-        table = table.merge(error_bands(monthly, errors, seed, scenarios[0].name), on=["scenario", "month"])
-        # Never narrower than the simulation's own band (as from-waits' ``combine="max"``): with few
-        # replications the sampled band of value + error can fall inside it by chance.
-        for m in ("breaches", "waiting"):
-            low, high = f"{m}_p10_with_model_error", f"{m}_p90_with_model_error"
-            if low in table:
-                table[low] = table[[low, f"{m}_p10"]].min(axis=1)
-                table[high] = table[[high, f"{m}_p90"]].max(axis=1)
+        table = with_error_bands(table, monthly, errors, seed, scenarios[0].name)
     extra = {
         "model_error": error_record(errors),
         "workers": workers,
@@ -220,6 +213,26 @@ def error_bands(monthly: pd.DataFrame, errors: ErrorQuantiles, seed: int, baseli
     low = grouped.quantile(0.1).add_suffix("_p10_with_model_error")
     high = grouped.quantile(0.9).add_suffix("_p90_with_model_error")
     return pd.concat([low, high], axis=1).reset_index()
+
+
+def with_error_bands(
+    table: pd.DataFrame, monthly: pd.DataFrame, errors: ErrorQuantiles, seed: int, baseline: str
+) -> pd.DataFrame:
+    """``table`` (one row per scenario x month with ``<metric>_p10/_p90``: a comparison table or a
+    run's summary) with ``<metric>_p10/_p90_with_model_error`` added after its own columns.
+
+    The one rule for every question's bands (``compare``, ``dcsim run``, a portfolio's services and
+    total): the middle 80% of futures once each carries its model-error draw, never narrower than
+    the simulation's own band (as from-waits' ``combine="max"``), because with few replications the
+    sampled band of value + error can fall inside it by chance.
+    """
+    out = table.merge(error_bands(monthly, errors, seed, baseline), on=["scenario", "month"], how="left")
+    for m in ("breaches", "waiting"):
+        low, high = f"{m}_p10_with_model_error", f"{m}_p90_with_model_error"
+        if low in out:
+            out[low] = out[[low, f"{m}_p10"]].min(axis=1)
+            out[high] = out[[high, f"{m}_p90"]].max(axis=1)
+    return out
 
 
 def error_table(model_error: str | Path | bool | None) -> ErrorQuantiles | None:

@@ -145,6 +145,12 @@ def note(record: dict | None, metric: str, target_weeks: float) -> str:
     return text
 
 
+def error_share(sim_low: float, sim_high: float, low: float, high: float) -> float:
+    """Model error's share of the 80% band's width: 1 - simulation-only width / width with error."""
+    width = high - low
+    return max(0.0, 1.0 - (sim_high - sim_low) / width) if width > 0 else 0.0
+
+
 def futures_words(met: int, total: int, with_error: bool, alone: int | None = None) -> str:
     """``in N of M futures ...``: with the model's error when it was included, and saying so."""
     if not with_error:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.questions.results import error_share
 from sim.reports.board import ERROR_WORDS, SIM_WORDS, count_text, low_high, month_heading
 
 
@@ -25,12 +26,6 @@ def error_bands(comparison: pd.DataFrame | None, manifest: dict | None, metric: 
     if comparison is None or not record.get("included"):
         return None
     return comparison if all(c in comparison for c in low_high(metric)) else None
-
-
-def error_share(sim_low: float, sim_high: float, low: float, high: float) -> float:
-    """Model error's share of the 80% band's width: 1 - simulation-only width / width with error."""
-    width = high - low
-    return max(0.0, 1.0 - (sim_high - sim_low) / width) if width > 0 else 0.0
 
 
 def share_words(comparison: pd.DataFrame, scenario: str, month: str, metric: str = "breaches",
@@ -46,8 +41,11 @@ def share_words(comparison: pd.DataFrame, scenario: str, month: str, metric: str
 
 
 def band_note(comparison: pd.DataFrame | None, manifest: dict | None, scenario: str, month: str,
-              metric: str = "breaches", label: str | None = None) -> str:
-    """What the bands shown are, in words: with model error (and its share) or the simulation's alone."""
+              metric: str = "breaches", label: str | None = None, rows: bool = True) -> str:
+    """What the bands shown are, in words: with model error (and its share) or the simulation's alone.
+
+    ``comparison`` is any table of scenario x month bands (a comparison's, a run's summary, a
+    portfolio's service or total); ``rows`` says the table beside it has "simulation only" rows."""
     shown = error_bands(comparison, manifest, metric)
     if shown is None:
         record = (manifest or {}).get("model_error") or {}
@@ -59,8 +57,8 @@ def band_note(comparison: pd.DataFrame | None, manifest: dict | None, scenario: 
     table = Path(str(record.get("table", ""))).name
     months = " to ".join(month_heading(m) for m in str(record.get("estimated_on") or "").split(" to ") if m)
     source = f" ({table}, real CHS months {months})" if months else f" ({table})"
-    return (f"80% bands {ERROR_WORDS}{source}; rows marked '{SIM_WORDS}' give the simulation's own "
-            "band. " + share_words(shown, scenario, month, metric, label))
+    beside = f"; rows marked '{SIM_WORDS}' give the simulation's own band" if rows else ""
+    return f"80% bands {ERROR_WORDS}{source}{beside}. " + share_words(shown, scenario, month, metric, label)
 
 
 def answer_month(result) -> str:

@@ -9,6 +9,7 @@ manifest's ``remake`` line runs them again to the same numbers.
 from __future__ import annotations
 
 import copy
+import functools
 import shlex
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from sim.engine.scenario import file_hash
 from sim.reports import plots
+from sim.reports.error_bands import error_bands
 from sim.runs.files import atomic_path, write_figure, write_manifest, write_table, write_text
 from sim.runs.result import RunResult
 
@@ -33,7 +35,7 @@ def write_run(result: RunResult, out: str | Path, actuals: pd.DataFrame | None =
         write_table(result.summary, out / "summary.csv"),
         write_manifest(result.manifest, out / "manifest.json"),
     ]
-    written += write_charts(result.summary, out, actuals)
+    written += write_charts(result.summary, out, actuals, result.manifest)
     return written + ([out / INPUTS] if inputs else [])
 
 
@@ -63,6 +65,12 @@ def write_inputs(result: RunResult, out: Path) -> dict[str, str]:
     if given.observed is not None:
         saved["observed"] = f"{INPUTS}/observed.csv"
         write_table(given.observed, out / saved["observed"])
+    errors = manifest.get("model_error") or {}
+    table = Path(str(errors.get("table", "")))
+    if errors.get("included") and not errors.get("shipped", True) and table.is_file():
+        saved["model_error"] = f"{INPUTS}/model_error.csv"  # another table: kept, so the band can be remade
+        with atomic_path(out / saved["model_error"]) as temporary:
+            shutil.copyfile(table, temporary)
     manifest["inputs"] = saved
     manifest["remake"] = remake_command(saved, manifest)
     manifest["remake_in"] = "the folder holding this manifest"
@@ -80,18 +88,27 @@ def remake_command(saved: dict[str, str], manifest: dict) -> str:
         dispersion = ("inf" if k is None else f"{k!r}") if given else "auto"
         words += ["--observed", saved["observed"], "--dispersion", dispersion,
                   "--candidates", str(conditioning["candidates"])]
+    errors = manifest.get("model_error") or {}
+    if "model_error" in saved:
+        words += ["--model-error", saved["model_error"]]
+    elif errors.get("included") is False:
+        words.append("--no-model-error")
     return " ".join(shlex.quote(w) for w in [*words, "--out", "NEW_FOLDER"])
 
 
-def write_charts(summary: pd.DataFrame, out: Path, actuals: pd.DataFrame | None = None) -> list[Path]:
-    """Breach and waiting-list fan charts (actuals overlaid) and capacity against demand."""
+def write_charts(
+    summary: pd.DataFrame, out: Path, actuals: pd.DataFrame | None = None, manifest: dict | None = None
+) -> list[Path]:
+    """Breach and waiting-list fan charts (actuals overlaid; the band including the model's
+    real-world error outlined around the simulation's own, as compare's, when the run has it)
+    and capacity against demand."""
     observed = actuals.set_index("month") if actuals is not None else None
     paths = []
     for metric, name in (("breaches", "breaches_fan.png"), ("waiting", "waiting_fan.png")):
         series = observed[metric] if observed is not None and metric in observed else None
-        paths.append(
-            write_figure(lambda p, m=metric, s=series: plots.fan_chart(summary, m, p, actuals=s), out / name)
-        )
+        wide = error_bands(summary, manifest, metric)  # None: the simulation's band alone
+        draw = functools.partial(plots.fan_chart, summary, metric, actuals=series, errors=wide)
+        paths.append(write_figure(draw, out / name))  # draw(path): the chart saved there
     for scenario in dict.fromkeys(summary["scenario"]):
         name = (
             "capacity_demand.png" if summary["scenario"].nunique() == 1 else f"capacity_demand_{scenario}.png"
