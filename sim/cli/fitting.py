@@ -78,6 +78,19 @@ ForecastReps = Annotated[
 ]
 
 
+OptionalData = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...) for a YAML "
+                 "config; leave out to backtest a waits history."),
+]
+OptionalFit = Annotated[
+    str | None,
+    typer.Option("--fit", "-f", help="With --data: comma-separated dotted fields to fit, "
+                 "e.g. job_plans.band6.non_clinical_share."),
+]
+WAITS_FIT = "Fit to published waits (--waits)"
+
+
 def parse_bounds(items: list[str] | None) -> dict[str, tuple[float, float]]:
     """``PATH=LOW,HIGH`` options as a mapping; a malformed one is a user error."""
     bounds = {}
@@ -90,6 +103,18 @@ def parse_bounds(items: list[str] | None) -> dict[str, tuple[float, float]]:
             fail(f"--bounds {item}: expected PATH=LOW,HIGH with two numbers")
         bounds[path.strip()] = (low, high)
     return bounds
+
+
+def parse_priors(items: list[str] | None) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    """``PATH=LOW,HIGH`` (uniform prior) or ``PATH=LOW,HIGH,log`` (log-uniform) options."""
+    plain, logs = [], set()
+    for item in items or []:
+        head, sep, tail = item.rpartition(",")
+        if sep and tail.strip().lower() == "log":
+            logs.add(head.partition("=")[0].strip())
+            item = head
+        plain.append(item)
+    return parse_bounds(plain), logs
 
 
 def parse_targets(items: list[str] | None) -> dict[str, str] | None:
@@ -110,10 +135,13 @@ def parameter_list(text: str) -> list[str]:
 
 @app.command(rich_help_panel="Fit to history")
 def calibrate(
-    config: Annotated[Path, typer.Argument(help="Baseline or scenario YAML to fit.")],
-    data: Data,
-    fit: Fit,
     out: Out,
+    config: Annotated[
+        Path | None,
+        typer.Argument(help="Baseline or scenario YAML to fit (with --waits: optional, else inferred)."),
+    ] = None,
+    data: OptionalData = None,
+    fit: OptionalFit = None,
     reps: FitReps = 8,
     seed: Seed = 0,
     bounds: Bounds = None,
@@ -125,16 +153,84 @@ def calibrate(
         Path | None,
         typer.Option("--yaml", help="Where to write the fitted scenario (default OUT/calibrated.yaml)."),
     ] = None,
+    waits: Annotated[
+        Path | None,
+        typer.Option(
+            "--waits",
+            help="Fit to published waits by weeks band (CHS wide CSV, CHS workbook(s) "
+            "or a band CSV) instead of --data.",
+            rich_help_panel=WAITS_FIT,
+        ),
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="Organisation code or name.", rich_help_panel=WAITS_FIT)
+    ] = None,
+    service: Annotated[
+        str | None,
+        typer.Option("--service", help="Service name or a unique part.", rich_help_panel=WAITS_FIT),
+    ] = None,
+    up_to: Annotated[
+        str | None,
+        typer.Option(
+            "--up-to",
+            help="Last month fitted (YYYY-MM); nothing after it is read.",
+            rich_help_panel=WAITS_FIT,
+        ),
+    ] = None,
+    first: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Snapshot month the run starts from (YYYY-MM; default: up to a year before --up-to).",
+            rich_help_panel=WAITS_FIT,
+        ),
+    ] = None,
+    target_weeks: Annotated[
+        float,
+        typer.Option(
+            "--target-weeks",
+            min=1,
+            max=104,
+            help="Breaches over this many weeks (a band edge).",
+            rich_help_panel=WAITS_FIT,
+        ),
+    ] = 18.0,
 ) -> None:
-    """Fit fields of CONFIG to a monthly history; write the fitted scenario YAML and a fit report."""
+    """Fit fields of CONFIG to a monthly history (--data) or to published waits by weeks band (--waits);
+    write the fitted scenario YAML and a fit report.
+
+    Each --bounds box is the field's prior: uniform, or log-uniform with PATH=LOW,HIGH,log. With
+    --waits and no CONFIG the service is inferred from the waits and its referral rate and capacity
+    are fitted unless --fit says otherwise.
+    """
     from calibration.fit import fit as fit_service
     from calibration.report import write_fit
 
+    box, logs = parse_priors(bounds)
+    if waits is not None:
+        from sim.cli.waits import calibrate_from_waits
+
+        if data is not None:
+            fail("--data: give --data (a monthly history) or --waits (band snapshots), not both")
+        calibrate_from_waits(
+            waits, out, config=config, fit=parameter_list(fit) if fit else None, bounds=box, log=logs,
+            targets=parse_targets(target), provider=provider, service=service, up_to=up_to, first=first,
+            target_weeks=target_weeks, reps=reps, seed=seed, draws=draws, forecast_reps=forecast_reps,
+            workers=workers, yaml_out=yaml_out,
+        )  # fmt: skip
+        return
+    given = {"--provider": provider, "--service": service, "--up-to": up_to, "--from": first}
+    for name, value in given.items():
+        if value is not None:
+            fail(f"{name}: only with --waits (a published waits history)")
+    if config is None or data is None or fit is None:
+        missing = "CONFIG" if config is None else "--data" if data is None else "--fit"
+        fail(f"{missing}: required (or fit to published waits with --waits)")
     with user_errors(), output_folder(out):
         result = fit_service(
-            config, data, parameter_list(fit), reps, seed, parse_bounds(bounds),
+            config, data, parameter_list(fit), reps, seed, box,
             targets=parse_targets(target), draws=draws, forecast_reps=forecast_reps, workers=workers,
-            progress=console.print,
+            progress=console.print, log=logs,
         )  # fmt: skip
         with writing(out):
             written = write_fit(result, out, config, yaml_out)
@@ -145,16 +241,6 @@ def calibrate(
         console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
 
 
-OptionalData = Annotated[
-    Path | None,
-    typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...) for a YAML "
-                 "config; leave out to backtest a waits history."),
-]
-OptionalFit = Annotated[
-    str | None,
-    typer.Option("--fit", "-f", help="With --data: comma-separated dotted fields to fit, "
-                 "e.g. job_plans.band6.non_clinical_share."),
-]
 WAITS = "Waits history (no --data)"
 
 

@@ -132,3 +132,63 @@ def backtest_from_waits(history: Path, out: Path, *, provider: str | None, servi
     for line in lines(result):
         say(line)
     say(f"scores by horizon: {out / 'scores.csv'}; every forecast: {out / 'forecasts.csv'}")
+
+
+def calibrate_from_waits(
+    history: Path,
+    out: Path,
+    *,
+    config: Path | None,
+    fit: list[str] | None,
+    bounds: dict,
+    log: set[str],
+    targets: dict | None,
+    provider: str | None,
+    service: str | None,
+    up_to: str | None,
+    first: str | None,
+    target_weeks: float,
+    yaml_out: Path | None,
+    **options,
+) -> None:
+    """``dcsim calibrate [CONFIG] --waits HISTORY``: fit to band snapshots, list size and breaches.
+
+    Every refusal (a month, a target off the band edges, a field, a bound) comes before ``--out``
+    is written; the base service, the fitted scenario and the report are published together.
+    """
+    from calibration.report import write_fit
+    from calibration.waits import read_waits
+    from calibration.waits_fit import calibrate_waits, service_text
+
+    if up_to is None:
+        fail("--up-to: required with --waits (the last month fitted, YYYY-MM)")
+    for option, month in (("--up-to", up_to), ("--from", first)):
+        if month is not None and not MONTH.match(month):
+            fail(f"{history}: {option}: {month!r} is not a month as YYYY-MM")
+    with user_errors():
+        waits = read_waits(history, provider, service)
+        with output_folder(out):
+            result, prepared = calibrate_waits(
+                waits,
+                up_to,
+                fit=fit,
+                bounds=bounds,
+                log=log,
+                targets=targets,
+                first=first,
+                target_weeks=target_weeks,
+                config=config,
+                progress=console.print,
+                **options,
+            )
+            with writing(out):
+                written = write_fit(result, out, config, yaml_out, base_text=service_text(prepared))
+    say(
+        f"fitted scenario: {written[1] if len(written) > 1 else written[0]} "
+        f"(extends {out / 'service.yaml'}); "
+        f"report: {out / 'fit_report.html'} ({result.info['seconds']} s)"
+    )
+    for row in result.table.itertuples():
+        say(f"  {row.parameter}: {row.estimate:.4g} (90% range {row.low:.4g} to {row.high:.4g})")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
