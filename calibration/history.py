@@ -154,6 +154,10 @@ def agreement(summary: pd.DataFrame, history: History) -> pd.DataFrame:
                     **score(summary, by_month[column], metric),
                 }
             )
+    for metric, column in history.columns.items():  # fitted model columns of their own: weeks bands
+        if column not in COMPARABLE and f"{metric}_p10" in summary:
+            scores = score(summary, by_month[column], metric)
+            rows.append({"series": column, "metric": metric, "fitted": True, **scores})
     return pd.DataFrame(rows)
 
 

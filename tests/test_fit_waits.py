@@ -99,6 +99,8 @@ def test_the_command_writes_a_runnable_fitted_service(tmp_path):
     config = load_config(out / "calibrated.yaml")
     assert config.parameter_draws is not None and config.service.start_date.isoformat() == "2022-02-01"
     assert "--waits" in (out / "calibrated.yaml").read_text()
+    checked = set(pd.read_csv(out / "fit_checks.csv")["series"])
+    assert {"waiting", "breaches", "band_0_1", "band_52_inf"} <= checked
 
 
 @pytest.mark.parametrize(
