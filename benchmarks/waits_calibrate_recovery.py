@@ -39,9 +39,8 @@ def main() -> None:
         exits_low, exits_high = (table.loc[CAPACITY, side] * per_wte + removed for side in ("low", "high"))
         hits_referrals += low <= REFERRALS_TRUE <= high
         hits_exits += exits_low <= exits <= exits_high
-        print(
-            f"{seed}: referrals {low:.0f}-{high:.0f}, exits {exits_low:.0f}-{exits_high:.0f} (true {exits:.0f})"
-        )
+        ranges = f"referrals {low:.0f}-{high:.0f}, exits {exits_low:.0f}-{exits_high:.0f}"
+        print(f"{seed}: {ranges} (true exits {exits:.0f})")
     print(f"referrals held in {hits_referrals}/{TRIALS}; exits held in {hits_exits}/{TRIALS}")
 
 
