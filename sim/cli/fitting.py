@@ -27,16 +27,16 @@ from sim.cli.common import (
     within,
     writing,
 )
+from sim.cli.fit_options import parameter_list, parse_bounds, parse_priors, parse_targets
+from sim.cli.waits import (
+    FromOption,
+    ProviderOption,
+    ServiceOption,
+    TargetWeeksOption,
+    UpToOption,
+    WaitsOption,
+)
 
-Data = Annotated[
-    Path, typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...).")
-]
-Fit = Annotated[
-    str,
-    typer.Option(
-        "--fit", "-f", help="Comma-separated dotted fields to fit, e.g. job_plans.band6.non_clinical_share."
-    ),
-]
 Bounds = Annotated[
     list[str] | None,
     typer.Option("--bounds", "-b", help="Search box of a fitted field as PATH=LOW,HIGH (repeatable)."),
@@ -88,49 +88,16 @@ OptionalFit = Annotated[
     typer.Option("--fit", "-f", help="With --data: comma-separated dotted fields to fit, "
                  "e.g. job_plans.band6.non_clinical_share."),
 ]
-WAITS_FIT = "Fit to published waits (--waits)"
-
-
-def parse_bounds(items: list[str] | None) -> dict[str, tuple[float, float]]:
-    """``PATH=LOW,HIGH`` options as a mapping; a malformed one is a user error."""
-    bounds = {}
-    for item in items or []:
-        path, _, pair = item.partition("=")
-        parts = pair.split(",")
-        try:
-            low, high = (float(p) for p in parts)
-        except ValueError:
-            fail(f"--bounds {item}: expected PATH=LOW,HIGH with two numbers")
-        bounds[path.strip()] = (low, high)
-    return bounds
-
-
-def parse_priors(items: list[str] | None) -> tuple[dict[str, tuple[float, float]], set[str]]:
-    """``PATH=LOW,HIGH`` (uniform prior) or ``PATH=LOW,HIGH,log`` (log-uniform) options."""
-    plain, logs = [], set()
-    for item in items or []:
-        head, sep, tail = item.rpartition(",")
-        if sep and tail.strip().lower() == "log":
-            logs.add(head.partition("=")[0].strip())
-            item = head
-        plain.append(item)
-    return parse_bounds(plain), logs
-
-
-def parse_targets(items: list[str] | None) -> dict[str, str] | None:
-    if not items:
-        return None
-    targets = {}
-    for item in items:
-        metric, _, column = item.partition("=")
-        if not metric.strip() or not column.strip():
-            fail(f"--target {item}: expected METRIC=COLUMN, e.g. breaches=projected_breaches")
-        targets[metric.strip()] = column.strip()
-    return targets
-
-
-def parameter_list(text: str) -> list[str]:
-    return [p.strip() for p in text.split(",") if p.strip()]
+Data = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...); or fit to "
+                 "published waits with --waits."),
+]
+Fit = Annotated[
+    str | None,
+    typer.Option("--fit", "-f", help="Comma-separated dotted fields to fit, e.g. demand.monthly_rate "
+                 "(with --waits and no CONFIG, default: demand.monthly_rate,workforce.0.wte)."),
+]
 
 
 @app.command(rich_help_panel="Fit to history")
@@ -140,8 +107,8 @@ def calibrate(
         Path | None,
         typer.Argument(help="Baseline or scenario YAML to fit (with --waits: optional, else inferred)."),
     ] = None,
-    data: OptionalData = None,
-    fit: OptionalFit = None,
+    data: Data = None,
+    fit: Fit = None,
     reps: FitReps = 8,
     seed: Seed = 0,
     bounds: Bounds = None,
@@ -153,48 +120,12 @@ def calibrate(
         Path | None,
         typer.Option("--yaml", help="Where to write the fitted scenario (default OUT/calibrated.yaml)."),
     ] = None,
-    waits: Annotated[
-        Path | None,
-        typer.Option(
-            "--waits",
-            help="Fit to published waits by weeks band (CHS wide CSV, CHS workbook(s) "
-            "or a band CSV) instead of --data.",
-            rich_help_panel=WAITS_FIT,
-        ),
-    ] = None,
-    provider: Annotated[
-        str | None, typer.Option("--provider", help="Organisation code or name.", rich_help_panel=WAITS_FIT)
-    ] = None,
-    service: Annotated[
-        str | None,
-        typer.Option("--service", help="Service name or a unique part.", rich_help_panel=WAITS_FIT),
-    ] = None,
-    up_to: Annotated[
-        str | None,
-        typer.Option(
-            "--up-to",
-            help="Last month fitted (YYYY-MM); nothing after it is read.",
-            rich_help_panel=WAITS_FIT,
-        ),
-    ] = None,
-    first: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            help="Snapshot month the run starts from (YYYY-MM; default: up to a year before --up-to).",
-            rich_help_panel=WAITS_FIT,
-        ),
-    ] = None,
-    target_weeks: Annotated[
-        float,
-        typer.Option(
-            "--target-weeks",
-            min=1,
-            max=104,
-            help="Breaches over this many weeks (a band edge).",
-            rich_help_panel=WAITS_FIT,
-        ),
-    ] = 18.0,
+    waits: WaitsOption = None,
+    provider: ProviderOption = None,
+    service: ServiceOption = None,
+    up_to: UpToOption = None,
+    first: FromOption = None,
+    target_weeks: TargetWeeksOption = 18.0,
 ) -> None:
     """Fit fields of CONFIG to a monthly history (--data) or to published waits by weeks band (--waits);
     write the fitted scenario YAML and a fit report.

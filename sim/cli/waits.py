@@ -11,6 +11,31 @@ import typer
 from sim.cli.common import Out, Seed, app, console, fail, output_folder, say, user_errors, writing
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+WAITS_FIT = "Fit to published waits (--waits)"
+# ``dcsim calibrate``'s options for a fit to published waits (the command is in sim.cli.fitting).
+WaitsOption = Annotated[
+    Path | None,
+    typer.Option("--waits", help="Fit to published waits by weeks band (CHS wide CSV, CHS workbook(s) "
+                 "or a band CSV) instead of --data.", rich_help_panel=WAITS_FIT),
+]
+ProviderOption = Annotated[
+    str | None, typer.Option("--provider", help="Organisation code or name.", rich_help_panel=WAITS_FIT)
+]
+ServiceOption = Annotated[
+    str | None, typer.Option("--service", help="Service name or a unique part.", rich_help_panel=WAITS_FIT)
+]
+UpToOption = Annotated[
+    str | None, typer.Option("--up-to", help="Last month fitted (YYYY-MM); nothing after it is read.",
+                             rich_help_panel=WAITS_FIT)
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="Snapshot month the run starts from (YYYY-MM; default: up to "
+                             "a year before --up-to).", rich_help_panel=WAITS_FIT)
+]
+TargetWeeksOption = Annotated[
+    float, typer.Option("--target-weeks", min=1, max=104, help="Breaches over this many weeks (a band edge).",
+                        rich_help_panel=WAITS_FIT)
+]
 
 
 @app.command("from-waits", rich_help_panel="Fit to history")
