@@ -185,6 +185,8 @@ def _movement_warnings(checks: pd.DataFrame) -> list[str]:
         return []
     warnings = []
     for row in checks.dropna(subset=["rms_change_percentile"]).itertuples():
+        if row.rms_change_p10 == row.rms_change_p90 == row.rms_change:
+            continue  # a series that never moves, reported or simulated (an empty band): nothing to say
         reported = f"reported root-mean-square monthly change {row.rms_change:.1f}; simulated 10-90%: "
         reported += f"{row.rms_change_p10:.1f} to {row.rms_change_p90:.1f}"
         if row.rms_change_percentile < MOVEMENT_TAIL:

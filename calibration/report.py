@@ -207,7 +207,7 @@ def scenario_text(
     targets = ", ".join(f"{m} <- {c}" for m, c in info["targets"].items())
     fitted = quote(",".join(info["parameters"]))
     command = [_calibrate_command(info), f"--fit {fitted}"]
-    if "waits" not in info:  # a waits fit targets every series it reads
+    if info.get("waits", {}).get("targets_given", True):  # a waits fit targets every series by default
         command += [f"--target {m}={c}" for m, c in info["targets"].items()]
     logs = set(info.get("log_uniform", ()))
     command += [

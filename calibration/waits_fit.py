@@ -196,6 +196,7 @@ def calibrate_waits(
     # A default prior is log-uniform (a scale known within a factor); a box the analyst gives is
     # uniform unless marked log.
     scales = {p for p in prepared.defaults if p in paths and p not in (bounds or {})} | set(log or ())
+    prepared.info["waits"]["targets_given"] = bool(targets)
     result = fit_service(
         prepared.config, prepared.frame, paths, bounds=box, targets=targets or prepared.targets(),
         bands=prepared.bands, log=scales, source=str(config) if config else history.source,
