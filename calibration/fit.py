@@ -54,6 +54,7 @@ from calibration.results import FitResult
 from calibration.simulate import Simulator
 from sim.engine.config import ServiceConfig
 from sim.engine.scenario import load_config, read_yaml
+from sim.runs.replication_plan import WaitBand
 from sim.runs.summary import summarise
 
 __all__ = [  # the history and ABC helpers are re-exported: analysts meet them through this module
@@ -184,6 +185,8 @@ def _movement_warnings(checks: pd.DataFrame) -> list[str]:
         return []
     warnings = []
     for row in checks.dropna(subset=["rms_change_percentile"]).itertuples():
+        if row.rms_change_p10 == row.rms_change_p90 == row.rms_change:
+            continue  # a series that never moves, reported or simulated (an empty band): nothing to say
         reported = f"reported root-mean-square monthly change {row.rms_change:.1f}; simulated 10-90%: "
         reported += f"{row.rms_change_p10:.1f} to {row.rms_change_p90:.1f}"
         if row.rms_change_percentile < MOVEMENT_TAIL:
@@ -221,6 +224,10 @@ def fit(
     workers: int | None = None,
     progress: Progress | None = None,
     checks: bool = True,
+    bands: tuple[WaitBand, ...] = (),
+    log: set[str] | frozenset[str] = frozenset(),
+    source: str | None = None,
+    extra_info: dict | None = None,
 ) -> FitResult:
     """Fit ``params`` (dotted paths) of ``config`` to the monthly ``history``.
 
@@ -234,12 +241,17 @@ def fit(
     ``checks`` also runs ``forecast_reps`` replications from the snapshot (parameters drawn
     from the posterior, nothing conditioned) and measures the fit against the history on
     them (``FitResult.checks``, ``start_summary``); without it the checks use the forecast.
+    ``bands`` (column name, from weeks, to weeks) makes every run also count its list in those
+    weeks bands at each month end, so a target may name a band column (a fit to published band
+    snapshots: ``calibration.waits_fit``). ``log`` names fields with a log-uniform prior over
+    their bounds. ``source`` names the service in messages (default: the file, or "config");
+    ``extra_info`` is added to ``FitResult.info`` (and so to the manifest).
     Raises ``FitError`` (a ``ConfigError``) for a parameter, bound or month that does not fit.
     """
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     check_fit_size(reps, seed, draws, forecast_reps, workers, accept)  # before any file is read
     say = progress or (lambda message: None)
-    source = str(config) if not isinstance(config, ServiceConfig) else "config"
+    source = source or (str(config) if not isinstance(config, ServiceConfig) else "config")
     service = config if isinstance(config, ServiceConfig) else load_config(config)
     if not isinstance(history, pd.DataFrame):
         from calibration.data import read_monthly
@@ -247,12 +259,12 @@ def fit(
         history_source, history = str(history), read_monthly(history)
     else:
         history_source = history.attrs.get("source", "history")
-    parameters = describe(service, list(params), bounds, source)
+    parameters = describe(service, list(params), bounds, source, set(log))
     own = _own_document(config, parameters, source)
-    observed = align(service, history, targets, history_source)
+    observed = align(service, history, targets, history_source, tuple(name for name, _, _ in bands))
     paths = [p.path for p in parameters]
     document = service.model_dump(mode="python")
-    with Simulator(document, seed, workers) as simulator:
+    with Simulator(document, seed, workers, bands) as simulator:
         problem = Problem(simulator, parameters, observed, reps, seed)
         say(f"step 1/3: best fit of {len(paths)} parameter(s) to {len(observed.months)} months")
         start = np.array([np.clip(p.unit(p.start), 0, 1) for p in parameters])
@@ -300,6 +312,8 @@ def fit(
         "replications_run": replications_run,
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - clock, 1),
+        **({"log_uniform": [p.path for p in parameters if p.log]} if log else {}),
+        **(extra_info or {}),
     }
     return FitResult(
         parameters,

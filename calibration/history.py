@@ -68,7 +68,9 @@ def _check_months(config: ServiceConfig, frame: pd.DataFrame, source: str) -> No
         )
 
 
-def _targets(frame: pd.DataFrame, targets: dict[str, str] | None, source: str) -> dict[str, str]:
+def _targets(
+    frame: pd.DataFrame, targets: dict[str, str] | None, source: str, extra: tuple[str, ...] = ()
+) -> dict[str, str]:
     if targets is None:
         chosen = {m: m for m in TARGET_METRICS if m in frame and frame[m].notna().any()}
         if not chosen:
@@ -78,7 +80,7 @@ def _targets(frame: pd.DataFrame, targets: dict[str, str] | None, source: str) -
             )
         return chosen
     for metric, column in targets.items():
-        if metric not in TARGET_METRICS:
+        if metric not in TARGET_METRICS and metric not in extra:
             raise FitError(f"{source}: --target {metric}: not a fitted metric ({', '.join(TARGET_METRICS)})")
         if column not in frame:
             raise FitError(f"{source}: column {column}: not in the file (named by --target {metric})")
@@ -94,14 +96,19 @@ def align(
     history: pd.DataFrame,
     targets: dict[str, str] | None = None,
     source: str = "history",
+    extra: tuple[str, ...] = (),
 ) -> History:
-    """Line up ``history`` (as from ``calibration.data.read_monthly``) with the simulated months."""
+    """Line up ``history`` (as from ``calibration.data.read_monthly``) with the simulated months.
+
+    ``extra`` names further model columns a target may use: the weeks-band counts of a fit to
+    band snapshots (``calibration.waits_fit``), which the simulator then records at month ends.
+    """
     if "month" not in history:
         raise FitError(f"{source}: column month: required (YYYY-MM) but missing")
     frame = history.copy()
     frame["month"] = frame["month"].astype(str)
     _check_months(config, frame, source)
-    targets = _targets(frame, targets, source)
+    targets = _targets(frame, targets, source, extra)
     observed_rows = frame[[c for c in targets.values()]].notna().any(axis=1)
     last = frame.loc[observed_rows, "month"].max()
     months = simulated_months(config)
@@ -147,6 +154,10 @@ def agreement(summary: pd.DataFrame, history: History) -> pd.DataFrame:
                     **score(summary, by_month[column], metric),
                 }
             )
+    for metric, column in history.columns.items():  # fitted model columns of their own: weeks bands
+        if column not in COMPARABLE and f"{metric}_p10" in summary:
+            scores = score(summary, by_month[column], metric)
+            rows.append({"series": column, "metric": metric, "fitted": True, **scores})
     return pd.DataFrame(rows)
 
 

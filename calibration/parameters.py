@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,9 +37,14 @@ class Parameter:
     low: float
     high: float
     integer: bool = False
+    # Log-uniform prior: the box is searched and sampled evenly in log(value), the usual prior
+    # for a scale known only to within a factor (a capacity or a referral rate).
+    log: bool = False
 
     def value(self, unit: float) -> float | int:
         """The value at position ``unit`` (0 = low bound, 1 = high bound)."""
+        if self.log:
+            return self.cast(self.low * (self.high / self.low) ** float(unit))
         return self.cast(self.low + float(unit) * (self.high - self.low))
 
     def cast(self, value: float) -> float | int:
@@ -47,6 +52,8 @@ class Parameter:
         return int(round(value)) if self.integer else float(value)
 
     def unit(self, value: float) -> float:
+        if self.log:
+            return math.log(max(float(value), 1e-300) / self.low) / math.log(self.high / self.low)
         return (float(value) - self.low) / (self.high - self.low)
 
 
@@ -104,10 +111,15 @@ def default_bounds(document: dict[str, Any], path: str, start: float) -> tuple[f
 
 
 def describe(
-    config: ServiceConfig, paths: list[str], bounds: dict[str, tuple[float, float]] | None, source: str
+    config: ServiceConfig,
+    paths: list[str],
+    bounds: dict[str, tuple[float, float]] | None,
+    source: str,
+    log: set[str] | frozenset[str] = frozenset(),
 ) -> list[Parameter]:
     """Check the fitted paths against ``config`` and give each its search box.
 
+    Paths in ``log`` get a log-uniform prior over their box (both bounds above zero).
     Problems are raised as ``FitError`` in the form ``source: field: message``.
     """
     document = config.model_dump(mode="python")
@@ -116,10 +128,16 @@ def describe(
         raise FitError(f"{source}: --fit: name at least one parameter to fit")
     if len(set(paths)) != len(paths):
         raise FitError(f"{source}: --fit: a parameter is named twice")
-    unknown = sorted(set(bounds) - set(paths))
+    unknown = sorted(set(bounds) - set(paths)) + sorted(set(log) - set(paths))
     if unknown:
         raise FitError(f"{source}: {unknown[0]}: has --bounds but is not in --fit")
-    return [_describe_one(document, path, bounds.get(path), source) for path in paths]
+    described = [_describe_one(document, path, bounds.get(path), source) for path in paths]
+    for p in described:
+        if p.path in log and p.low <= 0:
+            raise FitError(
+                f"{source}: {p.path}: a log-uniform prior needs a low bound above 0 (got {p.low:g})"
+            )
+    return [replace(p, log=p.path in log) for p in described]
 
 
 def _describe_one(

@@ -33,6 +33,7 @@ from sim.runs.staging import staged  # noqa: E402
 from sim.runs.summary import metric_band  # noqa: E402
 
 DRAWS_FILE = "parameter_draws.csv"
+BASE_FILE = "service.yaml"  # the service a fit to band snapshots starts from, beside its fitted scenario
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em .6em;
@@ -176,6 +177,24 @@ def fitted_extends(result: FitResult, config_path: str | Path | None, yaml_path:
     return relative_extends(parent, yaml_path) if parent else None
 
 
+def _calibrate_command(info: dict) -> str:
+    """The start of the command that made the fit: the service and what it was fitted to."""
+    waits = info.get("waits")
+    if waits is None:
+        return f"dcsim calibrate {quote(str(info['config']))} --data {quote(str(info['history']))}"
+    parts = ["dcsim calibrate"]
+    if waits.get("config"):
+        parts.append(quote(str(waits["config"])))
+    parts.append(f"--waits {quote(str(waits['history']))}")
+    for option, key in (("--provider", "provider"), ("--service", "service")):
+        if waits.get(key):
+            parts.append(f"{option} {quote(str(waits[key]))}")
+    parts.append(
+        f"--from {waits['snapshot_month']} --up-to {waits['up_to']} --target-weeks {waits['target_weeks']:g}"
+    )
+    return " ".join(parts)
+
+
 def scenario_text(
     result: FitResult, extends: str | None, draws_path: str | None = None, outputs: str = ""
 ) -> str:
@@ -187,10 +206,14 @@ def scenario_text(
     info = result.info
     targets = ", ".join(f"{m} <- {c}" for m, c in info["targets"].items())
     fitted = quote(",".join(info["parameters"]))
-    command = [f"dcsim calibrate {quote(str(info['config']))} --data {quote(str(info['history']))}"]
-    command += [f"--fit {fitted}"]
-    command += [f"--target {m}={c}" for m, c in info["targets"].items()]
-    command += [f"--bounds {quote(f'{p}={low:g},{high:g}')}" for p, (low, high) in info["bounds"].items()]
+    command = [_calibrate_command(info), f"--fit {fitted}"]
+    if info.get("waits", {}).get("targets_given", True):  # a waits fit targets every series by default
+        command += [f"--target {m}={c}" for m, c in info["targets"].items()]
+    logs = set(info.get("log_uniform", ()))
+    command += [
+        f"--bounds {quote(f'{p}={low:g},{high:g}' + (',log' if p in logs else ''))}"
+        for p, (low, high) in info["bounds"].items()
+    ]
     command += [f"--reps {info['reps']} --draws {info['draws']} --forecast-reps {info['forecast_reps']}"]
     command[-1] += f" --seed {info['seed']}"
     command += [outputs] if outputs else []
@@ -266,7 +289,11 @@ def _settings(info: dict) -> str:
 
 
 def write_fit(
-    result: FitResult, out: Path, config_path: str | Path | None = None, yaml_path: str | Path | None = None
+    result: FitResult,
+    out: Path,
+    config_path: str | Path | None = None,
+    yaml_path: str | Path | None = None,
+    base_text: str | None = None,
 ) -> list[Path]:
     """Fitted YAML, report (HTML with charts), parameter/posterior/check tables and a manifest.
 
@@ -274,17 +301,25 @@ def write_fit(
     (``sim.runs.staging``), so a failure part way leaves ``out`` as it was. The fitted YAML's
     ``extends:`` and ``parameter_draws:`` paths are relative to where it ends up, not to the
     staging folder. A ``yaml_path`` outside ``out`` is written (with a copy of the draws beside
-    it, so that it travels with them) once everything in ``out`` is staged.
+    it, so that it travels with them) once everything in ``out`` is staged. ``base_text`` is the
+    fitted service itself (a fit to band snapshots starts it from the first fitted month), written
+    as ``out/service.yaml``, which the fitted scenario then extends.
     """
     out = Path(out)
     yaml_path = Path(yaml_path) if yaml_path else out / "calibrated.yaml"
     inside = yaml_path.resolve().parent == out.resolve()
     draws_path = out / DRAWS_FILE if inside else yaml_path.with_name(f"{yaml_path.stem}_{DRAWS_FILE}")
     outputs = f"--out {quote(str(out))} --yaml {quote(str(yaml_path))}"
-    extends = fitted_extends(result, config_path, yaml_path)
+    base_path = out / BASE_FILE
+    extends = (
+        relative_extends(base_path, yaml_path)
+        if base_text
+        else fitted_extends(result, config_path, yaml_path)
+    )
     text = scenario_text(result, extends, relative_extends(draws_path, yaml_path), outputs)
     with staged(out) as folder:
-        written = [write_text(text, folder / yaml_path.name)] if inside else []
+        written = [write_text(base_text, folder / BASE_FILE)] if base_text else []
+        written += [write_text(text, folder / yaml_path.name)] if inside else []
         written += _fit_files(result, folder, config_path, yaml_path, written)
         if not inside:  # last, draws before the file naming them: a failure before leaves no fitted file
             beside = write_table(result.parameter_draws(), draws_path)

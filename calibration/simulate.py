@@ -21,30 +21,45 @@ import pandas as pd
 from calibration.parameters import build
 from sim.engine.model import ServiceModel
 from sim.runs.backends import ProcessBackend, current_backend
+from sim.runs.replication_plan import BandedModel, WaitBand
 from sim.runs.runner import Columns, default_workers, from_columns, to_columns
 
 Task = tuple[dict[str, float], int]  # (parameter values by path, replication number)
 TASKS_PER_WORKER = 4  # chunks per worker and call: few round trips, workers finish together
 
 
-def _run_one(document: dict[str, Any], seed: int, task: Task) -> Columns:
+def _run_one(document: dict[str, Any], seed: int, task: Task, bands: tuple[WaitBand, ...] = ()) -> Columns:
     values, replication = task
-    records = ServiceModel(build(document, values), seed, replication).run()
-    return to_columns(pd.DataFrame.from_records(records))
+    config = build(document, values)
+    # Weeks-band counts at each month end are extra columns (a fit to published band snapshots);
+    # without bands the plain model runs, so every other fit's records are as they were.
+    model = (
+        BandedModel(config, seed, replication, bands) if bands else ServiceModel(config, seed, replication)
+    )
+    return to_columns(pd.DataFrame.from_records(model.run()))
 
 
-def _run_chunk(document: dict[str, Any], seed: int, chunk: list[tuple[int, Task]]) -> list[Columns]:
-    return [_run_one(document, seed, task) for _, task in chunk]
+def _run_chunk(
+    document: dict[str, Any], seed: int, bands: tuple[WaitBand, ...], chunk: list[tuple[int, Task]]
+) -> list[Columns]:
+    return [_run_one(document, seed, task, bands) for _, task in chunk]
 
 
 class Simulator:
     """Replications of one service at chosen parameter values, in a pool reused across calls.
 
-    Use as a context manager; ``workers=1`` runs everything in this process.
+    Use as a context manager; ``workers=1`` runs everything in this process. ``bands`` adds a
+    month-end count of open clocks in each weeks band (``sim.runs.replication_plan.BandedModel``).
     """
 
-    def __init__(self, document: dict[str, Any], seed: int, workers: int | None = None) -> None:
-        self.document, self.seed = document, seed
+    def __init__(
+        self,
+        document: dict[str, Any],
+        seed: int,
+        workers: int | None = None,
+        bands: tuple[WaitBand, ...] = (),
+    ) -> None:
+        self.document, self.seed, self.bands = document, seed, tuple(bands)
         self.workers = default_workers() if workers is None else max(1, workers)
         self.pool: ProcessBackend | None = None
         self._own = False
@@ -65,12 +80,12 @@ class Simulator:
         """Monthly records of each task as columns, in task order."""
         self.replications_run += len(tasks)
         if self.pool is None:
-            return [_run_one(self.document, self.seed, task) for task in tasks]
+            return [_run_one(self.document, self.seed, task, self.bands) for task in tasks]
         numbered = list(enumerate(tasks))
         size = max(1, len(tasks) // (self.workers * TASKS_PER_WORKER))
         chunks = [numbered[i : i + size] for i in range(0, len(numbered), size)]
         results: list[Columns | None] = [None] * len(tasks)
-        for chunk, columns in self.pool.map(_run_chunk, (self.document, self.seed), chunks):
+        for chunk, columns in self.pool.map(_run_chunk, (self.document, self.seed, self.bands), chunks):
             for (index, _), result in zip(chunk, columns, strict=True):
                 results[index] = result
         return results  # type: ignore[return-value]  # every slot is filled

@@ -327,3 +327,26 @@ def backtest_waits(history: str | Path, out: str | Path | None = None, provider:
     if out is not None:
         write_backtest(result, out)
     return result
+
+
+def calibrate_waits(history: str | Path, up_to: str, out: str | Path | None = None,
+                    provider: str | None = None, service: str | None = None,
+                    config: str | Path | None = None, **options):
+    """``dcsim calibrate [CONFIG] --waits HISTORY``: fields fitted to published band snapshots, list
+    size and breaches together; with ``out``, the fitted files written there (``service.yaml``,
+    ``calibrated.yaml``, ``parameter_draws.csv``, the report), published together.
+
+    ``options`` as ``calibration.waits_fit.calibrate_waits`` takes them: ``fit`` (default: referral
+    rate and capacity of the service inferred from the waits), ``bounds``, ``log``, ``first``,
+    ``target_weeks``, ``reps``, ``seed``, ``draws``, ``forecast_reps``, ``workers``.
+    Returns the ``FitResult``.
+    """
+    from calibration.report import write_fit
+    from calibration.waits import read_waits
+    from calibration.waits_fit import calibrate_waits as fit_waits
+    from calibration.waits_fit import service_text
+
+    result, prepared = fit_waits(read_waits(history, provider, service), up_to, config=config, **options)
+    if out is not None:
+        write_fit(result, Path(out), config, base_text=service_text(prepared))
+    return result

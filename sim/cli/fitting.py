@@ -27,16 +27,16 @@ from sim.cli.common import (
     within,
     writing,
 )
+from sim.cli.fit_options import parameter_list, parse_bounds, parse_priors, parse_targets
+from sim.cli.waits import (
+    FromOption,
+    ProviderOption,
+    ServiceOption,
+    TargetWeeksOption,
+    UpToOption,
+    WaitsOption,
+)
 
-Data = Annotated[
-    Path, typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...).")
-]
-Fit = Annotated[
-    str,
-    typer.Option(
-        "--fit", "-f", help="Comma-separated dotted fields to fit, e.g. job_plans.band6.non_clinical_share."
-    ),
-]
 Bounds = Annotated[
     list[str] | None,
     typer.Option("--bounds", "-b", help="Search box of a fitted field as PATH=LOW,HIGH (repeatable)."),
@@ -78,42 +78,37 @@ ForecastReps = Annotated[
 ]
 
 
-def parse_bounds(items: list[str] | None) -> dict[str, tuple[float, float]]:
-    """``PATH=LOW,HIGH`` options as a mapping; a malformed one is a user error."""
-    bounds = {}
-    for item in items or []:
-        path, _, pair = item.partition("=")
-        parts = pair.split(",")
-        try:
-            low, high = (float(p) for p in parts)
-        except ValueError:
-            fail(f"--bounds {item}: expected PATH=LOW,HIGH with two numbers")
-        bounds[path.strip()] = (low, high)
-    return bounds
-
-
-def parse_targets(items: list[str] | None) -> dict[str, str] | None:
-    if not items:
-        return None
-    targets = {}
-    for item in items:
-        metric, _, column = item.partition("=")
-        if not metric.strip() or not column.strip():
-            fail(f"--target {item}: expected METRIC=COLUMN, e.g. breaches=projected_breaches")
-        targets[metric.strip()] = column.strip()
-    return targets
-
-
-def parameter_list(text: str) -> list[str]:
-    return [p.strip() for p in text.split(",") if p.strip()]
+OptionalData = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...) for a YAML "
+                 "config; leave out to backtest a waits history."),
+]
+OptionalFit = Annotated[
+    str | None,
+    typer.Option("--fit", "-f", help="With --data: comma-separated dotted fields to fit, "
+                 "e.g. job_plans.band6.non_clinical_share."),
+]
+Data = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...); or fit to "
+                 "published waits with --waits."),
+]
+Fit = Annotated[
+    str | None,
+    typer.Option("--fit", "-f", help="Comma-separated dotted fields to fit, e.g. demand.monthly_rate "
+                 "(with --waits and no CONFIG, default: demand.monthly_rate,workforce.0.wte)."),
+]
 
 
 @app.command(rich_help_panel="Fit to history")
 def calibrate(
-    config: Annotated[Path, typer.Argument(help="Baseline or scenario YAML to fit.")],
-    data: Data,
-    fit: Fit,
     out: Out,
+    config: Annotated[
+        Path | None,
+        typer.Argument(help="Baseline or scenario YAML to fit (with --waits: optional, else inferred)."),
+    ] = None,
+    data: Data = None,
+    fit: Fit = None,
     reps: FitReps = 8,
     seed: Seed = 0,
     bounds: Bounds = None,
@@ -125,16 +120,48 @@ def calibrate(
         Path | None,
         typer.Option("--yaml", help="Where to write the fitted scenario (default OUT/calibrated.yaml)."),
     ] = None,
+    waits: WaitsOption = None,
+    provider: ProviderOption = None,
+    service: ServiceOption = None,
+    up_to: UpToOption = None,
+    first: FromOption = None,
+    target_weeks: TargetWeeksOption = 18.0,
 ) -> None:
-    """Fit fields of CONFIG to a monthly history; write the fitted scenario YAML and a fit report."""
+    """Fit fields of CONFIG to a monthly history (--data) or to published waits by weeks band (--waits);
+    write the fitted scenario YAML and a fit report.
+
+    Each --bounds box is the field's prior: uniform, or log-uniform with PATH=LOW,HIGH,log. With
+    --waits and no CONFIG the service is inferred from the waits and its referral rate and capacity
+    are fitted unless --fit says otherwise.
+    """
     from calibration.fit import fit as fit_service
     from calibration.report import write_fit
 
+    box, logs = parse_priors(bounds)
+    if waits is not None:
+        from sim.cli.waits import calibrate_from_waits
+
+        if data is not None:
+            fail("--data: give --data (a monthly history) or --waits (band snapshots), not both")
+        calibrate_from_waits(
+            waits, out, config=config, fit=parameter_list(fit) if fit else None, bounds=box, log=logs,
+            targets=parse_targets(target), provider=provider, service=service, up_to=up_to, first=first,
+            target_weeks=target_weeks, reps=reps, seed=seed, draws=draws, forecast_reps=forecast_reps,
+            workers=workers, yaml_out=yaml_out,
+        )  # fmt: skip
+        return
+    given = {"--provider": provider, "--service": service, "--up-to": up_to, "--from": first}
+    for name, value in given.items():
+        if value is not None:
+            fail(f"{name}: only with --waits (a published waits history)")
+    if config is None or data is None or fit is None:
+        missing = "CONFIG" if config is None else "--data" if data is None else "--fit"
+        fail(f"{missing}: required (or fit to published waits with --waits)")
     with user_errors(), output_folder(out):
         result = fit_service(
-            config, data, parameter_list(fit), reps, seed, parse_bounds(bounds),
+            config, data, parameter_list(fit), reps, seed, box,
             targets=parse_targets(target), draws=draws, forecast_reps=forecast_reps, workers=workers,
-            progress=console.print,
+            progress=console.print, log=logs,
         )  # fmt: skip
         with writing(out):
             written = write_fit(result, out, config, yaml_out)
@@ -145,16 +172,6 @@ def calibrate(
         console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
 
 
-OptionalData = Annotated[
-    Path | None,
-    typer.Option("--data", "-d", help="Monthly history CSV (month, breaches, waiting, ...) for a YAML "
-                 "config; leave out to backtest a waits history."),
-]
-OptionalFit = Annotated[
-    str | None,
-    typer.Option("--fit", "-f", help="With --data: comma-separated dotted fields to fit, "
-                 "e.g. job_plans.band6.non_clinical_share."),
-]
 WAITS = "Waits history (no --data)"
 
 

@@ -11,6 +11,31 @@ import typer
 from sim.cli.common import Out, Seed, app, console, fail, output_folder, say, user_errors, writing
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+WAITS_FIT = "Fit to published waits (--waits)"
+# ``dcsim calibrate``'s options for a fit to published waits (the command is in sim.cli.fitting).
+WaitsOption = Annotated[
+    Path | None,
+    typer.Option("--waits", help="Fit to published waits by weeks band (CHS wide CSV, CHS workbook(s) "
+                 "or a band CSV) instead of --data.", rich_help_panel=WAITS_FIT),
+]
+ProviderOption = Annotated[
+    str | None, typer.Option("--provider", help="Organisation code or name.", rich_help_panel=WAITS_FIT)
+]
+ServiceOption = Annotated[
+    str | None, typer.Option("--service", help="Service name or a unique part.", rich_help_panel=WAITS_FIT)
+]
+UpToOption = Annotated[
+    str | None, typer.Option("--up-to", help="Last month fitted (YYYY-MM); nothing after it is read.",
+                             rich_help_panel=WAITS_FIT)
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="Snapshot month the run starts from (YYYY-MM; default: up to "
+                             "a year before --up-to).", rich_help_panel=WAITS_FIT)
+]
+TargetWeeksOption = Annotated[
+    float, typer.Option("--target-weeks", min=1, max=104, help="Breaches over this many weeks (a band edge).",
+                        rich_help_panel=WAITS_FIT)
+]
 
 
 @app.command("from-waits", rich_help_panel="Fit to history")
@@ -134,3 +159,63 @@ def backtest_from_waits(history: Path, out: Path, *, provider: str | None, servi
         say(line)
     say(f"scores by horizon: {out / 'scores.csv'}; every forecast: {out / 'forecasts.csv'}; "
         f"tables and charts: {out / 'report.html'}")
+
+
+def calibrate_from_waits(
+    history: Path,
+    out: Path,
+    *,
+    config: Path | None,
+    fit: list[str] | None,
+    bounds: dict,
+    log: set[str],
+    targets: dict | None,
+    provider: str | None,
+    service: str | None,
+    up_to: str | None,
+    first: str | None,
+    target_weeks: float,
+    yaml_out: Path | None,
+    **options,
+) -> None:
+    """``dcsim calibrate [CONFIG] --waits HISTORY``: fit to band snapshots, list size and breaches.
+
+    Every refusal (a month, a target off the band edges, a field, a bound) comes before ``--out``
+    is written; the base service, the fitted scenario and the report are published together.
+    """
+    from calibration.report import write_fit
+    from calibration.waits import read_waits
+    from calibration.waits_fit import calibrate_waits, service_text
+
+    if up_to is None:
+        fail("--up-to: required with --waits (the last month fitted, YYYY-MM)")
+    for option, month in (("--up-to", up_to), ("--from", first)):
+        if month is not None and not MONTH.match(month):
+            fail(f"{history}: {option}: {month!r} is not a month as YYYY-MM")
+    with user_errors():
+        waits = read_waits(history, provider, service)
+        with output_folder(out):
+            result, prepared = calibrate_waits(
+                waits,
+                up_to,
+                fit=fit,
+                bounds=bounds,
+                log=log,
+                targets=targets,
+                first=first,
+                target_weeks=target_weeks,
+                config=config,
+                progress=console.print,
+                **options,
+            )
+            with writing(out):
+                written = write_fit(result, out, config, yaml_out, base_text=service_text(prepared))
+    say(
+        f"fitted scenario: {written[1] if len(written) > 1 else written[0]} "
+        f"(extends {out / 'service.yaml'}); "
+        f"report: {out / 'fit_report.html'} ({result.info['seconds']} s)"
+    )
+    for row in result.table.itertuples():
+        say(f"  {row.parameter}: {row.estimate:.4g} (90% range {row.low:.4g} to {row.high:.4g})")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow]: {warning}", highlight=False)
