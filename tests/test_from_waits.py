@@ -1,56 +1,34 @@
 """``dcsim from-waits``: flows inferred from band snapshots, against a simulator written here.
 
 The synthetic histories come from a plain day-by-day compartment simulation (not dcsim's
-engine): Poisson referrals, and each waiting patient leaving each day with a hazard set by how
-long they have waited. Its month-end lists, cut into the CHS weeks bands, are what a provider
-would publish; the inferred referrals and exits must hold the truth inside their 90% ranges.
+engine; ``benchmarks/compartment_waits.py``): Poisson referrals, and each waiting patient
+leaving each day with a hazard set by how long they have waited. Its month-end lists, cut into
+the CHS weeks bands, are what a provider would publish; the inferred referrals and exits must
+hold the truth inside their 90% ranges.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from services import ROOT
 from typer.testing import CliRunner
 
 from calibration.from_waits.estimate import estimate
-from calibration.waits import BandHistory
 from sim.cli import app
 from sim.engine.scenario import load_config
 
-EDGES = (0.0, 1.0, 2.0, 4.0, 12.0, 18.0, 52.0, math.inf)
+# The compartment simulator lives beside the recovery benchmark, which scores it on many trials.
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from compartment_waits import compartment_history  # noqa: E402
+
 CHS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chs"
 CHS = CHS / "chs_england_therapy_wide.csv.gz"
-
-
-def compartment_history(referrals: float, monthly_exit: list[float], months: int, seed: int):
-    """Month-end band counts of a list with Poisson referrals and exit hazards by band, and the
-    true exits in each month after the first."""
-    rng = np.random.default_rng(seed)
-    daily = [-math.log(1 - r) / (365.25 / 12) for r in monthly_exit]
-    waits = np.array([], dtype=float)
-    counts, labels, exits, left = [], [], [], 0
-    for day in range(1, int((months + 24) * 365.25 / 12)):
-        waits = np.append(waits + 1, np.zeros(rng.poisson(referrals * 12 / 365.25)))
-        band = np.searchsorted(np.array(EDGES[1:-1]) * 7, waits, side="left")
-        stay = rng.random(waits.size) >= np.asarray(daily)[band]
-        left += int((~stay).sum())
-        waits = waits[stay]
-        month = int(day / (365.25 / 12))
-        if int((day + 1) / (365.25 / 12)) > month and month >= 24:  # last day of a month, after burn-in
-            band = np.searchsorted(np.array(EDGES[1:-1]) * 7, waits, side="left")
-            counts.append(np.bincount(band, minlength=7))
-            exits.append(left)
-            labels.append(f"{2020 + month // 12}-{month % 12 + 1:02d}")
-        if int((day + 1) / (365.25 / 12)) > month:
-            left = 0
-    counts = np.array(counts)
-    history = BandHistory("synthetic", None, None, None, EDGES, tuple(labels), counts, counts.sum(axis=1))
-    return history, float(np.mean(exits[1:]))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
