@@ -80,7 +80,10 @@ class Synthetic:
 
 
 def _band(waits: np.ndarray) -> np.ndarray:
-    return np.searchsorted(np.array(EDGES[1:-1]) * 7, waits, side="left")
+    # Completed days waited: a patient at exactly 28 days is in 4-12 weeks, so the bands under 4
+    # weeks hold the last 28 days' joiners, as the estimate reads them (side="left" put 29 there,
+    # and every trial's referrals read 3.6% high).
+    return np.searchsorted(np.array(EDGES[1:-1]) * 7, waits, side="right")
 
 
 def simulate(spec: Waits, seed: int) -> Synthetic:
