@@ -102,9 +102,7 @@ def simulate(spec: Waits, seed: int) -> Synthetic:
     for day in range(1, last_day + 1):
         month = int(day / DAYS_PER_MONTH)
         capacity = (
-            spec.capacity
-            if month >= spec.burn_in or spec.burn_in_capacity is None
-            else spec.burn_in_capacity
+            spec.capacity if month >= spec.burn_in or spec.burn_in_capacity is None else spec.burn_in_capacity
         )
         rate = spec.referrals * (spec.seasonality[month % 12] if spec.seasonality else 1.0)
         joiners = rng.poisson(rate / DAYS_PER_MONTH)
