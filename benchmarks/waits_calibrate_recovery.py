@@ -1,6 +1,6 @@
 """``calibrate --waits`` recovery trials on histories of the compartment simulator (not dcsim's engine).
 
-Twelve histories of ``tests/compartment.py`` (200 referrals a month, exit hazards by weeks band,
+Twelve histories of ``benchmarks/compartment_waits.py`` (200 referrals a month, exit hazards by weeks band,
 eight months), each fitted with the default fields and priors; counts the trials whose 90% range
 holds the true referral rate, and those whose range of exits (capacity as first-contact slots
 plus the removals the fitted service made) holds the true exits.
@@ -13,9 +13,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compartment import compartment_history  # noqa: E402
+from compartment_waits import compartment_history  # noqa: E402
 
 from calibration.from_waits.service import slots_per_wte_month  # noqa: E402
 from calibration.waits_fit import CAPACITY, REFERRALS, calibrate_waits  # noqa: E402

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import yaml
-from test_from_waits import compartment_history
+from compartment import compartment_history
 from typer.testing import CliRunner
 
 from calibration.from_waits import provider
