@@ -60,7 +60,7 @@ def test_planner_session_matches_the_python_api(tmp_path):
     with serve() as address, browser_page() as page:
         open_app(page, address)
         settle(page)
-        type_into(page, "band6 WTE", "5.8")
+        type_into(page, "Band 6 WTE", "5.8")
         page.get_by_role("button", name="Apply changes").click()
         page.get_by_text("Changes applied").wait_for()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
-from sim.web.fields import FieldSpec
+from sim.web.fields import FieldSpec, is_share
 
 
 def horizon(config: ServiceConfig) -> tuple[dt.date, dt.date]:
@@ -50,6 +50,8 @@ def number_problem(spec: FieldSpec, value: Any) -> str | None:
     """Why ``value`` is outside the setting's bounds, or None (the schema's bounds, in words)."""
     if spec.kind not in ("number", "integer") or value is None:
         return None
+    if is_share(spec) and not 0 <= value <= 1:  # entered as a percentage: refused as one
+        return f"{spec.label} must be between 0% and 100% ({value * 100:g}% given)."
     if spec.low is not None and value < spec.low:
         return f"{spec.label} cannot be below {spec.low:g} ({value:g} given)."
     if spec.high is not None and value > spec.high:
