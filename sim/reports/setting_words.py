@@ -109,6 +109,11 @@ def setting_name(path: str) -> str:
         text = SETTINGS[path]
         return text[:1].upper() + text[1:]
     parts = path.split(".")
+    if len(parts) >= 2 and parts[0] == "events" and parts[1].isdigit():
+        rest = ".".join(parts[2:])
+        if rest.startswith("set."):  # a setting an analyst named: the name they typed is the clue
+            return f"Change {int(parts[1]) + 1} (the setting {rest[4:]})"
+        return f"Change {int(parts[1]) + 1}" + (f": {setting_name(rest)}" if rest else "")
     if len(parts) >= 3 and parts[0] in NAMED:
         owner = role_name(parts[1]) if parts[0] == "job_plans" else name(parts[1])
         if parts[0] == "workforce" and parts[1].isdigit():

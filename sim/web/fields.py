@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from sim.reports.setting_words import ENDINGS, words
 
-KINDS = ("number", "integer", "bool", "choice", "date", "text")
+KINDS = ("number", "integer", "bool", "choice", "date", "text", "percent")  # percent: a share shown x100
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,9 @@ def label_for(path: str) -> str:
 
 
 def is_share(spec: FieldSpec) -> bool:
-    """A number between 0 and 1 by the schema: a share, entered and shown as a percentage."""
-    return spec.kind == "number" and spec.low == 0.0 and spec.high == 1.0
+    """A share (a number between 0 and 1 by the schema, or a "percent" entry), entered and shown
+    as a percentage."""
+    return spec.kind == "percent" or (spec.kind == "number" and spec.low == 0.0 and spec.high == 1.0)
 
 
 def field_specs(model: type[BaseModel], prefix: str = "", skip: tuple[str, ...] = ()) -> list[FieldSpec]:
