@@ -50,11 +50,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     parser.add_argument("--reps", type=int, default=40)
+    parser.add_argument("--height", type=int, default=860, help="viewport height: 4000 shows whole pages")
     options = parser.parse_args()
     out = options.out
-    with serve() as address, browser_page(1280, 860) as page:
+    with serve() as address, browser_page(1280, options.height) as page:
         open_app(page, address)
-        page.get_by_label("band6 WTE").wait_for()
+        page.get_by_label("Band 6 WTE").wait_for()
         shoot(page, out, "service")
 
         go_to(page, "Scenarios")

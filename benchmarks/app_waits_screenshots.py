@@ -29,12 +29,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     parser.add_argument("--data", type=Path, default=None, help="the CHS folder (default ../shared/data/chs)")
     parser.add_argument("--reps", type=int, default=40)
+    parser.add_argument("--height", type=int, default=860, help="viewport height: 4000 shows whole pages")
     options = parser.parse_args()
     data = options.data or default_data_dir()
     if data is None or not (data / WIDE_FILE).is_file():
         raise SystemExit("app_waits_screenshots: no CHS data found (../shared/data/chs or --data)")
     out = options.out
-    with serve(waits=data / WIDE_FILE) as address, browser_page(1280, 860) as page:
+    with serve(waits=data / WIDE_FILE) as address, browser_page(1280, options.height) as page:
         open_app(page, address, first=PAGE)
         shoot(page, out, "waits_start")
         go_to(page, "Service")  # the example service: its position from the starting list

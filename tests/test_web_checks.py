@@ -51,5 +51,8 @@ def test_settings_outside_the_schema_bounds_or_empty_are_refused():
     share = FieldSpec("dna_rate", "number", "DNA rate", low=0.0, high=1.0)
     setting = FieldSpec("setting", "text", "Setting")
     found = checks.form_problems([("a", share), ("b", setting)], {"a": 8.0, "b": " "})
-    assert found == {"a": "DNA rate cannot be above 1 (8 given).", "b": "Setting is empty: type one."}
+    assert found == {
+        "a": "DNA rate must be between 0% and 100% (800% given).",
+        "b": "Setting is empty: type one.",
+    }
     assert checks.form_problems([("a", share)], {"a": 0.08}) == {}

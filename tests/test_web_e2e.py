@@ -60,7 +60,7 @@ def test_planner_session_matches_the_python_api(tmp_path):
     with serve() as address, browser_page() as page:
         open_app(page, address)
         settle(page)
-        type_into(page, "band6 WTE", "5.8")
+        type_into(page, "Band 6 WTE", "5.8")
         page.get_by_role("button", name="Apply changes").click()
         page.get_by_text("Changes applied").wait_for()
 
@@ -72,7 +72,7 @@ def test_planner_session_matches_the_python_api(tmp_path):
         choose(page, "Role", "Band 6")
         type_into(page, "WTE", "1")
         page.get_by_role("button", name="Add change").click()
-        page.get_by_text("From 2024-10-01: +1 WTE Band 6").wait_for()
+        page.get_by_text("From 1 Oct 2024: +1 WTE Band 6").wait_for()
 
         go_to(page, "Run and compare")
         type_into(page, "Replications", str(REPS))
@@ -84,7 +84,7 @@ def test_planner_session_matches_the_python_api(tmp_path):
         page.screenshot(path=tmp_path / "run_and_compare.png", full_page=True)
         shown = dict(re.findall(r"^(baseline|One more post): median ([0-9,]+) ", text, re.M))
         page.get_by_role("button", name="Work out P(goal)").click()
-        page.get_by_text("Goal: breaches: none").wait_for()
+        page.get_by_text("Goal: Waiting over the target: none").wait_for()
 
         page.reload()  # the workspace comes back by the address: scenario, answer and goal
         page.get_by_role("heading", name="Run and compare", exact=True).wait_for(timeout=120_000)
@@ -92,9 +92,9 @@ def test_planner_session_matches_the_python_api(tmp_path):
         settle(page)
         again = page.locator("main").inner_text()
         assert dict(re.findall(r"^(baseline|One more post): median ([0-9,]+) ", again, re.M)) == shown
-        assert "Goal: breaches: none" in again and "Out of date" not in again
+        assert "Goal: Waiting over the target: none" in again and "Out of date" not in again
         go_to(page, "Scenarios")
-        page.get_by_text("From 2024-10-01: +1 WTE Band 6").wait_for()
+        page.get_by_text("From 1 Oct 2024: +1 WTE Band 6").wait_for()
 
         go_to(page, "Take it away")
         with page.expect_download() as report:

@@ -18,6 +18,7 @@ from services import service_document  # noqa: E402
 
 from sim.cli import app  # noqa: E402
 from sim.reports.board import count_text  # noqa: E402
+from sim.web.labels import month_columns, on_page  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
 
 REPS, SEED = 4, 3
@@ -83,8 +84,9 @@ def test_the_breaches_chart_outlines_comparison_csvs_bands_with_model_error(show
 
 def test_the_board_table_and_rests_on_are_the_clis(shown, cli):
     out, printed = cli
-    board = shown_table(shown, "series").set_index("series")
-    expected = pd.read_csv(out / "board_table.csv", dtype=str, keep_default_na=False).set_index("series")
+    board = shown_table(shown, "Series").set_index("Series")
+    written = pd.read_csv(out / "board_table.csv", dtype=str, keep_default_na=False)
+    expected = month_columns(written).set_index("Series")  # the page heads months "Jun 2024"
     assert "plan: simulation only" in board.index
     assert board.loc[expected.index].equals(expected.loc[:, list(board.columns)])
     rests = pd.read_csv(out / "rests_on.csv")
@@ -94,7 +96,7 @@ def test_the_board_table_and_rests_on_are_the_clis(shown, cli):
     line = ("This rests on: " + "; ".join(parts)
             + f" (measured at {int(rests['replications'].iloc[0])} replications on common random numbers).")
     assert moving.shape[0] >= 2 and line in printed.splitlines()
-    assert line in [m.value for m in shown.markdown]
+    assert on_page(line) in [m.value for m in shown.markdown]  # "+-" as "±"
 
 
 def test_unticking_model_error_shows_the_simulations_bands_and_says_so(space):
@@ -104,7 +106,7 @@ def test_unticking_model_error_shows_the_simulations_bands_and_says_so(space):
     traces = breaches_chart(test)
     assert not [t for t in traces if t.get("line", {}).get("dash") == "dot"]
     assert not [m.value for m in test.markdown if "with the model's real-world error" in m.value]
-    board = shown_table(test, "series")
-    assert list(board["series"]) == ["baseline", "plan"]
+    board = shown_table(test, "Series")
+    assert list(board["Series"]) == ["baseline", "plan"]
     said = "simulation only: the model's real-world error was not included"
     assert any(said in c.value for c in test.caption)

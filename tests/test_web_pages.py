@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from sim.api import goal_capacity, run  # noqa: E402
 from sim.engine.scenario import ConfigError, load_config  # noqa: E402
+from sim.reports.setting_words import setting_value  # noqa: E402
 from sim.web.jobs import STORE  # noqa: E402
 from sim.web.workspace import Workspace  # noqa: E402
 
@@ -253,8 +254,8 @@ def test_capacity_page_answers_in_a_sentence():
     result = STORE.get(asked_key(test, "capacity")).result
     chance = result.evaluations.set_index("value")["probability"][result.value]
     assert test.success[0].value == (
-        f"{result.value:g} WTE band4 from 1 April 2024 reaches breaches: none at the end of March 2025 "
-        f"with a {chance:.0%} chance (asked for 90%)."
+        f"{result.value:g} WTE Band 4 from 1 April 2024 reaches the goal (Waiting over the target: none at "
+        f"the end of March 2025) with a {chance:.0%} chance (asked for 90%)."
     )
 
 
@@ -273,7 +274,7 @@ def test_calibrate_page_fits_uploaded_figures():
     test = finish(test, "fit")
     assert not test.exception, test.exception
     fitted = test.dataframe[1].value
-    assert list(fitted["parameter"]) == ["job_plans.band6.non_clinical_share"]
+    assert list(fitted["setting"]) == ["Band 6: time not with patients"]  # named as the Service page does
     answer = STORE.get(asked_key(test, "fit"))
     assert answer.wait(600)
     files = answer.result.files
@@ -287,7 +288,8 @@ def test_calibrate_page_fits_uploaded_figures():
     weights = draws["weight"].to_numpy(float)
     for column, q in (("10th centile", 0.1), ("median", 0.5), ("90th centile", 0.9)):
         expected = midpoint_quantile(values, weights, q)
-        assert ranges.at["job_plans.band6.non_clinical_share", column] == pytest.approx(expected, rel=1e-6)
+        shown = ranges.at["Band 6: time not with patients", column]  # a percentage, as the setting is shown
+        assert shown == setting_value("job_plans.band6.non_clinical_share", expected)
 
     # The calibrated scenario: the CLI's file, extending the fitted service and naming the draws.
     scenario = load_config(files.scenario)
@@ -313,7 +315,7 @@ def test_calibrate_page_fits_uploaded_figures():
     assert shown["Jan 2025"] == pytest.approx(median)  # the page charts what sim.api gives
     dots = next(t for t in figure if t.get("name") == "Reported")
     assert (dots["x"][-1], dots["y"][-1]) == ("Jan 2025", reported)
-    assert f"{info['candidates']} candidate replications" in test.caption[-1].value
+    assert f"{info['candidates']} simulated futures were weighted" in test.caption[-1].value
 
     button(test, "Use the fitted values in the service").click().run()
     space = test.session_state["workspace"]
@@ -411,9 +413,9 @@ def test_scenarios_page_refuses_a_date_outside_the_run_and_starts_each_scenario_
 def test_service_page_refuses_a_share_out_of_range_next_to_its_input():
     test = page("service")
     key = next(k.key for k in test.number_input if k.key.endswith("dna_rate"))
-    test.number_input(key=key).set_value(8.0)
+    test.number_input(key=key).set_value(800.0)  # a percentage: 800% of appointments missed
     button(test, "Apply changes").click().run()
-    assert "cannot be above 1 (8 given)" in errors(test)
+    assert "must be between 0% and 100% (800% given)" in errors(test)
     assert "Changes applied" not in " ".join(s.value for s in test.success)
 
 
@@ -463,7 +465,7 @@ def test_run_page_shows_staff_costs_when_asked_as_sim_api_works_them_out():
     assert not any("Extra staff cost" in str(v) for d in test.dataframe for v in d.value.iloc[:, 0])
     test.toggle[0].set_value(True).run()
     assert not test.exception
-    board = shown_table(test, "series").set_index("series")
+    board = shown_table(test, "Series").set_index("Series")
     # One Band 6 at the top of band (£46,580) plus 28% on-costs from 1 June 2024 to the end of
     # March 2025: 10 months.
     assert board.loc["Extra staff cost to date: plan"].iloc[-1] == f"£{46_580 / 12 * 10 * 1.28:,.0f}"

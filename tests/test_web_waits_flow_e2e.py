@@ -46,10 +46,10 @@ def add_scenario(page, name: str, wte: str) -> None:
     page.get_by_role("button", name="Add scenario").click()
     page.get_by_text(f"Changes in {name}").wait_for()
     type_date(page, "From", 2025, 9, 1)
-    choose(page, "Role", "clinician")
+    choose(page, "Role", "Clinician")
     type_into(page, "WTE", wte)
     page.get_by_role("button", name="Add change").click()
-    page.get_by_text(f"From 2025-09-01: +{wte} WTE clinician").wait_for()
+    page.get_by_text(f"From 1 Sep 2025: +{wte} WTE Clinician").wait_for()
 
 
 def medians(text: str) -> dict[str, str]:
@@ -85,7 +85,7 @@ def test_from_a_chs_series_to_the_report_with_a_reload_between(tmp_path):
         shown = medians(page.locator("main").inner_text())
         assert set(shown) == {"baseline", *SCENARIOS}
         page.get_by_role("button", name="Work out P(goal)").click()
-        page.get_by_text("Goal: breaches: none").wait_for()
+        page.get_by_text("Goal: Waiting over the target: none").wait_for()
         page.screenshot(path=tmp_path / "run.png", full_page=True)
 
         page.reload()
@@ -94,7 +94,7 @@ def test_from_a_chs_series_to_the_report_with_a_reload_between(tmp_path):
         settle(page)
         again = page.locator("main").inner_text()
         assert medians(again) == shown
-        assert "Goal: breaches: none" in again and "Out of date" not in again
+        assert "Goal: Waiting over the target: none" in again and "Out of date" not in again
 
         go_to(page, "Take it away")
         with page.expect_download() as report:

@@ -19,6 +19,7 @@ from sim.questions.results import FLOW_WORDS as WORDS
 from sim.questions.results import OUTSIDE
 from sim.reports.board import LABEL, count_text, month_heading, series_label
 from sim.reports.labels import plain, signed
+from sim.reports.setting_words import role_name, setting_name, setting_value
 
 
 def esc(value: Any) -> str:
@@ -252,10 +253,6 @@ def changed_fields(scenario: Scenario, baseline: Scenario) -> list[tuple[str, st
     ]
 
 
-def role_name(role: str) -> str:
-    return role.replace("band", "Band ") if role.startswith("band") and role[4:].isdigit() else role
-
-
 def describe_event(event: Event, baseline: dict[str, Any] | None = None) -> str:
     """An event in a board paper's words."""
     if event.add_staff:
@@ -286,11 +283,18 @@ def describe_event(event: Event, baseline: dict[str, Any] | None = None) -> str:
             f"validation sweep: {sweep.stale_share:.0%} of those{among} taken as stale; "
             f"{sweep.find_share:.0%} of the stale not yet found removed in {rounds}"
         )
-    changes = "; ".join(
-        f"{esc(k)}: {esc(show(get_field(baseline or {}, k)))} &rarr; {esc(show(v))}"
-        for k, v in (event.set or {}).items()
-    )
+    changes = "; ".join(_set_words(k, v, baseline) for k, v in (event.set or {}).items())
     return changes or "no change"
+
+
+def _set_words(path: str, value: Any, baseline: dict[str, Any] | None) -> str:
+    """A setting changed from a date, named and valued in words ("Referral volume multiplier:
+    1 &rarr; 1.25"); without the baseline, only what it becomes."""
+    before = get_field(baseline, path) if baseline else None
+    after = esc(setting_value(path, value))
+    if before is None:
+        return f"{esc(setting_name(path))} becomes {after}"
+    return f"{esc(setting_name(path))}: {esc(setting_value(path, before))} &rarr; {after}"
 
 
 def key_assumptions(scenario: Scenario) -> list[tuple[str, str]]:
@@ -330,7 +334,7 @@ def assumptions_html(scenario: Scenario, baseline: Scenario, label: str) -> str:
     shown = {r[0][0] for r in rows}
     for field, old, new in changed_fields(scenario, baseline):
         if field not in shown:
-            rows.append(([esc(field), esc(old), esc(new)], "changed"))
+            rows.append(([esc(setting_name(field)), esc(old), esc(new)], "changed"))
     reference = baseline.config.model_dump(mode="json")
     for event in scenario.config.events:
         own = scenario is baseline or event not in baseline.config.events

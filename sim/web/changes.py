@@ -115,19 +115,26 @@ def menu() -> list[ChangeKind]:
             ChangeKind(
                 "demand_growth",
                 "Demand growth",
-                "Referrals grow by this share a year from the date (0.1 = +10% a year).",
+                "Referrals grow by this percentage a year from the date.",
                 "set",
-                [_value_spec("Growth per year (share)", "0.1 = 10% a year", -0.99, 5.0)],
+                [
+                    FieldSpec(
+                        "value", "percent", "Growth per year", "10 = 10% more a year", low=-0.99, high=5.0
+                    )
+                ],
                 setting="demand.annual_trend",
             ),
             ChangeKind(
                 "set",
                 "Change any setting from a date",
-                "A dotted setting (as in the YAML reference) takes a new value from the date.",
+                "For analysts: a setting named as in the service file takes a new value from the date.",
                 "set",
                 [
                     FieldSpec(
-                        "setting", "text", "Setting (dotted path)", "e.g. job_plans.band6.non_clinical_share"
+                        "setting",
+                        "text",
+                        "Setting, as the service file names it",
+                        "e.g. job_plans.band6.non_clinical_share (the service file is on the Service page)",
                     ),
                     _value_spec("New value", "a number"),
                 ],

@@ -8,11 +8,12 @@ bounds the schema gives the setting. No Streamlit here.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from sim.engine.calendar import add_months
 from sim.engine.config import ServiceConfig
-from sim.web.fields import FieldSpec
+from sim.web.fields import FieldSpec, is_share
 
 
 def horizon(config: ServiceConfig) -> tuple[dt.date, dt.date]:
@@ -48,7 +49,13 @@ def until_problem(until: Any, start: Any, required: bool) -> str | None:
 
 def number_problem(spec: FieldSpec, value: Any) -> str | None:
     """Why ``value`` is outside the setting's bounds, or None (the schema's bounds, in words)."""
-    if spec.kind not in ("number", "integer") or value is None:
+    if spec.kind not in ("number", "integer", "percent") or value is None:
+        return None
+    if is_share(spec):  # entered as a percentage: refused as one
+        low = -math.inf if spec.low is None else 100 * spec.low
+        high = math.inf if spec.high is None else 100 * spec.high
+        if not low <= value * 100 <= high:
+            return f"{spec.label} must be between {low:g}% and {high:g}% ({value * 100:g}% given)."
         return None
     if spec.low is not None and value < spec.low:
         return f"{spec.label} cannot be below {spec.low:g} ({value:g} given)."

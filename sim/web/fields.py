@@ -17,7 +17,9 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-KINDS = ("number", "integer", "bool", "choice", "date", "text")
+from sim.reports.setting_words import ENDINGS, words
+
+KINDS = ("number", "integer", "bool", "choice", "date", "text", "percent")  # percent: a share shown x100
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,24 @@ LABELS = {  # the few field names that read badly when spelled out
     "wte": "WTE",
     "recruitment_lag_weeks": "Recruitment lag (weeks)",
     "hours_per_week": "Extra clinical hours a week",
-    "share": "Share removed (0 to 1)",
-    "non_clinical_share": "Non-clinical share",
+    "share": "Share removed",
+    "non_clinical_share": "Time not with patients",
     "hours_per_wte": "Hours a week per WTE",
 }
 
 
 def label_for(path: str) -> str:
-    """``followups.mean`` -> ``Followups mean``: readable without a glossary."""
+    """``followups.mean`` -> ``Follow-ups per episode``: readable without a glossary."""
     if path in LABELS:
         return LABELS[path]
-    words = path.replace(".", " ").replace("_", " ")
-    return words[:1].upper() + words[1:]
+    text = ENDINGS.get(path) or " ".join(words(part) for part in path.split("."))
+    return text[:1].upper() + text[1:]
+
+
+def is_share(spec: FieldSpec) -> bool:
+    """A share (a number between 0 and 1 by the schema, or a "percent" entry), entered and shown
+    as a percentage."""
+    return spec.kind == "percent" or (spec.kind == "number" and spec.low == 0.0 and spec.high == 1.0)
 
 
 def field_specs(model: type[BaseModel], prefix: str = "", skip: tuple[str, ...] = ()) -> list[FieldSpec]:

@@ -7,11 +7,13 @@ differences their sign (``sim.reports.labels``). Measures have plain-words names
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from sim.reports.board import count_text, month_heading
 from sim.reports.labels import plain, points, signed
-from sim.reports.report_sections import role_name as role_name  # "band6" -> "Band 6"
+from sim.reports.setting_words import role_name as role_name  # "band6" -> "Band 6"
 
 METRIC_NAMES = {
     "breaches": "Waiting over the target",
@@ -35,6 +37,38 @@ METRIC_NAMES = {
 def month(value: str) -> str:
     """2027-03 -> Mar 2027."""
     return month_heading(str(value))
+
+
+def day(value: object) -> str:
+    """2024-10-01 (a date or its text) -> 1 Oct 2024."""
+    text = str(value)[:10]
+    return f"{int(text[8:10])} {month_heading(text[:7])}" if len(text) == 10 else month(text[:7])
+
+
+def goal_words(goal) -> str:
+    """A goal in words with its measure named as the page names it ("Waiting over the target: none
+    at the end of December 2025", not "breaches: ...")."""
+    text = goal.describe()
+    head = goal.metric.replace("_", " ")
+    return metric_name(goal.metric) + text[len(head) :] if text.startswith(head) else text
+
+
+def on_page(text: str) -> str:
+    """A sentence the CLI shares, as the page shows it: no file names in brackets (the page is not
+    a folder of outputs), months as "Apr 2023", and "+-" as the plus-minus sign."""
+    text = re.sub(r"\(\s*[\w.-]+\.csv,\s*", "(", text)
+    text = re.sub(r"\s*\([\w.-]+\.csv\)", "", text)
+    text = re.sub(r"(?<![\d-])\d{4}-\d{2}(?![\d-])", lambda m: month(m.group(0)), text)
+    return text.replace("+-", "±")
+
+
+def month_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table whose columns are months (2024-06) with them written Jun 2024; other names capitalised."""
+    return frame.rename(
+        columns=lambda c: (
+            month(c) if re.fullmatch(r"\d{4}-\d{2}", str(c)) else str(c)[:1].upper() + str(c)[1:]
+        )
+    )
 
 
 def metric_name(metric: str) -> str:
@@ -105,7 +139,7 @@ def months_table(frame: pd.DataFrame, column: str = "month") -> pd.DataFrame:
     for name in shown.columns:
         if name != column and pd.api.types.is_numeric_dtype(shown[name]):
             shown[name] = [number(v, name) for v in shown[name]]
-    return shown
+    return shown.rename(columns=lambda c: str(c).replace("_", " ").capitalize())
 
 
 def goal_capacity_table(summary: pd.DataFrame) -> pd.DataFrame:
@@ -159,3 +193,23 @@ def goal_bands_table(
             "short a month after this scenario": [count_text(v) for v in rows["short_per_month"]],
         }
     )
+
+
+def tries_table(evaluations: pd.DataFrame, role: str) -> pd.DataFrame:
+    """Each number of posts the capacity search tried, in words (chances as percentages)."""
+    rows = evaluations.sort_values("value")
+    table = {
+        f"{role} WTE added": [plain(v, 2).rstrip("0").rstrip(".") for v in rows["value"]],
+        "chance of meeting the goal": [f"{p:.0%}" for p in rows["probability"]],
+        "90% interval": [f"{a:.0%} to {b:.0%}" for a, b in zip(rows["p_low"], rows["p_high"], strict=True)],
+        "simulated futures meeting it": [
+            f"{m} of {r}" for m, r in zip(rows["met"], rows["replications"], strict=True)
+        ],
+    }
+    if "met_simulation_only" in rows:
+        table["in the simulation alone"] = [
+            f"{m} of {r}" for m, r in zip(rows["met_simulation_only"], rows["replications"], strict=True)
+        ]
+    table["confident enough"] = ["yes" if v else "no" for v in rows["meets_confidence"]]
+    table["answer"] = ["this one" if v else "" for v in rows["solution"]]
+    return pd.DataFrame(table)

@@ -27,7 +27,7 @@ from sim.questions.solve import lever_grid, solve
 from sim.reports.error_bands import error_bands
 from sim.runs.summary import metric_columns, summarise
 from sim.web.jobs import STORE, Job, request_key
-from sim.web.labels import METRIC_NAMES
+from sim.web.labels import METRIC_NAMES, goal_words, role_name
 from sim.web.workspace import Workspace
 
 TRAJECTORY_METRICS = {
@@ -146,7 +146,9 @@ def with_goal(result: ComparisonResult, goal: Goal, model_error: bool = True) ->
         goals=goal_probabilities(result, goal, model_error),
         goal=goal,
         manifest={
-            **result.manifest, "goal": goal.text, "model_error": error_record(error_table(model_error))
+            **result.manifest,
+            "goal": goal.text,
+            "model_error": error_record(error_table(model_error)),
         },
         theory=theory_table(result.monthly, target, goal.month, configs),
         goal_capacity=goal_capacity(configs, goal, result.monthly),
@@ -232,20 +234,21 @@ def start_capacity(
 
 def capacity_sentence(result: Any, question: CapacityQuestion) -> str:
     """The solver's answer in one sentence a board paper can use."""
-    goal = result.goal.describe()
+    goal = f"the goal ({goal_words(result.goal)})"
+    role = role_name(question.role)
     start = question.start.strftime("%d %B %Y").lstrip("0")
     lag = f" (in post after {question.lag_weeks:g} weeks' recruitment)" if question.lag_weeks else ""
     rows = result.evaluations.set_index("value")["probability"]
     if result.value is None:
         best = question.high if result.rising else question.low
         return (
-            f"No number of {question.role} WTE between {format_value(question.low)} and "
+            f"No number of {role} WTE between {format_value(question.low)} and "
             f"{format_value(question.high)} from {start}{lag} reaches {goal} with "
             f"{question.confidence:.0%} confidence: at {format_value(best)} WTE the chance is "
             f"{rows.get(best, float('nan')):.0%}."
         )
     return (
-        f"{format_value(result.value)} WTE {question.role} from {start}{lag} reaches {goal} with a "
+        f"{format_value(result.value)} WTE {role} from {start}{lag} reaches {goal} with a "
         f"{rows[result.value]:.0%} chance (asked for {question.confidence:.0%})."
     )
 

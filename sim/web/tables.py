@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 
 from sim.engine.config import JobPlan, ServiceConfig
+from sim.reports.board import month_heading
+from sim.reports.setting_words import choice, name, role_name, setting_name
 from sim.web.fields import FieldSpec, field_specs, get_path
 
 KEY_JOB_PLAN_FIELDS = ("non_clinical_share",)
@@ -30,27 +32,31 @@ def referrals(config: ServiceConfig) -> pd.DataFrame:
 
 
 def shares(values: dict[str, float], what: str) -> pd.DataFrame:
-    return pd.DataFrame({what: list(values), "share": [f"{v:.0%}" for v in values.values()]})
+    return pd.DataFrame({what: [name(k) for k in values], "share": [f"{v:.0%}" for v in values.values()]})
 
 
 def pathways(config: ServiceConfig) -> pd.DataFrame:
     rows = [
         {
-            "pathway": name,
-            "first contact": p.first_contact,
-            "follow-up type": p.followup or "",
+            "pathway": name(key),
+            "first contact": name(p.first_contact),
+            "follow-up type": name(p.followup) if p.followup else "",
             "follow-ups per episode (mean)": p.followups.mean,
-            "distribution": p.followups.distribution,
+            "how the number varies": choice(p.followups.distribution),
             "weeks between contacts": p.interval_weeks,
         }
-        for name, p in config.pathways.items()
+        for key, p in config.pathways.items()
     ]
     return pd.DataFrame(rows)
 
 
 def appointment_types(config: ServiceConfig) -> pd.DataFrame:
-    rows = [{"appointment": name, **kind.model_dump()} for name, kind in config.appointment_types.items()]
-    return pd.DataFrame(rows).rename(columns={"dna_rate": "DNA rate", "minutes": "minutes per slot"})
+    rows = [{"appointment": name(key), **kind.model_dump()} for key, kind in config.appointment_types.items()]
+    table = pd.DataFrame(rows)
+    if "dna_rate" in table:
+        table["dna_rate"] = [f"{v:.0%}" for v in table["dna_rate"]]
+    renamed = {"dna_rate": "did not attend", "minutes": "minutes per slot"}
+    return table.rename(columns=lambda c: renamed.get(c, name(c).lower() if c != "appointment" else c))
 
 
 def job_plans(config: ServiceConfig) -> pd.DataFrame:
@@ -58,7 +64,7 @@ def job_plans(config: ServiceConfig) -> pd.DataFrame:
     columns = {}
     for role, plan in config.job_plans.items():
         flat = _flatten(plan.model_dump(mode="json"))
-        columns[role] = {k: _show(v) for k, v in flat.items()}
+        columns[role_name(role)] = {k: _show(v, k) for k, v in flat.items()}
     table = pd.DataFrame(columns)
     table.index.name = "setting"
     return table.reset_index()
@@ -66,7 +72,12 @@ def job_plans(config: ServiceConfig) -> pd.DataFrame:
 
 def staff(config: ServiceConfig) -> pd.DataFrame:
     rows = [
-        {"role": g.role, "WTE": g.wte, "from": g.start or "in post", "until": g.end or "beyond horizon"}
+        {
+            "role": role_name(g.role),
+            "WTE": g.wte,
+            "from": _day(g.start) if g.start else "in post",
+            "until": _day(g.end) if g.end else "after the simulated period",
+        }
         for g in config.workforce
     ]
     return pd.DataFrame(rows).astype(str)
@@ -92,12 +103,25 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix.rstrip("."): value}
 
 
-def _show(value: Any) -> str:
+def _day(value: Any) -> str:
+    """A start or end date as a planner writes it: 1 Oct 2024."""
+    return f"{value.day} {month_heading(str(value)[:7])}"
+
+
+def _show(value: Any, path: str = "") -> str:
+    """A job-plan value in words: splits and shares as percentages, options named."""
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+        return ", ".join(
+            f"{name(k).lower()} {v:.0%}" if isinstance(v, float) else f"{name(k).lower()} {v}"
+            for k, v in value.items()
+        )
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return ", ".join(choice(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and path.endswith(("_share", "_rate")):
+        return f"{value:.0%}"
+    return choice(value) if isinstance(value, str) else str(value)
 
 
 # --- the key values the form edits ----------------------------------------------------------
@@ -118,18 +142,19 @@ def key_values(document: dict[str, Any]) -> list[tuple[str, str, FieldSpec]]:
     roles = [g.get("role") for g in document.get("workforce", [])]
     for index, role in enumerate(roles):
         repeat = roles.count(role) > 1
-        label = f"{role} WTE" + (f" (staff row {index + 1})" if repeat else "")
+        label = f"{role_name(role)} WTE" + (f" (staff row {index + 1})" if repeat else "")
         items.append(("Staff in post", f"workforce.{index}.wte", number("wte", "number", label, low=0.0)))
     for role in document.get("job_plans", {}):
         for spec in job_plan_specs():
-            label = f"{role}: {spec.label[:1].lower()}{spec.label[1:]}"
+            label = f"{role_name(role)}: {spec.label[:1].lower()}{spec.label[1:]}"
             items.append(("Job plans", f"job_plans.{role}.{spec.path}", _relabel(spec, label)))
-    for name in document.get("pathways", {}):
-        spec = number("mean", "number", f"{name}: follow-ups per episode", low=0.0, high=100.0)
-        items.append(("Pathways", f"pathways.{name}.followups.mean", spec))
-    for name in document.get("appointment_types", {}):
-        spec = number("dna_rate", "number", f"{name}: DNA rate", low=0.0, high=1.0)
-        items.append(("Did not attend", f"appointment_types.{name}.dna_rate", spec))
+    for pathway in document.get("pathways", {}):
+        path = f"pathways.{pathway}.followups.mean"
+        items.append(("Pathways", path, number("mean", "number", setting_name(path), low=0.0, high=100.0)))
+    for kind in document.get("appointment_types", {}):
+        path = f"appointment_types.{kind}.dna_rate"
+        spec = number("dna_rate", "number", setting_name(path), low=0.0, high=1.0)
+        items.append(("Did not attend", path, spec))
     return items
 
 

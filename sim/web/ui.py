@@ -11,8 +11,9 @@ from typing import Any
 import streamlit as st
 
 from sim.engine.scenario import ConfigError
+from sim.reports.setting_words import choice, plain_paths
 from sim.web.answers import STALE, Asked, is_stale
-from sim.web.fields import FieldSpec
+from sim.web.fields import FieldSpec, is_share
 from sim.web.jobs import STORE, Job
 from sim.web.workspace import Workspace
 
@@ -43,18 +44,37 @@ def run_settings() -> dict[str, int]:
 
 
 def show_problems(error: ConfigError) -> None:
-    """A validation failure as the CLI prints it: one ``file: field: message`` per line."""
-    st.error("\n\n".join(f"`{line}`" for line in str(error).splitlines()))
+    """A validation failure in a planner's words: one sentence per problem, settings named as the
+    page names them rather than by the file's dotted paths (the CLI prints those for analysts)."""
+    st.error("\n\n".join(problem_sentence(line) for line in str(error).splitlines() if line.strip()))
+
+
+def problem_sentence(line: str) -> str:
+    """``small.yaml: demand.multiplier: Input should be ...`` -> ``Referral volume multiplier: Input
+    should be ...`` (the file the app wrote for itself says nothing to a planner)."""
+    head, _, rest = line.partition(": ")
+    if rest and head.endswith((".yaml", ".yml", "<scenario>", "<service>")):
+        line = rest
+    return plain_paths(line)
 
 
 def field_input(spec: FieldSpec, value: Any, key: str) -> Any:
-    """A widget for one schema field, showing ``value``."""
+    """A widget for one schema field, showing ``value``: options in words, shares as percentages
+    (the value returned is the share the schema takes)."""
+    if is_share(spec):
+        shown = st.number_input(
+            f"{spec.label} (%)", value=round(float(value or 0.0) * 100, 6), step=1.0, format="%g",
+            help=spec.help or None, key=key,
+        )  # fmt: skip
+        return shown / 100
     if spec.kind == "bool":
         return st.checkbox(spec.label, value=bool(value), help=spec.help or None, key=key)
     if spec.kind == "choice":
         options = list(spec.choices)
         index = options.index(value) if value in options else 0
-        return st.selectbox(spec.label, options, index=index, help=spec.help or None, key=key)
+        return st.selectbox(
+            spec.label, options, index=index, format_func=choice, help=spec.help or None, key=key
+        )
     if spec.kind == "date":
         return st.date_input(spec.label, value=value, help=spec.help or None, key=key, **ANY_DAY)
     if spec.kind == "text":

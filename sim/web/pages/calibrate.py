@@ -5,16 +5,18 @@ import streamlit as st
 
 from calibration.ranges import draw_ranges
 from sim.engine.scenario import ConfigError
+from sim.reports.setting_words import plain_paths, setting_name
 from sim.runs.regression_adjustment import MAX_DISTANCE
 from sim.web import answers, charts, labels, questions
 from sim.web.calibrated import start_conditioned
+from sim.web.fit_words import checks_table, fitted_table, ranges_table, series_words, warning_words
 from sim.web.ui import asked_job, finished_result, run_settings, show_problems, stale_note, workspace
 from sim.web.uploads import read_monthly_upload
 
 st.title("Calibrate")
 space = workspace()
 st.write(
-    "Upload the monthly figures the service reported (CSV with a `month` column and any of "
+    "Upload the monthly figures the service reported (a CSV file: a `month` column and any of "
     "`breaches`, `waiting`, `referrals`, `first_contacts`, `projected_breaches`). The settings you "
     "pick are fitted so the simulated months match them; the ranges show how well the figures pin "
     "them down, and the forecast carries that uncertainty."
@@ -33,14 +35,21 @@ st.dataframe(labels.months_table(history), hide_index=True)
 
 with st.form("fit"):
     params = st.multiselect(
-        "Settings to fit", questions.fit_candidates(space), default=questions.fit_candidates(space)[1:2]
+        "Settings to fit",
+        questions.fit_candidates(space),
+        default=questions.fit_candidates(space)[1:2],
+        format_func=setting_name,
     )
     targets = {}
     options = questions.fit_targets(history)
     columns = st.columns(max(1, len(options)))
     for column, (metric, choices) in zip(columns, options.items(), strict=False):
         picked = column.selectbox(
-            f"Fit simulated {metric} to", ["(not fitted)", *choices], index=1, key=f"target-{metric}"
+            f"Fit simulated {labels.metric_name(metric).lower()} to",
+            ["(not fitted)", *choices],
+            index=1,
+            key=f"target-{metric}",
+            format_func=lambda c: c if c.startswith("(") else f"reported {series_words(c).lower()}",
         )
         if picked != "(not fitted)":
             targets[metric] = picked
@@ -73,9 +82,9 @@ if not job.running:
 answer = finished_result(job, "Fit steps done")
 result, files = answer.fit, answer.files
 st.subheader("Fitted settings and their 90% ranges")
-st.dataframe(result.table, hide_index=True)
+st.dataframe(fitted_table(result.table), hide_index=True)
 for warning in result.warnings:
-    st.warning(warning)
+    st.warning(warning_words(warning))
 
 st.subheader("Kept parameter draws")
 draws = files.draws_table()
@@ -83,7 +92,7 @@ st.write(
     f"{len(draws)} draws of the fitted settings were kept. A run of the calibrated scenario gives "
     "each replication one of them (in proportion to its weight), so its bands carry this uncertainty."
 )
-st.dataframe(draw_ranges(draws), hide_index=True)
+st.dataframe(ranges_table(draw_ranges(draws)), hide_index=True)
 cols = st.columns(3)
 cols[0].download_button(
     "Download calibrated.yaml", files.read(files.scenario.name), file_name=files.scenario.name,
@@ -97,9 +106,8 @@ cols[2].download_button(
     file_name=files.baseline.name, mime="application/x-yaml",
 )  # fmt: skip
 st.caption(
-    f"The files `dcsim calibrate` writes ({files.scenario.name} extends baseline.yaml): save the three "
-    f"together; `dcsim run {files.scenario.name} "
-    "--observed FIGURES.csv` gives the conditioned forecast below."
+    f"Save the three files together ({files.scenario.name} builds on baseline.yaml): an analyst re-runs "
+    "the calibrated service from them, with the reported figures, to the forecast below."
 )
 if st.button("Use the fitted values in the service"):
     try:
@@ -113,7 +121,7 @@ if st.button("Use the fitted values in the service"):
         show_problems(error)
 
 st.subheader("Forecast")
-st.dataframe(result.checks, hide_index=True)
+st.dataframe(checks_table(result.checks), hide_index=True)
 metric = next(iter(result.info["targets"]), "breaches")
 name = labels.metric_name(metric)
 left, right = st.columns(2)
@@ -143,25 +151,24 @@ with right:
     )
 info = conditioned.manifest["conditioning"]
 st.caption(
-    f"Left: the calibrated scenario from the snapshot, each replication with drawn settings (the "
-    f"fit's checks above). Right: the same scenario run on from the reported months to "
-    f"{labels.month(info['cut_off'])}, as `dcsim run --observed` does (the fit's own forecast works the "
-    f"same way from its draws): "
-    f"{info['candidates']} candidate replications weighted by how well they match the reported figures "
-    f"(observation noise {info['dispersion']}, effective sample size {info['effective_sample_size']:g}), "
-    f"{forecast_reps} drawn, each shifted to start from the last reported figure"
+    f"Left: the calibrated service from the starting list, each simulated future with its own draw of the "
+    f"fitted settings (the checks above). Right: the same service run on from the reported months to "
+    f"{labels.month(info['cut_off'])}: {info['candidates']} simulated futures were weighted by how well "
+    f"they match the reported figures, and {forecast_reps} drawn from them (in effect "
+    f"{info['effective_sample_size']:.0f} distinct futures), each shifted to start from the last reported "
+    "figure"
     + (
-        " and adjusted for how far it had been from the reported figures (regression adjustment)."
+        " and adjusted for how far it had been from the reported figures."
         if info.get("regression_adjustment", {}).get("applied")
         else "."
     )
 )
 if info["effective_sample_size"] < info["min_effective_sample_size"]:
     st.warning(
-        f"Few distinct replications carry the conditioned band (effective sample size "
-        f"{info['effective_sample_size']:g}, below {info['min_effective_sample_size']:g}): "
-        "raise the forecast replications."
+        f"Few distinct simulated futures carry the band on the right (in effect "
+        f"{info['effective_sample_size']:.0f}, fewer than {info['min_effective_sample_size']:g}): "
+        "raise 'Forecast replications' and fit again."
     )
 adjustment = info.get("regression_adjustment", {})
 if adjustment.get("distance_of_reported_figures_sd", 0.0) > MAX_DISTANCE:
-    st.warning(f"Not regression-adjusted: {adjustment['why']}.")
+    st.warning(f"Not adjusted towards the reported figures: {plain_paths(adjustment['why'])}.")

@@ -28,7 +28,9 @@ st.write(
 with st.form("capacity"):
     top = st.columns(4)
     scenario = top[0].selectbox("Starting from", space.names())
-    role = top[1].selectbox("Role", list(config.job_plans), index=min(1, len(config.job_plans) - 1))
+    role = top[1].selectbox(
+        "Role", list(config.job_plans), index=min(1, len(config.job_plans) - 1), format_func=labels.role_name
+    )
     start = top[2].date_input("Posts start recruiting on", value=config.service.start_date, **ANY_DAY)
     start_slot = top[2].empty()
     lag = top[3].number_input("Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0)
@@ -50,9 +52,11 @@ with st.form("capacity"):
         "Replications per try", min_value=10, max_value=1000, value=40, step=10, key="cap-reps"
     )
     include_error = st.checkbox(
-        "Include the model's real-world error", value=True, key="cap-model-error",
+        "Include the model's real-world error",
+        value=True,
+        key="cap-model-error",
         help="Each future counts only if it meets the goal once a draw of how far dcsim's forecasts have "
-        "missed real CHS services is added (as dcsim solve does; off: the simulation alone).",
+        "missed real community health services is added (off: the simulation alone).",
     )
     pressed = st.form_submit_button("Find the capacity needed", type="primary")
 
@@ -99,14 +103,19 @@ result = finished_result(job, "Replications run")
 st.success(questions.capacity_sentence(result, question))
 left, right = st.columns(2)
 left.plotly_chart(
-    charts.solve_figure(result.evaluations, question.confidence, f"{question.role} WTE added"),
+    charts.solve_figure(
+        result.evaluations, question.confidence, f"{labels.role_name(question.role)} WTE added"
+    ),
     use_container_width=True,
 )
 answer = result.run.summary
+if "scenario" in answer and result.value is not None:  # not the solver's own name for it (events.0...)
+    added = f"{question.scenario} + {result.value:g} WTE {labels.role_name(question.role)}"
+    answer = answer.assign(scenario=added)
 right.plotly_chart(
     charts.fan_figure(
         answer, result.goal.metric, "Trajectory at the answer", goal_line=result.goal.threshold
     ),
     use_container_width=True,
 )
-st.dataframe(result.evaluations, hide_index=True)
+st.dataframe(labels.tries_table(result.evaluations, labels.role_name(question.role)), hide_index=True)

@@ -49,7 +49,9 @@ with st.form("run"):
     pressed = st.form_submit_button("Run", type="primary")
 with st.expander("Reported figures to overlay (optional)"):
     upload = st.file_uploader(
-        "Monthly CSV: month, breaches, waiting, projected_breaches (the plan's trajectory)...", type=["csv"]
+        "Reported monthly figures (CSV, one row a month: `month`, then any of `breaches`, `waiting` and "
+        "`projected_breaches` for the plan's trajectory)",
+        type=["csv"],
     )
 if upload is not None and st.session_state.get("actuals_file") != upload.file_id:
     try:
@@ -146,7 +148,7 @@ def goal_takes(result, goal, key: str) -> None:
     st.dataframe(labels.goal_bands_table(capacity.bands, shown, aim.target_weeks, aim.month), hide_index=True)
     st.caption(
         "From the service files: demand and the first contacts the job plans offer, patients seen in "
-        "turn; the report explains each figure (Take it away), goal_capacity.csv has them all."
+        "turn; the report explains each figure (Take it away page)."
     )
 
 
@@ -169,7 +171,7 @@ for tab, (metric, title) in zip(tabs, questions.TRAJECTORY_METRICS.items(), stri
     wide = error_bands(result.comparison, result.manifest, metric)
     figure = charts.fan_figure(result.summary, metric, title, result.names, actual, plan, errors=wide)
     tab.plotly_chart(figure, use_container_width=True, key=f"chart-{metric}")
-    tab.caption(bands_words(result, metric=metric))
+    tab.caption(labels.on_page(bands_words(result, metric=metric)))
 other = tabs[-1].open and tabs[-1].selectbox(
     "Measure", questions.chart_metrics(result), format_func=labels.metric_name, key="other-measure"
 )
@@ -188,24 +190,33 @@ for row in table.to_dict("records"):
     st.markdown(line)
 st.dataframe(labels.medians_table(table), hide_index=True)
 if (rests := rests_on_words(result.rests_on)) is not None:  # as dcsim compare prints it
-    st.markdown(rests)
+    st.markdown(labels.on_page(rests))
 
 st.subheader("Board table")
-st.caption("Median breaches at each month end and the middle 80% of futures; reported figures first when "
-           f"uploaded. {bands_words(result)}")
-if st.toggle("Show staff costs", help="Each scenario's staff cost (Agenda for Change pay plus on-costs), "
-             "the cost per breach avoided and per extra first contact, as dcsim compare --costs."):
+st.caption(
+    "Median breaches at each month end and the middle 80% of futures; reported figures first when "
+    f"uploaded. {labels.on_page(bands_words(result))}"
+)
+if st.toggle(
+    "Show staff costs",
+    help="Each scenario's staff cost (Agenda for Change pay plus on-costs), "
+    "the cost per breach avoided and per extra first contact, as in the report.",
+):
     try:
         costed = dataclasses.replace(result, costs=staff_costs(result))
     except ConfigError as error:
         costed = None
         st.caption(f"Staff costs not shown: {error}")
     if costed is not None:
-        st.dataframe(board_table(costed, space.actuals), hide_index=True)
-        st.markdown("\n".join(f"- {line.strip()}" for line in cost_lines(costed.costs, result.scenarios,
-                                                                          scenario_labels(result.scenarios))))
+        st.dataframe(labels.month_columns(board_table(costed, space.actuals)), hide_index=True)
+        st.markdown(
+            "\n".join(
+                f"- {line.strip()}"
+                for line in cost_lines(costed.costs, result.scenarios, scenario_labels(result.scenarios))
+            )
+        )
 else:
-    st.dataframe(board_table(result, space.actuals), hide_index=True)
+    st.dataframe(labels.month_columns(board_table(result, space.actuals)), hide_index=True)
 
 st.subheader("Chance of meeting a goal")
 with st.form("goal"):
@@ -227,10 +238,12 @@ if asked:
     else:
         space.goal = text  # kept: shown whatever the month slider says, and taken away with the report
 include_error = st.checkbox(
-    "Include the model's real-world error", value=True, key="goal_model_error",
+    "Include the model's real-world error",
+    value=True,
+    key="goal_model_error",
     help="Each future counts only if it meets the goal once a draw of how far dcsim's forecasts have "
-    "missed real CHS services is added, and the bands above include it (as dcsim compare does; off: "
-    "the simulation alone).",
+    "missed real community health services is added, and the bands above include it (off: the "
+    "simulation alone).",
 )
 if space.goal:
     try:
@@ -239,10 +252,10 @@ if space.goal:
     except ConfigError as error:
         show_problems(error)
     else:
-        st.write(f"Goal: {goal.describe()}.")
+        st.write(f"Goal: {labels.goal_words(goal)}.")
         record = questions.error_record(questions.error_table(None if include_error else False))
         target = result.scenarios[0].config.service.rtt_target_weeks
-        st.caption(note(record, goal.metric, target))
+        st.caption(labels.on_page(note(record, goal.metric, target)))
         st.dataframe(labels.goal_table(probabilities, result.baseline), hide_index=True)
         st.caption(
             "The goal and these chances are in the report, the workbook and the manifest (Take it away)."

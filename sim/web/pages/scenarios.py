@@ -1,6 +1,7 @@
 """Scenarios: named scenarios built from dated changes picked from a menu in plain words."""
 
 import datetime as dt
+import html
 
 import streamlit as st
 
@@ -9,7 +10,7 @@ from sim.engine.scenario import ConfigError
 from sim.reports.report_sections import describe_event
 from sim.web.changes import menu
 from sim.web.checks import change_problems, horizon
-from sim.web.labels import role_name
+from sim.web.labels import day, role_name
 from sim.web.ui import ANY_DAY, field_input, refuse, show_problems, workspace
 
 CHANGE_KEYS = ("change_from", "change_until", "change_label", "change-")
@@ -45,10 +46,10 @@ if not scenario.events:
     st.caption("No changes yet: this scenario is the baseline until you add one.")
 for position, event in enumerate(list(scenario.events)):
     left, right = st.columns([6, 1])
-    words = describe_event(Event.model_validate(event)).replace("&minus;", "-")
-    until = f" until {event['until']}" if event.get("until") and "until" not in words else ""
+    words = html.unescape(describe_event(Event.model_validate(event), space.document))
+    until = f" until {day(event['until'])}" if event.get("until") and "until" not in words else ""
     label = f" ({event['label']})" if event.get("label") else ""
-    left.write(f"From **{event['date']}**{until}: {words}{label}")
+    left.write(f"From **{day(event['date'])}**{until}: {words}{label}")
     if right.button("Remove", key=f"remove-{editing}-{position}"):
         scenario.events.pop(position)
         st.rerun()

@@ -6,6 +6,7 @@ from sim.engine.scenario import ConfigError, validate
 from sim.web import charts, position, session, tables
 from sim.web.checks import drawn_fields, drawn_problems, form_problems
 from sim.web.fields import label_for
+from sim.web.labels import day, role_name
 from sim.web.store import export_text, from_state, import_text, to_state
 from sim.web.ui import field_input, refuse, show_problems, workspace
 from sim.web.uploads import read_scenario_upload, safe_name
@@ -53,7 +54,7 @@ with st.expander(f"Workspace: {session.current().name} (saved as you work)"):
         "Saved workspaces",
         listed,
         index=next((i for i, s in enumerate(listed) if s.id == saved.id), 0),
-        format_func=lambda s: f"{s.name} (saved {s.updated[:16].replace('T', ' ')} UTC)",
+        format_func=lambda s: f"{s.name} (saved {day(s.updated)} {s.updated[11:16]} UTC)",
     )
     buttons = right.columns(2)
     if buttons[0].button("Open", disabled=picked is None or picked.id == saved.id):
@@ -140,7 +141,7 @@ with st.form("key_values"):
             st.success("Changes applied: the service is valid.")
 
 with st.expander("Every job-plan setting"):
-    role = st.selectbox("Role", list(space.document.get("job_plans", {})))
+    role = st.selectbox("Role", list(space.document.get("job_plans", {})), format_func=role_name)
     with st.form("job_plan"):
         chosen, plan_slots, plan_entries = {}, {}, []
         for spec in tables.job_plan_specs(key_only=False):
@@ -158,7 +159,7 @@ with st.expander("Every job-plan setting"):
             except ConfigError as error:
                 show_problems(error)
             else:
-                st.success(f"{role}: job plan updated.")
+                st.success(f"{role_name(role)}: job plan updated.")
 
 st.subheader("Assumptions")
 tabs = st.tabs(["Referrals", "Triage", "Pathways", "Job plans", "Staff in post", "Starting list"])
@@ -194,5 +195,12 @@ with tabs[5]:
         f"{config.initial_state.awaiting_triage} awaiting triage; "
         f"{config.initial_state.followup_caseload} in follow-up."
     )
+
+# Analysts read the model in its own terms: the whole service file, one click away.
+with st.expander("The service file (YAML, for analysts)"):
+    try:
+        st.code(space.scenario_yaml("baseline"), language="yaml")
+    except ConfigError as error:
+        show_problems(error)
 
 current_position(st.session_state["workspace"])

@@ -5,6 +5,7 @@ import streamlit as st
 from sim.engine.scenario import ConfigError
 from sim.web.answers import STALE, is_stale
 from sim.web.downloads import comparison_files
+from sim.web.labels import goal_words
 from sim.web.questions import error_choice, read_goal, with_goal
 from sim.web.ui import asked_job, run_settings, show_problems, workspace
 from sim.web.workspace import DRAWS_NAME
@@ -74,4 +75,8 @@ st.download_button(
     help="What was run (scenarios, seed, replications, goal): enough to reproduce the numbers.",
 )
 if space.goal:
-    st.caption(f"The goal {space.goal} and each scenario's chance of meeting it are in all three files.")
+    try:
+        words = goal_words(read_goal(space.goal))
+    except ConfigError:
+        words = space.goal
+    st.caption(f"The goal ({words}) and each scenario's chance of meeting it are in all three files.")
