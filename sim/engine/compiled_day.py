@@ -169,8 +169,9 @@ class CompiledDay:
         self.carry = np.array(model.carry, dtype=float)
         block = model.attendance
         self.att = np.array(block._block[block._next :], dtype=float)
-        self.minutes = np.array(model.minutes_by_role, dtype=float)
-        self.planned = np.array(model.planned, dtype=float)
+        # Their rows are clinic days' arguments: C-contiguous float64, the types its entry point takes.
+        self.minutes = np.ascontiguousarray(model.minutes, dtype=float)
+        self.planned = np.ascontiguousarray(model.planned_minutes, dtype=float)
         self.kinds = len(model.first_queue)
         self.limit = model.target_days / 7
         self.entries: dict[str, Any] = {}
