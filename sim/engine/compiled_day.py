@@ -48,7 +48,21 @@ def entry_point(dispatcher: Any, args: tuple) -> Any:
     version; with a clinic day's 28 arguments (a typed list among them) that took about as long
     as a baseline clinic day's own work. A run's arguments keep their types, so it is done once.
     """
-    return dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
+    key = (dispatcher, tuple(_shape_of(a) for a in args))
+    if key not in _ENTRIES:  # numba's typeof of a typed list is slow: once per process, not per run
+        _ENTRIES[key] = dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
+    return _ENTRIES[key]
+
+
+_ENTRIES: dict[tuple, Any] = {}
+
+
+def _shape_of(value: Any) -> tuple:
+    """What fixes an argument's numba type, cheaply: arrays by dtype, dimensions and layout, typed
+    lists by the type they carry, scalars by their Python type."""
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.ndim, value.flags.c_contiguous, value.flags.f_contiguous)
+    return (type(value).__module__, type(value).__qualname__, str(getattr(value, "_numba_type_", "")))
 
 
 def compiled_supports(model: Any, reference_class: type) -> bool:
