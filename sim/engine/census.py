@@ -134,35 +134,50 @@ def census_record(
     """``census`` from the stocks read off the model: running clocks' starts (in patient order),
     the follow-up backlog, the state counts; ``model`` gives the rules, calendar and target."""
     waits = (day - starts) / 7
-    record = {name: getattr(flows, name) for name in FLOW_NAMES}  # asdict, less its deep copies
     wait_p50, wait_p92 = _centiles(waits)
+    limit = model.target_days / 7  # compared in weeks, exactly as `breaches` below
+    since = flows.breach_since_day
+    still_waiting = int(np.sum(((since - starts) / 7 <= limit) & (waits > limit)))
+    stocks = {
+        "waiting": int(waits.size),
+        "breaches": int(np.sum(waits > model.target_days / 7)),
+        "wait_p50_weeks": wait_p50,
+        "wait_p92_weeks": wait_p92,
+        "max_wait_weeks": float(waits.max()) if waits.size else 0.0,
+        "wait_mean_weeks": float(waits.mean()) if waits.size else 0.0,
+    }
+    record = {name: getattr(flows, name) for name in FLOW_NAMES}  # asdict, less its deep copies
+    return assemble_record(record, stocks, still_waiting, due_by, overdue_figures(late_weeks), state_count,
+                           model, month)  # fmt: skip
+
+
+def assemble_record(
+    record: dict, stocks: dict, still_waiting: int, due_by: int, overdue: dict, state_count: Any,
+    model: CensusView, month: int,
+) -> dict:
+    """The month's record in the output's column order, from the month's flows (``record``, by
+    ``FLOW_NAMES``; changed in place), the waiting-list ``stocks`` and the follow-up backlog.
+
+    The compiled engine computes the stocks in a kernel and assembles the record here too."""
     available = record.pop("available_minutes")
     used = record.pop("used_minutes")
     demand = record.pop("demand_minutes")
     stopped_wait = record.pop("clock_stop_wait_days")
-    since = record.pop("breach_since_day")
-    limit = model.target_days / 7  # compared in weeks, exactly as `breaches` below
-    still_waiting = int(np.sum(((since - starts) / 7 <= limit) & (waits > limit)))
+    record.pop("breach_since_day")
     record["breach_crossings"] = record.pop("breach_crossed_and_left") + still_waiting
+    stops = record["clock_stops"]
     record.update(
         month=model.calendar.month_labels[month],
-        waiting=int(waits.size),
-        breaches=int(np.sum(waits > model.target_days / 7)),
-        wait_p50_weeks=wait_p50,
-        wait_p92_weeks=wait_p92,
-        max_wait_weeks=float(waits.max()) if waits.size else 0.0,
-        wait_mean_weeks=float(waits.mean()) if waits.size else 0.0,
-        clock_stop_wait_mean_weeks=stopped_wait / flows.clock_stops / 7
-        if flows.clock_stops
-        else float("nan"),
+        **stocks,
+        clock_stop_wait_mean_weeks=stopped_wait / stops / 7 if stops else float("nan"),
         followup_waiting=due_by,
-        **overdue_figures(late_weeks),
+        **overdue,
         awaiting_triage=state_count[State.AWAITING_TRIAGE],
         waiting_first_contact=state_count[State.WAITING_FIRST],
         in_followup=state_count[State.IN_FOLLOWUP],
         clinical_hours=available / 60,
         used_hours=used / 60,
-        demand_hours=(demand + flows.referrals * model.rules.triage_minutes) / 60,
+        demand_hours=(demand + record["referrals"] * model.rules.triage_minutes) / 60,
         utilisation=used / available if available > 0 else 0.0,
     )
     return record

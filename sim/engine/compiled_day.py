@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.census import MonthFlows, census_record
+from sim.engine.census import FLOW_NAMES, MonthFlows, assemble_record
 from sim.engine.patients import Referral, State
 
 # Methods the compiled engine replaces besides fast_day.INLINED: a model class overriding one
@@ -37,6 +37,32 @@ REPLACED = (
     "queue_triage", "run",
 )  # fmt: skip
 FLOW_FIELDS = dataclasses.fields(MonthFlows)
+FLOW_TYPES = tuple(type(f.default) for f in FLOW_FIELDS)  # ints back to int in the records
+FLOW_DEFAULTS = [f.default for f in FLOW_FIELDS]
+
+
+def entry_point(dispatcher: Any, args: tuple) -> Any:
+    """The compiled kernel for these arguments' types, to call without its dispatcher.
+
+    On each call a numba dispatcher works out every argument's type to pick the compiled
+    version; with a clinic day's 28 arguments (a typed list among them) that took about as long
+    as a baseline clinic day's own work. A run's arguments keep their types, so it is done once.
+    """
+    key = (dispatcher, tuple(_shape_of(a) for a in args))
+    if key not in _ENTRIES:  # numba's typeof of a typed list is slow: once per process, not per run
+        _ENTRIES[key] = dispatcher.compile(tuple(dispatcher.typeof_pyval(a) for a in args))
+    return _ENTRIES[key]
+
+
+_ENTRIES: dict[tuple, Any] = {}
+
+
+def _shape_of(value: Any) -> tuple:
+    """What fixes an argument's numba type, cheaply: arrays by dtype, dimensions and layout, typed
+    lists by the type they carry, scalars by their Python type."""
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.ndim, value.flags.c_contiguous, value.flags.f_contiguous)
+    return (type(value).__module__, type(value).__qualname__, str(getattr(value, "_numba_type_", "")))
 
 
 def compiled_supports(model: Any, reference_class: type) -> bool:
@@ -115,9 +141,10 @@ class CompiledDay:
     def __init__(self, model: Any) -> None:
         from numba.typed import List
 
+        from sim.engine import compiled_census
         from sim.engine import compiled_kernels as k
 
-        self.k, self.model = k, model
+        self.k, self.c, self.model = k, compiled_census, model
         # Most contacts a minute of clinic can buy: bounds the attendance draws a day may need.
         per_minute = max(max(r.type_group.values()) / min(r.type_minutes.values())
                          for r in model.rules_by_phase)  # fmt: skip
@@ -156,10 +183,19 @@ class CompiledDay:
         self.carry = np.array(model.carry, dtype=float)
         block = model.attendance
         self.att = np.array(block._block[block._next :], dtype=float)
-        self.minutes = np.array(model.minutes_by_role, dtype=float)
-        self.planned = np.array(model.planned, dtype=float)
+        # Their rows are clinic days' arguments: C-contiguous float64, the types its entry point takes.
+        self.minutes = np.ascontiguousarray(model.minutes, dtype=float)
+        self.planned = np.ascontiguousarray(model.planned_minutes, dtype=float)
         self.kinds = len(model.first_queue)
+        self.limit = model.target_days / 7
+        self.entries: dict[str, Any] = {}
         self._bind()
+
+    def _entry(self, name: str, module: Any, args: tuple) -> Any:
+        """``entry_point`` of a kernel, found on its first call in the run (the types never change)."""
+        if name not in self.entries:
+            self.entries[name] = entry_point(getattr(module, name), args)
+        return self.entries[name]
 
     def _bind(self) -> None:
         """Each phase's clinic-day arguments after the day's own (the attendance array changes)."""
@@ -171,16 +207,17 @@ class CompiledDay:
     def receive(self, first: int, end: int) -> None:
         """Arrival rows ``first``..``end - 1`` join (``ServiceModel._receive``)."""
         triage_delay = self.triage_delay[id(self.model.rules)]
-        self.k.receive(first, end, self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST,
-                       triage_delay)  # fmt: skip
+        args = (first, end, self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST, triage_delay)
+        self._entry("receive", self.k, args)(*args)
 
     def clinic_day(self, day: int) -> None:
         """``ServiceModel._clinic_day``."""
-        minutes, planned, phase = self.minutes[day], self.planned[day], id(self.model.rules)
-        need = self.k.clinic_day(day, minutes, planned, *self.day_args[phase])
+        args = (day, self.minutes[day], self.planned[day], *self.day_args[id(self.model.rules)])
+        kernel = self._entry("clinic_day", self.k, args)
+        need = kernel(*args)
         if need:  # the kernel changed nothing: draw more, then run the day
             self._draw_attendance(need)
-            self.k.clinic_day(day, minutes, planned, *self.day_args[phase])
+            kernel(day, self.minutes[day], self.planned[day], *self.day_args[id(self.model.rules)])
 
     def _draw_attendance(self, need: int) -> None:
         """More attendance draws, in the reference's blocks, after those not yet used."""
@@ -195,13 +232,13 @@ class CompiledDay:
         self._bind()
 
     def _waiting(self) -> np.ndarray:
-        n = self.ST[self.k.N_PATIENTS]
-        return np.flatnonzero(self.PI[:n, self.k.STATE] == self.k.WAITING_FIRST)
+        return self.c.waiting_first(self.PI, int(self.ST[self.k.N_PATIENTS]))
 
-    def _remove(self, pids: list[int]) -> None:
-        day, limit = int(self.model.env.now), self.model.target_days / 7
-        for pid in pids:
-            self.k.remove(self.PF, self.PI, self.FL, self.SC, pid, day, limit)
+    def _remove(self, pids: Any) -> None:
+        """Remove these patients in turn, in one kernel call."""
+        pids = np.asarray(pids, dtype=np.int64)
+        if pids.size:
+            self.c.remove_all(self.PF, self.PI, self.FL, self.SC, pids, int(self.model.env.now), self.limit)
 
     def remove_by_wait(self, day: int) -> None:
         """``ServiceModel._remove_by_wait``."""
@@ -224,31 +261,40 @@ class CompiledDay:
         waiting = self._waiting()
         if not waiting.size:
             return
-        listed, rng = waiting.tolist(), self.model.removals_rng
-        count = rng.binomial(len(listed), share)
-        self._remove(rng.choice(listed, size=count, replace=False).tolist())
+        rng = self.model.removals_rng  # the reference draws from a list of the same ids: the same draws
+        count = rng.binomial(waiting.size, share)
+        self._remove(rng.choice(waiting, size=count, replace=False))
 
     _remove_share = remove_share  # the name a one-off validation calls (list_validation.ValidatedList)
 
     def census(self, month: int, day: int) -> dict:
         """``census.census``, and the next month's flows started as ``ServiceModel._census`` does."""
-        k, model = self.k, self.model
-        n = self.ST[k.N_PATIENTS]
-        values = zip(FLOW_FIELDS, self.FL.tolist(), strict=True)
-        flows = MonthFlows(**{f.name: type(f.default)(v) for f, v in values})  # ints back to int
-        starts = self.PF[:n, k.CLOCK_START][self.PI[:n, k.RUNNING] == 1]
-        due_by, late_weeks, late = 0, [], day - model.rules.overdue_days
-        for h in range(k.FIRST0 + self.kinds, k.FIRST0 + 2 * self.kinds):
-            rows = self.heaps[h][: self.sizes[h]]
-            pid = rows[:, 1].astype(np.int64)
-            due = self.PF[pid, k.FOLLOWUP_DUE]
-            counted = (self.PI[pid, k.VERSION] == rows[:, 2]) & (due <= day)
-            due_by += int(counted.sum())
-            late_weeks.append((day - due[counted & (due < late)]) / 7)
-        late_weeks = np.concatenate(late_weeks)
-        record = census_record(flows, starts, due_by, late_weeks, self.SC.tolist(), model, month, day)
-        self.FL[:] = [f.default for f in FLOW_FIELDS]
-        self.FL[k.BREACHES_OPENING], self.FL[k.BREACH_SINCE] = record["breaches"], day
+        c, model = self.c, self.model
+        args = (day, int(self.ST[self.k.N_PATIENTS]), self.PF, self.PI, self.heaps, self.sizes, self.FL,
+                self.kinds, self.limit, float(day - model.rules.overdue_days))  # fmt: skip
+        out, waits = self._entry("census_figures", c, args)(*args)
+        figures = out.tolist()
+        count = int(figures[c.WAITING])
+        stocks = {
+            "waiting": count,
+            "breaches": int(figures[c.BREACHES]),
+            "wait_p50_weeks": figures[c.WAIT_P50],
+            "wait_p92_weeks": figures[c.WAIT_P92],
+            "max_wait_weeks": figures[c.WAIT_MAX],
+            "wait_mean_weeks": float(waits.mean()) if count else 0.0,  # numpy's pairwise sum
+        }
+        overdue = {
+            "followup_overdue": int(figures[c.OVERDUE]),
+            "followup_overdue_p50_weeks": figures[c.OVERDUE_P50],
+            "followup_overdue_p92_weeks": figures[c.OVERDUE_P92],
+            "followup_overdue_max_weeks": figures[c.OVERDUE_MAX],
+        }
+        values = zip(FLOW_NAMES, FLOW_TYPES, self.FL.tolist(), strict=True)
+        flows = {name: kind(v) for name, kind, v in values}
+        still, due_by = int(figures[c.STILL_WAITING]), int(figures[c.DUE_BY])
+        record = assemble_record(flows, stocks, still, due_by, overdue, self.SC.tolist(), model, month)
+        self.FL[:] = FLOW_DEFAULTS
+        self.FL[self.k.BREACHES_OPENING], self.FL[self.k.BREACH_SINCE] = record["breaches"], day
         return record
 
     def finish(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from functools import cached_property
 
 import numpy as np
 import simpy
@@ -53,9 +54,9 @@ class ServiceModel:
         self.rules_by_phase = [Rules.from_config(p.config) for p in self.phases]
         self.rules = self.rules_by_phase[0]
         self.fast = use_fast_path([p.config for p in self.phases], type(self), ServiceModel, engine)
-        minutes = clinical_minutes(self.phases, self.phase_of_day, self.calendar, seed, replication)
-        self.minutes_by_role = minutes.tolist()
-        self.planned = minutes.sum(axis=1).tolist()
+        # Minutes by day, role and activity, and by day and activity; as lists when Python reads them.
+        self.minutes = clinical_minutes(self.phases, self.phase_of_day, self.calendar, seed, replication)
+        self.planned_minutes = self.minutes.sum(axis=1)
         self.scope_by_phase = [flexible_scope(p.config).tolist() for p in self.phases]
         self.scope = self.scope_by_phase[0]
         self.source_names = source_names(self.phases)
@@ -88,6 +89,16 @@ class ServiceModel:
         self.compiled = self.fast and compiled_engine_wanted(engine) and compiled_supports(self, ServiceModel)
 
     # ----- set-up -----------------------------------------------------------------------
+    # Made when first read: the compiled engine reads the arrays, and making nested lists of every
+    # day's minutes took a sixth of a baseline replication.
+    @cached_property
+    def minutes_by_role(self) -> list:
+        return self.minutes.tolist()
+
+    @cached_property
+    def planned(self) -> list:
+        return self.planned_minutes.tolist()
+
     def _draw_referrals(self) -> None:
         expected = expected_daily_referrals(self.phases, self.calendar, self.phase_of_day)
         self.arrivals = draw_phase_arrivals(
