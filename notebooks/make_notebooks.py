@@ -298,23 +298,27 @@ display(Image(OUT / "baseline_check.png"))"""),
 ## 3. Fit the plan to what was reported
 
 `improvement_plan.yaml` adds the plan's three events to the baseline, each with a `label`:
-weekly validation from May 2024 (the share of the list removed each month,
-`access_policy.validation_removal_rate`, baseline 0.5%), job planning from June 2024 (Band 6
-non-clinical share 0.25 instead of 0.30, an assumption) and the two Band 6 posts from
-October 2024 (published). How much the weekly validation removes is not published, so it is
-fitted to the four reported months. A field inside an event is named by the event's label:
-`events.<label>.<action>.<field>`.
+weekly validation from May 2024, job planning from June 2024 (Band 6 non-clinical share 0.25
+instead of 0.30, an assumption) and the two Band 6 posts from October 2024 (published). The
+validation is a sweep of a finite pool: `stale_share` of those waiting in May no longer need
+the service, and each weekly round finds `find_share` of the stale entries not yet found, so
+each week finds fewer (on top of the baseline's routine 0.5% a month). Neither share is
+published, so both are fitted to the four reported months. A field inside an event is named
+by the event's label: `events.<label>.<action>.<field>`.
 
-Four months of one series fix about one number: fitting the job-planning share as well
-leaves both unidentified (the fit says so), so job planning stays a stated assumption.
+Four months of one series fix these two only loosely (a large pool found slowly and a small
+one found fast both match the fall; the warnings below say so), and fitting the job-planning
+share as well would leave all three unidentified, so job planning stays a stated assumption.
 `reps`, `draws` and `forecast_reps` are kept small so the notebook runs quickly; the command
 line defaults are larger."""),
     ("code", """\
 from calibration.fit import fit
 
-VALIDATION = "events.validation weekly.set.access_policy.validation_removal_rate"
-result = fit(EXAMPLE / "improvement_plan.yaml", EXAMPLE / "actuals.csv", [VALIDATION], reps=4, seed=SEED,
-             bounds={VALIDATION: (0.0, 0.1)}, targets={"breaches": "breaches"}, draws=200,
+SWEEP = "events.validation weekly.validation_sweep"
+VALIDATION = [f"{SWEEP}.stale_share", f"{SWEEP}.find_share"]
+BOUNDS = {f"{SWEEP}.stale_share": (0.01, 0.5), f"{SWEEP}.find_share": (0.02, 0.5)}
+result = fit(EXAMPLE / "improvement_plan.yaml", EXAMPLE / "actuals.csv", VALIDATION, reps=4, seed=SEED,
+             bounds=BOUNDS, targets={"breaches": "breaches"}, draws=200,
              forecast_reps=REPS)
 result.table[["parameter", "before", "estimate", "low", "high", "share_of_bounds"]]"""),
     ("markdown", """\
@@ -329,7 +333,7 @@ for warning in result.warnings or ["none"]:
     ("markdown", """\
 ## 5. The fit against the figures
 
-The calibrated plan (each replication draws the validation share from the range above, so
+The calibrated plan (each replication draws the validation's shares from the ranges above, so
 the band carries that uncertainty too) against the reported breaches it was fitted to. The
 do-nothing projection is drawn too, as a check only: with the plan in the model the fan
 should sit below it. `checks` scores both series: `mae` is the average gap between the
@@ -361,8 +365,8 @@ points are very few: read this as a demonstration of the method, not a verdict."
 from calibration.backtest import backtest
 from calibration.backtest_report import summary_lines, write_backtest
 
-test = backtest(EXAMPLE / "improvement_plan.yaml", EXAMPLE / "actuals.csv", [VALIDATION], k=2, reps=4,
-                seed=SEED, bounds={VALIDATION: (0.0, 0.1)}, targets={"breaches": "breaches"},
+test = backtest(EXAMPLE / "improvement_plan.yaml", EXAMPLE / "actuals.csv", VALIDATION, k=2, reps=4,
+                seed=SEED, bounds=BOUNDS, targets={"breaches": "breaches"},
                 horizon=2, draws=100, forecast_reps=REPS)
 print("\\n".join(summary_lines(test)))
 test.scores"""),
@@ -372,9 +376,10 @@ display(Image(OUT / "backtest" / "backtest_breaches.png"))"""),
     ("markdown", """\
 ## What this tells a planner
 
-- With the plan's events in the model, one unpublished number (how much of the list the
-  weekly validation removes) brings the model onto the breaches the service reported, and
-  the table above says how precisely four months fix it.
+- With the plan's events in the model, the weekly validation as a clean-up that finds fewer
+  each week (its two unpublished shares fitted) brings the model onto the breaches the
+  service reported, and the table above says how loosely four months fix them. Because the
+  pool runs out, the forecast levels off rather than falling for ever.
 - The do-nothing baseline follows the service's own do-nothing projection without being
   fitted to it: the plan, not a different baseline, explains why breaches fell.
 - The shipped `scenarios/example/calibrated.yaml` was made by the `dcsim calibrate` command
