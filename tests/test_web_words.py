@@ -10,6 +10,7 @@ service file itself, which analysts open on purpose (``st.code``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pandas as pd
@@ -52,6 +53,12 @@ def shown_texts(test) -> list[str]:
         for widget in getattr(test, kind):
             texts += [str(widget.label), *[str(o) for o in widget.options]]
     texts += [str(t.label) for t in test.tabs] + [str(e.label) for e in test.expander]
+    for chart in test.get("plotly_chart"):  # chart titles, axis titles and legend names
+        spec = json.loads(chart.proto.spec)
+        layout = spec.get("layout", {})
+        texts += [str(layout.get(k, {}).get("title", {}).get("text", "")) for k in ("xaxis", "yaxis")]
+        texts += [str(layout.get("title", {}).get("text", ""))]
+        texts += [str(t["name"]) for t in spec["data"] if t.get("name") and t.get("showlegend", True)]
     for table in test.dataframe:
         frame: pd.DataFrame = table.value
         texts += [str(c) for c in frame.columns]
@@ -59,6 +66,16 @@ def shown_texts(test) -> list[str]:
             if frame[column].dtype == object:
                 texts += [str(v) for v in frame[column]]
     return texts
+
+
+def legend_names(test) -> set[str]:
+    """The scenario names the page's charts show in their legends."""
+    return {
+        str(t["name"])
+        for chart in test.get("plotly_chart")
+        for t in json.loads(chart.proto.spec)["data"]
+        if t.get("name") and t.get("showlegend", True)
+    }
 
 
 def jargon(texts: list[str]) -> list[str]:
@@ -95,6 +112,9 @@ def test_every_page_speaks_a_planners_language():
     run = finish(run, "compare")
     button(run, "Work out P(goal)").click().run()
     found["run"] = jargon(shown_texts(run))
+    legend = legend_names(run)
+    assert "Do nothing (current service)" in legend and "More posts" in legend  # titles, as the report
+    assert "baseline" not in legend  # not the workspace's name for it (nor a file name)
 
     capacity = page("capacity", space)
     capacity.number_input(key="cap-high").set_value(1.0)
