@@ -142,8 +142,18 @@ def test_the_fit_reads_in_words():
         | {k: [0.5] for k in ("mae", "bias", "coverage_80", "rms_change", "rms_change_p10")}
     )
     warnings = [warning_words("the posterior rests on few effective draws (4); raise --draws")]
-    warnings.append(warning_words("job_plans.band6.non_clinical_share: the best-fitting value lies outside"))
+    share = "job_plans.band6.non_clinical_share"
+    warnings.append(warning_words(f"{share}: the best-fitting value lies outside"))
+    warnings += [
+        warning_words(f"{share}: the best-fitting value 0.1997 lies outside its posterior range; the model"),
+        warning_words(f"{share}: the estimate is at a bound of the search; widen --bounds"),
+        warning_words("projected_breaches: only 40% of fitted months lie inside the 10-90% band"),
+        warning_words("breaches: it moves more; see docs/modelling-guide.md, Month-to-month variability"),
+        warning_words(f"{share}: not pinned down; fit more series (waiting, first_contacts)"),
+    ]
     texts = [*fitted_table(fitted).columns, *fitted_table(fitted)["setting"], *checks_table(checks).columns]
     assert not jargon([*texts, *warnings, *checks_table(checks)["reported figures"]])
     assert fitted_table(fitted)["fitted"][0] == "30%"
     assert "'Draws for the ranges'" in warnings[0]
+    assert "the best fit, 20%," in warnings[2] and "0.1997" not in warnings[2]  # a share, as a percentage
+    assert not [w for w in warnings if "posterior" in w or "docs/" in w]
