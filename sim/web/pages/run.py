@@ -12,7 +12,7 @@ from sim.questions.results import note, rests_on_words
 from sim.reports.costs import cost_lines
 from sim.reports.error_bands import bands_words, error_bands
 from sim.reports.goal_text import goal_lines
-from sim.web import charts, labels, questions
+from sim.web import charts, labels, questions, session
 from sim.web.answers import Asked
 from sim.web.jobs import STORE
 from sim.web.ui import asked_job, finished_result, run_settings, show_problems, stale_note, workspace
@@ -251,6 +251,9 @@ if asked:
         show_problems(error)
     else:
         space.goal = text  # kept: shown whatever the month slider says, and taken away with the report
+        # Saved now, not only when the page finishes: what the goal takes is worked out below (a
+        # second or more), and a reload meanwhile opened the workspace without the goal.
+        session.save()
 include_error = st.checkbox(
     "Include the model's real-world error",
     value=True,
