@@ -37,7 +37,9 @@ with st.form("capacity"):
     )
     start = top[2].date_input("Posts start recruiting on", value=config.service.start_date, **ANY_DAY)
     start_slot = top[2].empty()
-    lag = top[3].number_input("Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0)
+    lag = top[3].number_input(
+        "Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0, format="%g"
+    )
     goal_cols = st.columns(4)
     metric = goal_cols[0].selectbox(
         "Measure", [*questions.TRAJECTORY_METRICS, *questions.WEEKS_METRICS], format_func=labels.metric_name
@@ -49,9 +51,9 @@ with st.form("capacity"):
     )
     grid = st.columns(5)
     confidence = grid[0].slider("Confidence", 50, 99, 90, 1, format="%d%%") / 100
-    low = grid[1].number_input("Fewest WTE tried", min_value=0.0, value=0.0)
-    high = grid[2].number_input("Most WTE tried", min_value=0.5, value=6.0, key="cap-high")
-    step = grid[3].number_input("Step", min_value=0.1, value=0.5, key="cap-step")
+    low = grid[1].number_input("Fewest WTE tried", min_value=0.0, value=0.0, format="%g")
+    high = grid[2].number_input("Most WTE tried", min_value=0.5, value=6.0, format="%g", key="cap-high")
+    step = grid[3].number_input("Step", min_value=0.1, value=0.5, format="%g", key="cap-step")
     reps = grid[4].number_input(
         "Replications per try", min_value=10, max_value=1000, value=40, step=10, key="cap-reps"
     )
