@@ -108,5 +108,5 @@ def test_unticking_model_error_shows_the_simulations_bands_and_says_so(space):
     assert not [m.value for m in test.markdown if "with the model's real-world error" in m.value]
     board = shown_table(test, "Series")
     assert list(board["Series"]) == ["baseline", "plan"]
-    said = "simulation only: the model's real-world error was not included"
+    said = "simulation only: \"Include the model's real-world error\" is unticked"  # the page's control
     assert any(said in c.value for c in test.caption)

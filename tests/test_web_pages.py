@@ -170,7 +170,7 @@ def test_run_page_shows_the_medians_sim_api_gives_and_p_goal():
     assert test.subheader[0].value == "Waiting over the target at the end of Mar 2025"
     button(test, "Work out P(goal)").click().run()
     table = shown_table(test, "P(goal)")
-    assert list(table["scenario"]) == ["baseline", "plan"]
+    assert list(table["scenario"]) == ["baseline", "plan"]  # by title; a baseline without one by its name
     assert table["P(goal)"].str.fullmatch(r"\d{1,3}%").all() and table.at[1, "vs baseline"]
     assert space.goal == "breaches<=0 by 2025-03"
     # What the goal takes, as sim.api works it out from the same services (no simulation needed).
@@ -310,7 +310,7 @@ def test_calibrate_page_fits_uploaded_figures():
     noise = (median + median**2 / size) ** 0.5  # the observation model's sd: Var = x + x^2/k
     assert reported > 0 and abs(median - reported) <= 2 * noise
     figure = charts(test)["Waiting list (clock running): from the reported months"]
-    line = next(t for t in figure if t.get("name") == "calibrated")
+    line = next(t for t in figure if t.get("name") == "Calibrated service")
     shown = dict(zip(line["x"], line["y"], strict=True))
     assert shown["Jan 2025"] == pytest.approx(median)  # the page charts what sim.api gives
     dots = next(t for t in figure if t.get("name") == "Reported")

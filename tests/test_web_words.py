@@ -10,6 +10,7 @@ service file itself, which analysts open on purpose (``st.code``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pandas as pd
@@ -52,6 +53,12 @@ def shown_texts(test) -> list[str]:
         for widget in getattr(test, kind):
             texts += [str(widget.label), *[str(o) for o in widget.options]]
     texts += [str(t.label) for t in test.tabs] + [str(e.label) for e in test.expander]
+    for chart in test.get("plotly_chart"):  # chart titles, axis titles and legend names
+        spec = json.loads(chart.proto.spec)
+        layout = spec.get("layout", {})
+        texts += [str(layout.get(k, {}).get("title", {}).get("text", "")) for k in ("xaxis", "yaxis")]
+        texts += [str(layout.get("title", {}).get("text", ""))]
+        texts += [str(t["name"]) for t in spec["data"] if t.get("name") and t.get("showlegend", True)]
     for table in test.dataframe:
         frame: pd.DataFrame = table.value
         texts += [str(c) for c in frame.columns]
@@ -59,6 +66,16 @@ def shown_texts(test) -> list[str]:
             if frame[column].dtype == object:
                 texts += [str(v) for v in frame[column]]
     return texts
+
+
+def legend_names(test) -> set[str]:
+    """The scenario names the page's charts show in their legends."""
+    return {
+        str(t["name"])
+        for chart in test.get("plotly_chart")
+        for t in json.loads(chart.proto.spec)["data"]
+        if t.get("name") and t.get("showlegend", True)
+    }
 
 
 def jargon(texts: list[str]) -> list[str]:
@@ -95,6 +112,9 @@ def test_every_page_speaks_a_planners_language():
     run = finish(run, "compare")
     button(run, "Work out P(goal)").click().run()
     found["run"] = jargon(shown_texts(run))
+    legend = legend_names(run)
+    assert "Do nothing (current service)" in legend and "More posts" in legend  # titles, as the report
+    assert "baseline" not in legend  # not the workspace's name for it (nor a file name)
 
     capacity = page("capacity", space)
     capacity.number_input(key="cap-high").set_value(1.0)
@@ -122,8 +142,18 @@ def test_the_fit_reads_in_words():
         | {k: [0.5] for k in ("mae", "bias", "coverage_80", "rms_change", "rms_change_p10")}
     )
     warnings = [warning_words("the posterior rests on few effective draws (4); raise --draws")]
-    warnings.append(warning_words("job_plans.band6.non_clinical_share: the best-fitting value lies outside"))
+    share = "job_plans.band6.non_clinical_share"
+    warnings.append(warning_words(f"{share}: the best-fitting value lies outside"))
+    warnings += [
+        warning_words(f"{share}: the best-fitting value 0.1997 lies outside its posterior range; the model"),
+        warning_words(f"{share}: the estimate is at a bound of the search; widen --bounds"),
+        warning_words("projected_breaches: only 40% of fitted months lie inside the 10-90% band"),
+        warning_words("breaches: it moves more; see docs/modelling-guide.md, Month-to-month variability"),
+        warning_words(f"{share}: not pinned down; fit more series (waiting, first_contacts)"),
+    ]
     texts = [*fitted_table(fitted).columns, *fitted_table(fitted)["setting"], *checks_table(checks).columns]
     assert not jargon([*texts, *warnings, *checks_table(checks)["reported figures"]])
     assert fitted_table(fitted)["fitted"][0] == "30%"
     assert "'Draws for the ranges'" in warnings[0]
+    assert "the best fit, 20%," in warnings[2] and "0.1997" not in warnings[2]  # a share, as a percentage
+    assert not [w for w in warnings if "posterior" in w or "docs/" in w]

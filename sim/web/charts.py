@@ -29,8 +29,10 @@ def fan_figure(
     plan: pd.Series | None = None,
     goal_line: float | None = None,
     errors: pd.DataFrame | None = None,
+    shown: dict[str, str] | None = None,
 ) -> go.Figure:
-    """Median and 10-90% band of ``metric`` by month for each scenario in ``summary``.
+    """Median and 10-90% band of ``metric`` by month for each scenario in ``summary``, named in the
+    legend and on hover as ``shown`` names them (scenario name -> its title, ``labels.scenario_names``).
 
     With ``errors`` (a comparison table with ``<metric>_p10/_p90_with_model_error``, as
     ``sim.reports.error_bands.error_bands`` gives it) each scenario's band including the model's
@@ -42,6 +44,7 @@ def fan_figure(
     for index, name in enumerate(names):
         rows = summary[summary["scenario"] == name]
         colour = COLOURS[index % len(COLOURS)]
+        label = (shown or {}).get(name, name)
         months = [labels.month(m) for m in rows["month"]]
         low, mid, high = (rows[f"{metric}_{s}"].to_numpy() for s in ("p10", "p50", "p90"))
         hover = [labels.band(*values, metric) for values in zip(mid, low, high, strict=True)]
@@ -52,7 +55,7 @@ def fan_figure(
                      "with model error" for text, a, b in zip(hover, wide_low, wide_high, strict=True)]
             for edge_values, first in ((wide_low, True), (wide_high, False)):
                 figure.add_trace(go.Scatter(
-                    x=months, y=edge_values, mode="lines", name=f"{name}: 80% with model error",
+                    x=months, y=edge_values, mode="lines", name=f"{label}: 80% with model error",
                     legendgroup=name, showlegend=first, hoverinfo="skip",
                     line={"color": colour, "width": 1.2, "dash": "dot"},
                 ))
@@ -71,11 +74,11 @@ def fan_figure(
                 x=months,
                 y=mid,
                 mode="lines",
-                name=name,
+                name=label,
                 legendgroup=name,
                 line={"color": colour, "width": 2},
                 customdata=[[text] for text in hover],
-                hovertemplate=f"<b>{name}</b><br>%{{x}}<br>%{{customdata[0]}}<extra></extra>",
+                hovertemplate=f"<b>{label}</b><br>%{{x}}<br>%{{customdata[0]}}<extra></extra>",
             )
         )
     for series, label, style in ((actuals, "Reported", "markers"), (plan, "Plan trajectory", "lines")):

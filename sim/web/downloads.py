@@ -35,14 +35,15 @@ def with_goal_sheet(workbook: bytes, result: ComparisonResult) -> bytes:
     from openpyxl import load_workbook
     from openpyxl.styles import Font
 
-    from sim.web.labels import goal_table
+    from sim.web.labels import goal_table, named, scenario_names
 
     book = load_workbook(io.BytesIO(workbook))
     sheet = book.create_sheet(GOAL_SHEET, 1)
     sheet.append([f"Goal: {result.goal.text} ({result.goal.describe()})"])
     sheet["A1"].font = Font(bold=True)
     sheet.append([])
-    table = goal_table(result.goals, result.baseline)
+    # Each scenario by its title, as the report and the board table name it.
+    table = named(goal_table(result.goals, result.baseline), scenario_names(result.scenarios))
     sheet.append([str(c) for c in table.columns])
     for cell in sheet[3]:
         cell.font = Font(bold=True)

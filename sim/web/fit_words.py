@@ -93,8 +93,34 @@ def checks_table(checks: pd.DataFrame) -> pd.DataFrame:
     return shown.rename(columns=lambda c: headers.get(c, name(c).lower()))
 
 
+OUTSIDE = re.compile(
+    r"^(?P<path>[\w.]+): the best-fitting value (?P<value>\S+) lies outside its posterior range"
+)
+SERIES = re.compile(r"^(?P<series>[a-z][a-z0-9]*(?:_[a-z0-9]+)*): ")
+PLAIN = {  # the fit's own words that have no control on this page -> what a planner can do
+    "; widen --bounds": ": the range searched may be too narrow",
+    "see docs/modelling-guide.md, Month-to-month variability": (
+        "the modelling guide's section on month-to-month variability says why"
+    ),
+    "more series (waiting, first_contacts)": "more reported figures (waiting, first contacts)",
+}
+
+
 def warning_words(text: str) -> str:
-    """A fit warning as the page says it: settings by name, the page's inputs for CLI options."""
+    """A fit warning as the page says it: settings by name and values as the setting is written
+    (20%, not 0.1997), reported figures by their names, the page's inputs for CLI options."""
+    found = OUTSIDE.match(text)
+    if found:  # the value as the setting is written, before the path is replaced by its name
+        path, value = found["path"], found["value"]
+        try:
+            shown = setting_value(path, float(value))
+        except ValueError:
+            shown = value
+        text = f"{path}: the best fit, {shown}, lies outside the 90% range of its draws" + text[found.end() :]
+    elif (series := SERIES.match(text)) and "." not in series["series"]:
+        text = f"{series_words(series['series'])}: " + text[series.end() :]
+    for said, plain in PLAIN.items():
+        text = text.replace(said, plain)
     for option, control in OPTIONS.items():
         text = re.sub(rf"raise {re.escape(option)}\b", f"raise {control}", text)
         text = text.replace(option, control)

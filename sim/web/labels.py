@@ -12,7 +12,7 @@ import re
 import pandas as pd
 
 from sim.reports.board import count_text, month_heading
-from sim.reports.labels import plain, points, signed
+from sim.reports.labels import plain, points, scenario_labels, signed
 from sim.reports.setting_words import role_name as role_name  # "band6" -> "Band 6"
 
 METRIC_NAMES = {
@@ -32,6 +32,18 @@ METRIC_NAMES = {
     "clinical_hours": "Clinical hours",
     "utilisation": "Utilisation",
 }
+
+
+def scenario_names(scenarios) -> dict[str, str]:
+    """Scenario name -> how the pages name it, as the report, the board table and the workbook do:
+    by its title, or, without one of its own, by its change (``sim.reports.labels.scenario_labels``;
+    a baseline without a title keeps its name, "baseline")."""
+    return scenario_labels(list(scenarios))
+
+
+def named(frame: pd.DataFrame, shown: dict[str, str]) -> pd.DataFrame:
+    """A table whose ``scenario`` column names each scenario as ``shown`` does."""
+    return frame.assign(scenario=[shown.get(n, n) for n in frame["scenario"]])
 
 
 def month(value: str) -> str:
@@ -60,6 +72,22 @@ def on_page(text: str) -> str:
     text = re.sub(r"\s*\([\w.-]+\.csv\)", "", text)
     text = re.sub(r"(?<![\d-])\d{4}-\d{2}(?![\d-])", lambda m: month(m.group(0)), text)
     return text.replace("+-", "±")
+
+
+def band_words(text: str) -> str:
+    """Which bands a chart or table shows (``sim.reports.error_bands.bands_words``) as the page says
+    it: the page's own checkbox rather than the CLI option, measures by the page's names."""
+    text = text.replace(
+        "the model's real-world error was not included (--no-model-error)",
+        "\"Include the model's real-world error\" is unticked (below)",
+    )
+    text = re.sub(
+        r"no model-error table exists for ([\w ]+)\.",
+        lambda m: f"how far forecasts miss is known only for the waiting list and those waiting over the "
+        f"target, not for {metric_name(m.group(1).replace(' ', '_')).lower()}.",
+        text,
+    )
+    return on_page(text)
 
 
 def month_columns(frame: pd.DataFrame) -> pd.DataFrame:

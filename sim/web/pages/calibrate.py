@@ -121,6 +121,7 @@ if st.button("Use the fitted values in the service"):
         show_problems(error)
 
 st.subheader("Forecast")
+CALIBRATED = {"calibrated": "Calibrated service"}  # the fit's name for its scenario, in the legend
 st.dataframe(checks_table(result.checks), hide_index=True)
 metric = next(iter(result.info["targets"]), "breaches")
 name = labels.metric_name(metric)
@@ -132,6 +133,7 @@ left.plotly_chart(
         f"{name}: from the start",
         actuals=charts.observed(history, metric),
         plan=charts.observed(history, f"projected_{metric}"),
+        shown=CALIBRATED,
     ),
     use_container_width=True,
 )
@@ -146,6 +148,7 @@ with right:
             metric,
             f"{name}: from the reported months",
             actuals=charts.observed(history, metric),
+            shown=CALIBRATED,
         ),
         use_container_width=True,
     )

@@ -20,6 +20,10 @@ space = workspace()
 config = space.config()
 settings = run_settings()
 months = questions.month_labels(config)
+try:  # each scenario by its title, as the Run page and the report name it
+    named = labels.scenario_names(space.run_scenarios())
+except ConfigError:
+    named = {}
 st.write(
     "How many whole-time equivalents of a role, in post from a date, reach a goal with the "
     "confidence you ask for? Each number of posts tried runs on the same random numbers."
@@ -27,13 +31,15 @@ st.write(
 
 with st.form("capacity"):
     top = st.columns(4)
-    scenario = top[0].selectbox("Starting from", space.names())
+    scenario = top[0].selectbox("Starting from", space.names(), format_func=lambda n: named.get(n, n))
     role = top[1].selectbox(
         "Role", list(config.job_plans), index=min(1, len(config.job_plans) - 1), format_func=labels.role_name
     )
     start = top[2].date_input("Posts start recruiting on", value=config.service.start_date, **ANY_DAY)
     start_slot = top[2].empty()
-    lag = top[3].number_input("Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0)
+    lag = top[3].number_input(
+        "Recruitment lag (weeks)", min_value=0.0, max_value=156.0, value=0.0, format="%g"
+    )
     goal_cols = st.columns(4)
     metric = goal_cols[0].selectbox(
         "Measure", [*questions.TRAJECTORY_METRICS, *questions.WEEKS_METRICS], format_func=labels.metric_name
@@ -44,10 +50,10 @@ with st.form("capacity"):
         "By the end of", months, index=min(20, len(months) - 1), format_func=labels.month
     )
     grid = st.columns(5)
-    confidence = grid[0].slider("Confidence", 0.5, 0.99, 0.9, 0.01)
-    low = grid[1].number_input("Fewest WTE tried", min_value=0.0, value=0.0)
-    high = grid[2].number_input("Most WTE tried", min_value=0.5, value=6.0, key="cap-high")
-    step = grid[3].number_input("Step", min_value=0.1, value=0.5, key="cap-step")
+    confidence = grid[0].slider("Confidence", 50, 99, 90, 1, format="%d%%") / 100
+    low = grid[1].number_input("Fewest WTE tried", min_value=0.0, value=0.0, format="%g")
+    high = grid[2].number_input("Most WTE tried", min_value=0.5, value=6.0, format="%g", key="cap-high")
+    step = grid[3].number_input("Step", min_value=0.1, value=0.5, format="%g", key="cap-step")
     reps = grid[4].number_input(
         "Replications per try", min_value=10, max_value=1000, value=40, step=10, key="cap-reps"
     )
@@ -109,12 +115,19 @@ left.plotly_chart(
     use_container_width=True,
 )
 answer = result.run.summary
-if "scenario" in answer and result.value is not None:  # not the solver's own name for it (events.0...)
-    added = f"{question.scenario} + {result.value:g} WTE {labels.role_name(question.role)}"
-    answer = answer.assign(scenario=added)
+# The run drawn is at the answer, or with none at the most helpful number tried: named by the
+# posts it adds, never by the solver's own name for it ("baseline[events.0.add_staff.wte=4]").
+tried = result.evaluations["value"]
+drawn = result.value if result.value is not None else (tried.max() if result.rising else tried.min())
+if "scenario" in answer:
+    starting = named.get(question.scenario, question.scenario)
+    answer = answer.assign(scenario=f"{starting} + {drawn:g} WTE {labels.role_name(question.role)}")
 right.plotly_chart(
     charts.fan_figure(
-        answer, result.goal.metric, "Trajectory at the answer", goal_line=result.goal.threshold
+        answer,
+        result.goal.metric,
+        "Trajectory at the answer" if result.value is not None else f"Trajectory at {drawn:g} WTE added",
+        goal_line=result.goal.threshold,
     ),
     use_container_width=True,
 )

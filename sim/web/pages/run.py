@@ -12,8 +12,7 @@ from sim.questions.results import note, rests_on_words
 from sim.reports.costs import cost_lines
 from sim.reports.error_bands import bands_words, error_bands
 from sim.reports.goal_text import goal_lines
-from sim.reports.labels import scenario_labels
-from sim.web import charts, labels, questions
+from sim.web import charts, labels, questions, session
 from sim.web.answers import Asked
 from sim.web.jobs import STORE
 from sim.web.ui import asked_job, finished_result, run_settings, show_problems, stale_note, workspace
@@ -22,12 +21,17 @@ from sim.web.uploads import read_monthly_upload
 st.title("Run and compare")
 space = workspace()
 settings = run_settings()
+try:  # each scenario by its title, as the board table and the report name it
+    named = labels.scenario_names(space.run_scenarios())
+except ConfigError:  # a scenario that no longer validates: the Run button says why
+    named = {}
 
 with st.form("run"):
     chosen = st.multiselect(
         "Scenarios",
         space.names(),
         default=space.names(),
+        format_func=lambda name: named.get(name, name),
         help="The baseline is always run: differences are measured from it.",
     )
     left, right = st.columns(2)
@@ -87,7 +91,7 @@ REDRAW_SECONDS = 10.0
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def provisional_figure(key: str, batches: int):
+def provisional_figure(key: str, batches: int, shown: dict[str, str]):
     """The breach fan of a running comparison's first ``batches`` batches, drawn once per count.
 
     The progress poll reruns every few seconds; given the same figure the browser keeps the
@@ -97,7 +101,7 @@ def provisional_figure(key: str, batches: int):
     if provisional is None:  # finished meanwhile: its batches are released, the answer follows
         return None
     summary, count = provisional
-    figure = charts.fan_figure(summary, "breaches", questions.TRAJECTORY_METRICS["breaches"])
+    figure = charts.fan_figure(summary, "breaches", questions.TRAJECTORY_METRICS["breaches"], shown=shown)
     return figure, count
 
 
@@ -115,7 +119,7 @@ def provisional_chart(running) -> None:
     if key != running.key or (now - when >= REDRAW_SECONDS and running.fraction < LATE):
         key, count, when = running.key, batches, now
         st.session_state["provisional"] = (key, count, when)
-    drawn = provisional_figure(running.key, count)
+    drawn = provisional_figure(running.key, count, named)
     if drawn is None:
         return
     figure, count = drawn
@@ -123,7 +127,7 @@ def provisional_chart(running) -> None:
     st.plotly_chart(figure, use_container_width=True, key="chart-provisional")
 
 
-def goal_takes(result, goal, key: str) -> None:
+def goal_takes(result, goal, key: str, shown: dict[str, str]) -> None:
     """What the goal takes: first contacts a month needed, for whom, what each scenario adds.
 
     Worked out once per answer and goal (about 0.1 s a scenario) and kept for the page's reruns.
@@ -134,7 +138,7 @@ def goal_takes(result, goal, key: str) -> None:
         st.session_state["goal-capacity"] = kept
     capacity = kept[1]
     st.subheader("What the goal takes")
-    lines = goal_lines(capacity, {n: n for n in result.names})
+    lines = goal_lines(capacity, shown)
     if capacity is None:
         st.info(lines[0])
         return
@@ -142,10 +146,16 @@ def goal_takes(result, goal, key: str) -> None:
     for line in lines[1:]:
         text = line.strip()
         (st.warning if "LOAD WARNING" in text else st.markdown)(text.replace("LOAD WARNING: ", ""))
-    st.dataframe(labels.goal_capacity_table(capacity.summary), hide_index=True)
+    st.dataframe(labels.named(labels.goal_capacity_table(capacity.summary), shown), hide_index=True)
     aim = capacity.aim
-    shown = st.selectbox("Who must be seen, by weeks waited, for", result.names, key="goal-bands-scenario")
-    st.dataframe(labels.goal_bands_table(capacity.bands, shown, aim.target_weeks, aim.month), hide_index=True)
+    chosen = st.selectbox(
+        "Who must be seen, by weeks waited, for",
+        result.names,
+        format_func=lambda name: shown.get(name, name),
+        key="goal-bands-scenario",
+    )
+    bands = labels.goal_bands_table(capacity.bands, chosen, aim.target_weeks, aim.month)
+    st.dataframe(bands, hide_index=True)
     st.caption(
         "From the service files: demand and the first contacts the job plans offer, patients seen in "
         "turn; the report explains each figure (Take it away page)."
@@ -157,6 +167,7 @@ result = finished_result(job, "Replications run", provisional_chart)
 # (below, with P(goal)) is unticked: as Take it away's board table and report then say.
 include_error = bool(st.session_state.get("goal_model_error", True))
 result = questions.error_choice(result, include_error)
+shown = labels.scenario_names(result.scenarios)  # as run: the names the board table and report use
 months = list(dict.fromkeys(result.summary["month"]))
 reps_run = result.manifest["replications"]
 st.caption(f"{len(result.names)} scenarios x {reps_run} replications, seed {result.manifest['seed']}.")
@@ -169,33 +180,36 @@ for tab, (metric, title) in zip(tabs, questions.TRAJECTORY_METRICS.items(), stri
     actual = charts.observed(space.actuals, metric)
     plan = charts.observed(space.actuals, f"projected_{metric}")
     wide = error_bands(result.comparison, result.manifest, metric)
-    figure = charts.fan_figure(result.summary, metric, title, result.names, actual, plan, errors=wide)
+    figure = charts.fan_figure(
+        result.summary, metric, title, result.names, actual, plan, errors=wide, shown=shown
+    )
     tab.plotly_chart(figure, use_container_width=True, key=f"chart-{metric}")
-    tab.caption(labels.on_page(bands_words(result, metric=metric)))
+    tab.caption(labels.band_words(bands_words(result, shown, metric=metric)))
 other = tabs[-1].open and tabs[-1].selectbox(
     "Measure", questions.chart_metrics(result), format_func=labels.metric_name, key="other-measure"
 )
 if other:
-    figure = charts.fan_figure(result.summary, other, labels.metric_name(other), result.names)
+    figure = charts.fan_figure(result.summary, other, labels.metric_name(other), result.names, shown=shown)
     tabs[-1].plotly_chart(figure, use_container_width=True, key="chart-other")
 
 month = st.select_slider("Month", months, value=months[-1], format_func=labels.month)
 st.subheader(f"Waiting over the target at the end of {labels.month(month)}")
 table = questions.medians(result, month)
 for row in table.to_dict("records"):
-    line = f"**{row['scenario']}**: {labels.band(row['median'], row['10th centile'], row['90th centile'])}"
+    middle = labels.band(row["median"], row["10th centile"], row["90th centile"])
+    line = f"**{shown.get(row['scenario'], row['scenario'])}**: {middle}"
     wide = [row.get(f"{q} centile {questions.WITH_ERROR}") for q in ("10th", "90th")]
     if wide[0] is not None:  # as dcsim compare's answer line
         line += f"; {labels.number(wide[0])} to {labels.number(wide[1])} with the model's real-world error"
     st.markdown(line)
-st.dataframe(labels.medians_table(table), hide_index=True)
+st.dataframe(labels.named(labels.medians_table(table), shown), hide_index=True)
 if (rests := rests_on_words(result.rests_on)) is not None:  # as dcsim compare prints it
     st.markdown(labels.on_page(rests))
 
 st.subheader("Board table")
 st.caption(
     "Median breaches at each month end and the middle 80% of futures; reported figures first when "
-    f"uploaded. {labels.on_page(bands_words(result))}"
+    f"uploaded. {labels.band_words(bands_words(result, shown))}"
 )
 if st.toggle(
     "Show staff costs",
@@ -212,7 +226,7 @@ if st.toggle(
         st.markdown(
             "\n".join(
                 f"- {line.strip()}"
-                for line in cost_lines(costed.costs, result.scenarios, scenario_labels(result.scenarios))
+                for line in cost_lines(costed.costs, result.scenarios, shown)
             )
         )
 else:
@@ -237,6 +251,9 @@ if asked:
         show_problems(error)
     else:
         space.goal = text  # kept: shown whatever the month slider says, and taken away with the report
+        # Saved now, not only when the page finishes: what the goal takes is worked out below (a
+        # second or more), and a reload meanwhile opened the workspace without the goal.
+        session.save()
 include_error = st.checkbox(
     "Include the model's real-world error",
     value=True,
@@ -256,8 +273,8 @@ if space.goal:
         record = questions.error_record(questions.error_table(None if include_error else False))
         target = result.scenarios[0].config.service.rtt_target_weeks
         st.caption(labels.on_page(note(record, goal.metric, target)))
-        st.dataframe(labels.goal_table(probabilities, result.baseline), hide_index=True)
+        st.dataframe(labels.named(labels.goal_table(probabilities, result.baseline), shown), hide_index=True)
         st.caption(
             "The goal and these chances are in the report, the workbook and the manifest (Take it away)."
         )
-        goal_takes(result, goal, job.key)
+        goal_takes(result, goal, job.key, shown)

@@ -165,13 +165,15 @@ st.subheader("Assumptions")
 tabs = st.tabs(["Referrals", "Triage", "Pathways", "Job plans", "Staff in post", "Starting list"])
 with tabs[0]:
     demand = config.demand
+    scaled = demand.multiplier - 1
+    volume = "" if abs(scaled) < 5e-4 else f", then {abs(scaled):.0%} {'more' if scaled > 0 else 'fewer'}"
     st.write(
-        f"{demand.monthly_rate:g} referrals a month before seasonality, {demand.annual_trend:+.0%} a year, "
-        f"volume multiplier {demand.multiplier:g}."
+        f"{demand.monthly_rate:g} referrals a month before seasonality, {demand.annual_trend:+.0%} a year"
+        f"{volume}."
     )
     referrals = tables.referrals(config)
     table, chart = st.columns([2, 3])
-    table.dataframe(referrals, hide_index=True)
+    table.dataframe(referrals, hide_index=True, height=35 * (len(referrals) + 1) + 3)  # all 12 months
     # Also loads the chart library with the first page, not during the first run.
     chart.plotly_chart(charts.referrals_figure(referrals), key="chart-referrals")
     left, right = st.columns(2)

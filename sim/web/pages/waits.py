@@ -206,7 +206,9 @@ def show_built(space) -> None:
         (left, "waiting", "Waiting list"),
         (right, "breaches", f"Waiting over {target:g} weeks"),
     ):
-        figure = charts.fan_figure(summary, metric, f"{title}: forecast", actuals=shown[metric])
+        figure = charts.fan_figure(
+            summary, metric, f"{title}: forecast", actuals=shown[metric], shown={waits.FORECAST: "Forecast"}
+        )
         figure.update_layout(yaxis_title=title)
         column.plotly_chart(figure, key=f"chart-built-{metric}")
     st.caption(
