@@ -150,10 +150,14 @@ def _peak_bytes(config, reps: int) -> int:
 
 
 def test_peak_memory_does_not_grow_with_replications(small_config):
-    one, many = _peak_bytes(small_config, 1), _peak_bytes(small_config, 13)
+    one, many = _peak_bytes(small_config, 1), _peak_bytes(small_config, 25)
     # Holding each replication's patients would add about a whole replication's peak per
-    # replication; only its monthly rows (a few kB) may stay.
-    assert (many - one) / 12 < 0.05 * one
+    # replication (24 more here); only its monthly rows (a few kB) may stay. A finished
+    # replication's SimPy environment is a reference cycle, freed when the garbage collector
+    # next runs, so a few replications' worth can be alive at once: the peak levels off at
+    # about 2.5 times one replication's (measured: 0.68 MB for one, 1.65 MB for 8 or 13) and
+    # does not grow further.
+    assert many < 4 * one
 
 
 def test_the_last_batches_halve_so_the_workers_finish_together():
