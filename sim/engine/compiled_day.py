@@ -1,8 +1,8 @@
 """The compiled engine: a run's patients and queues in arrays, its clinic days in numba.
 
 ``ServiceModel`` seeds its starting snapshot as usual; when the run starts, ``CompiledDay`` copies
-the patients, the queues (heap lists, layout and all), the month's flows and the stock counts
-into arrays, and from then on the SimPy processes call it instead of the model's own methods:
+the patients, the queues (heap lists, layout and all, into one array), the month's flows and the
+stock counts into arrays, and from then on the SimPy processes call it instead of the model's own methods:
 receipts, clinic days, removals and the census. ``sim.engine.compiled_kernels`` does the work,
 statement for statement as the reference path, so the monthly records are identical
 (``tests/test_fast_engine.py`` holds all three paths to each other).
@@ -127,20 +127,19 @@ def phase_arrays(model: Any, rules: Any, scope: list, per_minute: float) -> tupl
     )
 
 
-def _heap(entries: list[tuple]) -> np.ndarray:
-    """A heap list as rows of four columns (shorter tuples padded with 0), room to grow."""
-    heap = np.zeros((2 * len(entries) + 64, 4))
-    for row, entry in enumerate(entries):
-        heap[row, : len(entry)] = entry
-    return heap
+def _heaps(queues: list[list[tuple]]) -> np.ndarray:
+    """Heap lists as one array of rows of four columns (shorter tuples padded with 0), room to grow."""
+    heaps = np.zeros((len(queues), 2 * max(map(len, queues)) + 64, 4))
+    for h, entries in enumerate(queues):
+        for row, entry in enumerate(entries):
+            heaps[h, row, : len(entry)] = entry
+    return heaps
 
 
 class CompiledDay:
     """A ``ServiceModel``'s run state in arrays, and the processes' work on it."""
 
     def __init__(self, model: Any) -> None:
-        from numba.typed import List
-
         from sim.engine import compiled_census
         from sim.engine import compiled_kernels as k
 
@@ -174,7 +173,7 @@ class CompiledDay:
         self.PI[new, k.STATE], self.PI[new, k.PATHWAY], self.PI[new, k.RUNNING] = k.AWAITING_TRIAGE, -1, 1
         queues = [model.pending, model.triage_queue, *model.first_queue.values()]
         queues += model.followup_queue.values()
-        self.heaps = List([_heap(q) for q in queues])
+        self.heaps = _heaps(queues)
         self.sizes = np.array([len(q) for q in queues], dtype=np.int64)
         self.FL = np.array([getattr(model.flows, f.name) for f in FLOW_FIELDS], dtype=float)
         self.SC = np.array(model.state_count, dtype=np.int64)
@@ -198,26 +197,38 @@ class CompiledDay:
         return self.entries[name]
 
     def _bind(self) -> None:
-        """Each phase's clinic-day arguments after the day's own (the attendance array changes)."""
-        state = (self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST, self.att, self.rebook,
-                 self.carry)  # fmt: skip
+        """Each phase's clinic-day arguments after the day (the attendance and heap arrays change)."""
+        state = (self.minutes, self.planned, self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC,
+                 self.ST, self.att, self.rebook, self.carry)  # fmt: skip
         self.day_args = {key: state + arrays for key, arrays in self.phase.items()}
 
     # ----- processes ---------------------------------------------------------------------------
     def receive(self, first: int, end: int) -> None:
         """Arrival rows ``first``..``end - 1`` join (``ServiceModel._receive``)."""
+        if self.sizes[self.k.PENDING] + end - first > self.heaps.shape[1]:
+            self._grow(int(self.sizes[self.k.PENDING]) + end - first)
         triage_delay = self.triage_delay[id(self.model.rules)]
         args = (first, end, self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST, triage_delay)
         self._entry("receive", self.k, args)(*args)
 
     def clinic_day(self, day: int) -> None:
         """``ServiceModel._clinic_day``."""
-        args = (day, self.minutes[day], self.planned[day], *self.day_args[id(self.model.rules)])
-        kernel = self._entry("clinic_day", self.k, args)
-        need = kernel(*args)
-        if need:  # the kernel changed nothing: draw more, then run the day
-            self._draw_attendance(need)
-            kernel(day, self.minutes[day], self.planned[day], *self.day_args[id(self.model.rules)])
+        args = self.day_args[id(self.model.rules)]
+        kernel = self._entry("clinic_day", self.k, (day, *args))
+        need = kernel(day, *args)
+        while need:  # the kernel changed nothing: more draws, or bigger heaps, then run the day
+            if need > 0:
+                self._draw_attendance(need)
+            else:
+                self._grow(-need)
+            need = kernel(day, *self.day_args[id(self.model.rules)])
+
+    def _grow(self, capacity: int) -> None:
+        """Heaps with room for ``capacity`` rows each (at least twice as many as now)."""
+        heaps = np.zeros((self.heaps.shape[0], max(capacity, 2 * self.heaps.shape[1]), 4))
+        heaps[:, : self.heaps.shape[1]] = self.heaps
+        self.heaps = heaps
+        self._bind()
 
     def _draw_attendance(self, need: int) -> None:
         """More attendance draws, in the reference's blocks, after those not yet used."""
