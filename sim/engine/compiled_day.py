@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,11 @@ REPLACED = (
 FLOW_FIELDS = dataclasses.fields(MonthFlows)
 FLOW_TYPES = tuple(type(f.default) for f in FLOW_FIELDS)  # ints back to int in the records
 FLOW_DEFAULTS = [f.default for f in FLOW_FIELDS]
+# A patient's columns in the arrays: PF's floats and PI's ints, in compiled_kernels' order.
+FLOAT_FIELDS = attrgetter("received", "clock_start", "clock_stop_day", "followup_due", "triage_draw",
+                          "followup_draw")  # fmt: skip
+INT_FIELDS = attrgetter("priority", "state", "pathway", "contacts", "dnas", "followups_left", "version",
+                        "source", "clock_running")  # fmt: skip
 
 
 def entry_point(dispatcher: Any, args: tuple) -> Any:
@@ -131,8 +137,9 @@ def _heaps(queues: list[list[tuple]]) -> np.ndarray:
     """Heap lists as one array of rows of four columns (shorter tuples padded with 0), room to grow."""
     heaps = np.zeros((len(queues), 2 * max(map(len, queues)) + 64, 4))
     for h, entries in enumerate(queues):
-        for row, entry in enumerate(entries):
-            heaps[h, row, : len(entry)] = entry
+        if entries:  # one queue's entries are tuples of one length
+            rows = np.array(entries, dtype=float)
+            heaps[h, : rows.shape[0], : rows.shape[1]] = rows
     return heaps
 
 
@@ -156,15 +163,8 @@ class CompiledDay:
         total = len(seeded) + arrivals.day.size
         self.PF, self.PI = np.zeros((total, 6)), np.zeros((total, 9), dtype=np.int64)
         if seeded:  # patient ids are their places in the list
-            self.PF[: len(seeded)] = [
-                (p.received, p.clock_start, p.clock_stop_day, p.followup_due, p.triage_draw, p.followup_draw)
-                for p in seeded
-            ]
-            self.PI[: len(seeded)] = [
-                (p.priority, p.state, p.pathway, p.contacts, p.dnas, p.followups_left, p.version, p.source,
-                 p.clock_running)  # fmt: skip
-                for p in seeded
-            ]
+            self.PF[: len(seeded)] = list(map(FLOAT_FIELDS, seeded))
+            self.PI[: len(seeded)] = list(map(INT_FIELDS, seeded))
         new = slice(len(seeded), total)
         self.PF[new, k.RECEIVED] = self.PF[new, k.CLOCK_START] = arrivals.day.astype(float)
         self.PF[new, k.CLOCK_STOP_DAY] = self.PF[new, k.FOLLOWUP_DUE] = np.nan
@@ -197,31 +197,42 @@ class CompiledDay:
         return self.entries[name]
 
     def _bind(self) -> None:
-        """Each phase's clinic-day arguments after the day (the attendance and heap arrays change)."""
-        state = (self.minutes, self.planned, self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC,
-                 self.ST, self.att, self.rebook, self.carry)  # fmt: skip
-        self.day_args = {key: state + arrays for key, arrays in self.phase.items()}
+        """Each phase's kernels and their arguments after the first ones (when an array is replaced).
+
+        Made once, not on each call: a baseline run makes about 1,800 receipt and clinic-day calls.
+        """
+        k = self.k
+        state = (self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST)
+        day_state = (self.minutes, self.planned, *state, self.att, self.rebook, self.carry)
+        self.calls = {}
+        for key, arrays in self.phase.items():
+            day_args, receive_args = day_state + arrays, state + (self.triage_delay[key],)
+            self.calls[key] = (
+                self._entry("clinic_day", k, (0, *day_args)), day_args,
+                self._entry("receive", k, (0, 0, *receive_args)), receive_args,
+            )  # fmt: skip
 
     # ----- processes ---------------------------------------------------------------------------
     def receive(self, first: int, end: int) -> None:
         """Arrival rows ``first``..``end - 1`` join (``ServiceModel._receive``)."""
-        if self.sizes[self.k.PENDING] + end - first > self.heaps.shape[1]:
-            self._grow(int(self.sizes[self.k.PENDING]) + end - first)
-        triage_delay = self.triage_delay[id(self.model.rules)]
-        args = (first, end, self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST, triage_delay)
-        self._entry("receive", self.k, args)(*args)
+        _, _, kernel, args = self.calls[id(self.model.rules)]
+        need = kernel(first, end, *args)
+        if need:  # the kernel changed nothing: bigger heaps, then the same call
+            self._grow(-need)
+            _, _, kernel, args = self.calls[id(self.model.rules)]
+            kernel(first, end, *args)
 
     def clinic_day(self, day: int) -> None:
         """``ServiceModel._clinic_day``."""
-        args = self.day_args[id(self.model.rules)]
-        kernel = self._entry("clinic_day", self.k, (day, *args))
+        kernel, args, _, _ = self.calls[id(self.model.rules)]
         need = kernel(day, *args)
         while need:  # the kernel changed nothing: more draws, or bigger heaps, then run the day
             if need > 0:
                 self._draw_attendance(need)
             else:
                 self._grow(-need)
-            need = kernel(day, *self.day_args[id(self.model.rules)])
+            kernel, args, _, _ = self.calls[id(self.model.rules)]
+            need = kernel(day, *args)
 
     def _grow(self, capacity: int) -> None:
         """Heaps with room for ``capacity`` rows each (at least twice as many as now)."""

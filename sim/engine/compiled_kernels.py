@@ -101,13 +101,20 @@ def _queue_first(PF, PI, heaps, sizes, pid, R_i, first_type):
 
 @njit(cache=True)
 def receive(first, end, PF, PI, heaps, sizes, FL, SC, ST, triage_delay):
-    """ServiceModel._receive: arrivals first..end-1 (their rows filled at set-up) join the run."""
+    """ServiceModel._receive: arrivals first..end-1 (their rows filled at set-up) join the run.
+
+    Returns 0, or minus the heap capacity needed (changing nothing) when the pending heap might fill.
+    """
+    capacity = room(sizes, heaps.shape[1], end - first)
+    if capacity:
+        return -capacity
     start = ST[N_PATIENTS]  # the next patient id: the arrivals' rows follow the snapshot's
     for pid in range(start, start + end - first):
         ST[N_PATIENTS] = pid + 1
         SC[AWAITING_TRIAGE] += 1  # add_patient; the clock runs from receipt
         push(heaps, sizes, PENDING, PF[pid, RECEIVED] + triage_delay[PI[pid, PRIORITY]], pid, 0.0, 0.0)
         FL[REFERRALS] += 1
+    return 0
 
 
 # ----- a clinic day ---------------------------------------------------------------------------
