@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Sequence
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -41,10 +42,8 @@ FLOW_FIELDS = dataclasses.fields(MonthFlows)
 FLOW_TYPES = tuple(type(f.default) for f in FLOW_FIELDS)  # ints back to int in the records
 FLOW_DEFAULTS = [f.default for f in FLOW_FIELDS]
 # A patient's columns in the arrays: PF's floats and PI's ints, in compiled_kernels' order.
-FLOAT_FIELDS = attrgetter("received", "clock_start", "clock_stop_day", "followup_due", "triage_draw",
-                          "followup_draw")  # fmt: skip
-INT_FIELDS = attrgetter("priority", "state", "pathway", "contacts", "dnas", "followups_left", "version",
-                        "source", "clock_running")  # fmt: skip
+FLOAT_FIELDS = "received clock_start clock_stop_day followup_due triage_draw followup_draw".split()
+INT_FIELDS = "priority state pathway contacts dnas followups_left version source clock_running".split()
 
 
 def entry_point(dispatcher: Any, args: tuple) -> Any:
@@ -138,8 +137,9 @@ def _heaps(queues: list[list[tuple]]) -> np.ndarray:
     heaps = np.zeros((len(queues), 2 * max(map(len, queues)) + 64, 4))
     for h, entries in enumerate(queues):
         if entries:  # one queue's entries are tuples of one length
-            rows = np.array(entries, dtype=float)
-            heaps[h, : rows.shape[0], : rows.shape[1]] = rows
+            width = len(entries[0])
+            rows = np.fromiter(chain.from_iterable(entries), float, width * len(entries))
+            heaps[h, : len(entries), :width] = rows.reshape(-1, width)
     return heaps
 
 
@@ -163,8 +163,10 @@ class CompiledDay:
         total = len(seeded) + arrivals.day.size
         self.PF, self.PI = np.zeros((total, 6)), np.zeros((total, 9), dtype=np.int64)
         if seeded:  # patient ids are their places in the list
-            self.PF[: len(seeded)] = list(map(FLOAT_FIELDS, seeded))
-            self.PI[: len(seeded)] = list(map(INT_FIELDS, seeded))
+            for columns, fields in ((self.PF, FLOAT_FIELDS), (self.PI, INT_FIELDS)):
+                for column, field in enumerate(fields):  # a field at a time: a third faster than rows
+                    values = map(attrgetter(field), seeded)
+                    columns[: len(seeded), column] = np.fromiter(values, columns.dtype, len(seeded))
         new = slice(len(seeded), total)
         self.PF[new, k.RECEIVED] = self.PF[new, k.CLOCK_START] = arrivals.day.astype(float)
         self.PF[new, k.CLOCK_STOP_DAY] = self.PF[new, k.FOLLOWUP_DUE] = np.nan
