@@ -256,13 +256,15 @@ class CompiledDay:
         self._bind()
 
     def _waiting(self) -> np.ndarray:
-        return self.c.waiting_first(self.PI, int(self.ST[self.k.N_PATIENTS]))
+        args = (self.PI, int(self.ST[self.k.N_PATIENTS]))
+        return self._entry("waiting_first", self.c, args)(*args)
 
     def _remove(self, pids: Any) -> None:
         """Remove these patients in turn, in one kernel call."""
         pids = np.asarray(pids, dtype=np.int64)
         if pids.size:
-            self.c.remove_all(self.PF, self.PI, self.FL, self.SC, pids, int(self.model.env.now), self.limit)
+            args = (self.PF, self.PI, self.FL, self.SC, pids, int(self.model.env.now), self.limit)
+            self._entry("remove_all", self.c, args)(*args)
 
     def remove_by_wait(self, day: int) -> None:
         """``ServiceModel._remove_by_wait``."""
