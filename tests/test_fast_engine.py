@@ -132,3 +132,24 @@ def test_fast_path_matches_reference_with_a_validation_sweep() -> None:
         records = _all(config, seed, 0, compiled=False)
         _same(records, seed)
         assert sum(r["removed"] for r in records[2][1:4]) > 0
+
+
+def test_compiled_heaps_grow_mid_run(monkeypatch) -> None:
+    """Heaps that start nearly full grow before the call that could fill them: the same records."""
+    import numpy as np
+
+    from sim.engine import compiled_day
+
+    made = compiled_day._heaps
+
+    def tight(queues):
+        heaps = made(queues)
+        return np.ascontiguousarray(heaps[:, : max(map(len, queues)) + 1])
+
+    grown = []
+    grow = compiled_day.CompiledDay._grow
+    monkeypatch.setattr(compiled_day, "_heaps", tight)
+    monkeypatch.setattr(compiled_day.CompiledDay, "_grow", lambda self, n: grown.append(n) or grow(self, n))
+    config = _config(ROOT / "scenarios" / "example" / "baseline.yaml")
+    _same(_all(config, 3, 0), "tight heaps")
+    assert grown, "the heaps never grew"

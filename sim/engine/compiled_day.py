@@ -1,8 +1,8 @@
 """The compiled engine: a run's patients and queues in arrays, its clinic days in numba.
 
 ``ServiceModel`` seeds its starting snapshot as usual; when the run starts, ``CompiledDay`` copies
-the patients, the queues (heap lists, layout and all), the month's flows and the stock counts
-into arrays, and from then on the SimPy processes call it instead of the model's own methods:
+the patients, the queues (heap lists, layout and all, into one array), the month's flows and the
+stock counts into arrays, and from then on the SimPy processes call it instead of the model's own methods:
 receipts, clinic days, removals and the census. ``sim.engine.compiled_kernels`` does the work,
 statement for statement as the reference path, so the monthly records are identical
 (``tests/test_fast_engine.py`` holds all three paths to each other).
@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -39,6 +41,9 @@ REPLACED = (
 FLOW_FIELDS = dataclasses.fields(MonthFlows)
 FLOW_TYPES = tuple(type(f.default) for f in FLOW_FIELDS)  # ints back to int in the records
 FLOW_DEFAULTS = [f.default for f in FLOW_FIELDS]
+# A patient's columns in the arrays: PF's floats and PI's ints, in compiled_kernels' order.
+FLOAT_FIELDS = "received clock_start clock_stop_day followup_due triage_draw followup_draw".split()
+INT_FIELDS = "priority state pathway contacts dnas followups_left version source clock_running".split()
 
 
 def entry_point(dispatcher: Any, args: tuple) -> Any:
@@ -127,20 +132,21 @@ def phase_arrays(model: Any, rules: Any, scope: list, per_minute: float) -> tupl
     )
 
 
-def _heap(entries: list[tuple]) -> np.ndarray:
-    """A heap list as rows of four columns (shorter tuples padded with 0), room to grow."""
-    heap = np.zeros((2 * len(entries) + 64, 4))
-    for row, entry in enumerate(entries):
-        heap[row, : len(entry)] = entry
-    return heap
+def _heaps(queues: list[list[tuple]]) -> np.ndarray:
+    """Heap lists as one array of rows of four columns (shorter tuples padded with 0), room to grow."""
+    heaps = np.zeros((len(queues), 2 * max(map(len, queues)) + 64, 4))
+    for h, entries in enumerate(queues):
+        if entries:  # one queue's entries are tuples of one length
+            width = len(entries[0])
+            rows = np.fromiter(chain.from_iterable(entries), float, width * len(entries))
+            heaps[h, : len(entries), :width] = rows.reshape(-1, width)
+    return heaps
 
 
 class CompiledDay:
     """A ``ServiceModel``'s run state in arrays, and the processes' work on it."""
 
     def __init__(self, model: Any) -> None:
-        from numba.typed import List
-
         from sim.engine import compiled_census
         from sim.engine import compiled_kernels as k
 
@@ -157,15 +163,10 @@ class CompiledDay:
         total = len(seeded) + arrivals.day.size
         self.PF, self.PI = np.zeros((total, 6)), np.zeros((total, 9), dtype=np.int64)
         if seeded:  # patient ids are their places in the list
-            self.PF[: len(seeded)] = [
-                (p.received, p.clock_start, p.clock_stop_day, p.followup_due, p.triage_draw, p.followup_draw)
-                for p in seeded
-            ]
-            self.PI[: len(seeded)] = [
-                (p.priority, p.state, p.pathway, p.contacts, p.dnas, p.followups_left, p.version, p.source,
-                 p.clock_running)  # fmt: skip
-                for p in seeded
-            ]
+            for columns, fields in ((self.PF, FLOAT_FIELDS), (self.PI, INT_FIELDS)):
+                for column, field in enumerate(fields):  # a field at a time: a third faster than rows
+                    values = map(attrgetter(field), seeded)
+                    columns[: len(seeded), column] = np.fromiter(values, columns.dtype, len(seeded))
         new = slice(len(seeded), total)
         self.PF[new, k.RECEIVED] = self.PF[new, k.CLOCK_START] = arrivals.day.astype(float)
         self.PF[new, k.CLOCK_STOP_DAY] = self.PF[new, k.FOLLOWUP_DUE] = np.nan
@@ -174,7 +175,7 @@ class CompiledDay:
         self.PI[new, k.STATE], self.PI[new, k.PATHWAY], self.PI[new, k.RUNNING] = k.AWAITING_TRIAGE, -1, 1
         queues = [model.pending, model.triage_queue, *model.first_queue.values()]
         queues += model.followup_queue.values()
-        self.heaps = List([_heap(q) for q in queues])
+        self.heaps = _heaps(queues)
         self.sizes = np.array([len(q) for q in queues], dtype=np.int64)
         self.FL = np.array([getattr(model.flows, f.name) for f in FLOW_FIELDS], dtype=float)
         self.SC = np.array(model.state_count, dtype=np.int64)
@@ -198,26 +199,49 @@ class CompiledDay:
         return self.entries[name]
 
     def _bind(self) -> None:
-        """Each phase's clinic-day arguments after the day's own (the attendance array changes)."""
-        state = (self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST, self.att, self.rebook,
-                 self.carry)  # fmt: skip
-        self.day_args = {key: state + arrays for key, arrays in self.phase.items()}
+        """Each phase's kernels and their arguments after the first ones (when an array is replaced).
+
+        Made once, not on each call: a baseline run makes about 1,800 receipt and clinic-day calls.
+        """
+        k = self.k
+        state = (self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST)
+        day_state = (self.minutes, self.planned, *state, self.att, self.rebook, self.carry)
+        self.calls = {}
+        for key, arrays in self.phase.items():
+            day_args, receive_args = day_state + arrays, state + (self.triage_delay[key],)
+            self.calls[key] = (
+                self._entry("clinic_day", k, (0, *day_args)), day_args,
+                self._entry("receive", k, (0, 0, *receive_args)), receive_args,
+            )  # fmt: skip
 
     # ----- processes ---------------------------------------------------------------------------
     def receive(self, first: int, end: int) -> None:
         """Arrival rows ``first``..``end - 1`` join (``ServiceModel._receive``)."""
-        triage_delay = self.triage_delay[id(self.model.rules)]
-        args = (first, end, self.PF, self.PI, self.heaps, self.sizes, self.FL, self.SC, self.ST, triage_delay)
-        self._entry("receive", self.k, args)(*args)
+        _, _, kernel, args = self.calls[id(self.model.rules)]
+        need = kernel(first, end, *args)
+        if need:  # the kernel changed nothing: bigger heaps, then the same call
+            self._grow(-need)
+            _, _, kernel, args = self.calls[id(self.model.rules)]
+            kernel(first, end, *args)
 
     def clinic_day(self, day: int) -> None:
         """``ServiceModel._clinic_day``."""
-        args = (day, self.minutes[day], self.planned[day], *self.day_args[id(self.model.rules)])
-        kernel = self._entry("clinic_day", self.k, args)
-        need = kernel(*args)
-        if need:  # the kernel changed nothing: draw more, then run the day
-            self._draw_attendance(need)
-            kernel(day, self.minutes[day], self.planned[day], *self.day_args[id(self.model.rules)])
+        kernel, args, _, _ = self.calls[id(self.model.rules)]
+        need = kernel(day, *args)
+        while need:  # the kernel changed nothing: more draws, or bigger heaps, then run the day
+            if need > 0:
+                self._draw_attendance(need)
+            else:
+                self._grow(-need)
+            kernel, args, _, _ = self.calls[id(self.model.rules)]
+            need = kernel(day, *args)
+
+    def _grow(self, capacity: int) -> None:
+        """Heaps with room for ``capacity`` rows each (at least twice as many as now)."""
+        heaps = np.zeros((self.heaps.shape[0], max(capacity, 2 * self.heaps.shape[1]), 4))
+        heaps[:, : self.heaps.shape[1]] = self.heaps
+        self.heaps = heaps
+        self._bind()
 
     def _draw_attendance(self, need: int) -> None:
         """More attendance draws, in the reference's blocks, after those not yet used."""
@@ -232,13 +256,15 @@ class CompiledDay:
         self._bind()
 
     def _waiting(self) -> np.ndarray:
-        return self.c.waiting_first(self.PI, int(self.ST[self.k.N_PATIENTS]))
+        args = (self.PI, int(self.ST[self.k.N_PATIENTS]))
+        return self._entry("waiting_first", self.c, args)(*args)
 
     def _remove(self, pids: Any) -> None:
         """Remove these patients in turn, in one kernel call."""
         pids = np.asarray(pids, dtype=np.int64)
         if pids.size:
-            self.c.remove_all(self.PF, self.PI, self.FL, self.SC, pids, int(self.model.env.now), self.limit)
+            args = (self.PF, self.PI, self.FL, self.SC, pids, int(self.model.env.now), self.limit)
+            self._entry("remove_all", self.c, args)(*args)
 
     def remove_by_wait(self, day: int) -> None:
         """``ServiceModel._remove_by_wait``."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.engine.compiled_heaps import pop, push
+from sim.engine.compiled_heaps import pop, push, room
 
 # Patient columns: floats in PF, ints in PI.
 RECEIVED, CLOCK_START, CLOCK_STOP_DAY, FOLLOWUP_DUE, TRIAGE_DRAW, FOLLOWUP_DRAW = range(6)
@@ -101,20 +101,27 @@ def _queue_first(PF, PI, heaps, sizes, pid, R_i, first_type):
 
 @njit(cache=True)
 def receive(first, end, PF, PI, heaps, sizes, FL, SC, ST, triage_delay):
-    """ServiceModel._receive: arrivals first..end-1 (their rows filled at set-up) join the run."""
+    """ServiceModel._receive: arrivals first..end-1 (their rows filled at set-up) join the run.
+
+    Returns 0, or minus the heap capacity needed (changing nothing) when the pending heap might fill.
+    """
+    capacity = room(sizes, heaps.shape[1], end - first)
+    if capacity:
+        return -capacity
     start = ST[N_PATIENTS]  # the next patient id: the arrivals' rows follow the snapshot's
     for pid in range(start, start + end - first):
         ST[N_PATIENTS] = pid + 1
         SC[AWAITING_TRIAGE] += 1  # add_patient; the clock runs from receipt
         push(heaps, sizes, PENDING, PF[pid, RECEIVED] + triage_delay[PI[pid, PRIORITY]], pid, 0.0, 0.0)
         FL[REFERRALS] += 1
+    return 0
 
 
 # ----- a clinic day ---------------------------------------------------------------------------
 @njit(cache=True)
 def _triage(day, budget, PF, PI, heaps, sizes, FL, SC, R_f, R_i, OC, OCODE, first_type, episode):
     """ServiceModel._triage and _triage_outcome."""
-    while sizes[PENDING] and heaps[PENDING][0, 0] <= day:
+    while sizes[PENDING] and heaps[PENDING, 0, 0] <= day:
         _, p, _, _ = pop(heaps, sizes, PENDING)
         pid = int(p)
         push(heaps, sizes, TRIAGE_QUEUE, PI[pid, PRIORITY], PF[pid, RECEIVED], pid, 0.0)
@@ -149,7 +156,7 @@ def _triage(day, budget, PF, PI, heaps, sizes, FL, SC, R_f, R_i, OC, OCODE, firs
 def _pop_valid(heaps, sizes, h, PI, day, due_only):
     """_pop_first / _pop_followup: the next entry whose version is current, or -1."""
     while sizes[h]:
-        if due_only and heaps[h][0, 0] > day:
+        if due_only and heaps[h, 0, 0] > day:
             return -1
         if due_only:
             _, p, v, _ = pop(heaps, sizes, h)
@@ -252,26 +259,33 @@ def _serve(activity, day, budget, PF, PI, heaps, sizes, FL, SC, ST, att, rebook,
                                     R_f, R_i, tdna, tgroup, FC, interval, followup_type)  # fmt: skip
         if not waiting:
             first, followup = FIRST0 + kind, FIRST0 + kinds + kind
-            while sizes[first] and PI[int(heaps[first][0, 2]), VERSION] != heaps[first][0, 3]:
+            while sizes[first] and PI[int(heaps[first, 0, 2]), VERSION] != heaps[first, 0, 3]:
                 pop(heaps, sizes, first)
-            while sizes[followup] and PI[int(heaps[followup][0, 1]), VERSION] != heaps[followup][0, 2]:
+            while sizes[followup] and PI[int(heaps[followup, 0, 1]), VERSION] != heaps[followup, 0, 2]:
                 pop(heaps, sizes, followup)
-            waiting = sizes[first] > 0 or (sizes[followup] > 0 and heaps[followup][0, 0] <= day)
+            waiting = sizes[first] > 0 or (sizes[followup] > 0 and heaps[followup, 0, 0] <= day)
     return budget, waiting
 
 
 @njit(cache=True)
-def clinic_day(day, by_role, planned, PF, PI, heaps, sizes, FL, SC, ST, att, rebook, carry, R_f, R_i, OC,
-               OCODE, first_type, episode, tmin, tdna, tgroup, tact, FC, interval, followup_type, scope,
+def clinic_day(day, minutes, planned_minutes, PF, PI, heaps, sizes, FL, SC, ST, att, rebook, carry, R_f, R_i,
+               OC, OCODE, first_type, episode, tmin, tdna, tgroup, tact, FC, interval, followup_type, scope,
                shared):  # fmt: skip
-    """ServiceModel._clinic_day, with shared_time.shared_clinic_day and _flex.
+    """ServiceModel._clinic_day, with shared_time.shared_clinic_day and _flex, on ``minutes[day]``.
 
-    Returns 0, or (before changing anything) how many attendance draws the day needs when fewer
-    are left: the most contacts its minutes could buy.
+    Returns 0; or, before changing anything, how many attendance draws the day needs when fewer
+    are left (the most contacts its minutes could buy); or minus the heap capacity it needs when
+    a heap might fill (the most pushes the day could make onto any one heap).
     """
+    by_role, planned = minutes[day], planned_minutes[day]
     need = int((pysum(planned) + pysum(carry)) * R_f[CONTACTS_PER_MINUTE]) + 64
     if att.size - ST[ATT_NEXT] < need:
         return need
+    # Pending to triage queue, triage to first contacts, rebookings, and one push per contact.
+    pushes = 2 * sizes[PENDING] + sizes[TRIAGE_QUEUE] + ST[N_REBOOK] + need
+    capacity = room(sizes, heaps.shape[1], pushes)
+    if capacity:
+        return -capacity
     args = (PF, PI, heaps, sizes, FL, SC, ST, att, rebook, R_f, R_i, OC, OCODE, first_type, episode, tmin,
             tdna, tgroup, tact, FC, interval, followup_type)  # fmt: skip
     waiting_rebook = rebook[: ST[N_REBOOK]].copy()

@@ -194,9 +194,9 @@ class ServiceModel:
             return
         firsts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]])
         ends = np.r_[firsts[1:], days.size].tolist()
-        receive = self.arrays.receive if self.arrays else self._receive
-        for first, end in zip(firsts.tolist(), ends, strict=True):
-            yield env.timeout(int(days[first]) + RECEIPT_AT - env.now)
+        receive, timeout = self.arrays.receive if self.arrays else self._receive, env.timeout
+        for day, first, end in zip(days[firsts].tolist(), firsts.tolist(), ends, strict=True):
+            yield timeout(day + RECEIPT_AT - env.now)
             receive(first, end)
 
     def _receive(self, first: int, end: int) -> None:
@@ -212,8 +212,9 @@ class ServiceModel:
         clinic_day = self._clinic_day
         if self.fast_day:
             clinic_day = self.arrays.clinic_day if self.arrays else self.fast_day.clinic_day
+        timeout = env.timeout
         for day in np.flatnonzero(self.calendar.working).tolist():
-            yield env.timeout(day + CLINIC_AT - env.now)
+            yield timeout(day + CLINIC_AT - env.now)
             clinic_day(day)
 
     def _validations(self, env: simpy.Environment):
