@@ -22,7 +22,7 @@ from services import service_document
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.reports.setting_words import name, role_name
+from sim.reports import setting_words
 
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '"><img src=x onerror=alert(2)>'
@@ -123,7 +123,8 @@ def test_no_markup_from_users_survives_into_the_report(compared):
             assert text not in document, what
             continue
         # The report names roles, pathways and the like in words (band6 -> Band 6, path -> Path).
-        shown = {html.escape(text), html.escape(role_name(text)), html.escape(name(text))}
+        words = (text, setting_words.role_name(text), setting_words.name(text))
+        shown = {html.escape(form) for form in words}
         assert [form for form in shown if form in document], what
 
 
