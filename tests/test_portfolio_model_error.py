@@ -65,19 +65,8 @@ def made(tmp_path_factory) -> dict:
         out = folder / name
         done = CliRunner().invoke(
             app,
-            [
-                "run",
-                path,
-                "--reps",
-                str(REPS),
-                "--seed",
-                str(SEED),
-                "--workers",
-                "1",
-                "--out",
-                str(out),
-                *extra,
-            ],
+            ["run", path, "--reps", str(REPS), "--seed", str(SEED), "--workers", "1",
+             "--out", str(out), *extra],
         )
         assert done.exit_code == 0, done.output
         found[name] = (out, done.stdout)

@@ -71,19 +71,8 @@ def runs(tmp_path_factory) -> dict[str, tuple[Path, str]]:
             out = folder / name
             done = CliRunner().invoke(
                 app,
-                [
-                    "run",
-                    str(short),
-                    "--reps",
-                    str(REPS),
-                    "--seed",
-                    str(SEED),
-                    "--workers",
-                    "1",
-                    "--out",
-                    str(out),
-                    *extra,
-                ],
+                ["run", str(short), "--reps", str(REPS), "--seed", str(SEED), "--workers", "1",
+                 "--out", str(out), *extra],
             )
             assert done.exit_code == 0, done.output
             found[name] = (out, done.stdout, list(drawn))
