@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_run_model_error import SPREAD, error_by_hand
+from test_run_model_error import error_by_hand, error_table
 from typer.testing import CliRunner
 
 from sim.api import run_portfolio
@@ -44,16 +44,7 @@ def made(tmp_path_factory) -> dict:
     )
     one = folder / "one.yaml"
     one.write_text("portfolio:\n  services:\n    - {name: a, file: short.yaml}\n")
-    table = folder / "table.csv"
-    rows = [
-        {"measure": m, "horizon": h, "n": 50, **SPREAD}
-        for m in ("over_18_weeks", "waiting")
-        for h in range(1, 7)
-    ]
-    table.write_text(
-        "# model-error table; origin 2024-01; months 2023-04,2023-10\n"
-        + pd.DataFrame(rows).to_csv(index=False)
-    )
+    table = error_table(folder / "table.csv")
     found = {"table": table, "two": two}
     runs = {
         "with": [str(two), "--model-error", str(table)],

@@ -36,6 +36,15 @@ NEW = [
 SPREAD = {"q10": -0.4, "q25": -0.25, "q50": 0.0, "q75": 0.25, "q90": 0.4}
 
 
+def error_table(path: Path) -> Path:
+    """A model-error table with the same relative spread at every horizon, for both measures."""
+    rows = [{"measure": m, "horizon": h, "n": 50, **SPREAD} for m in ("over_18_weeks", "waiting")
+            for h in range(1, 7)]
+    path.write_text("# model-error table; origin 2024-01; months 2023-04,2023-10\n"
+                    + pd.DataFrame(rows).to_csv(index=False))
+    return path
+
+
 def error_by_hand(u: float, horizon: int) -> float:
     inside = u - 0.5
     tail = 0.4 * NormalDist().inv_cdf(u) / NormalDist().inv_cdf(0.9)
@@ -47,16 +56,7 @@ def runs(tmp_path_factory) -> dict[str, tuple[Path, str]]:
     folder = tmp_path_factory.mktemp("run_error")
     short = folder / "short.yaml"
     short.write_text(f"extends: {EXAMPLE / 'baseline.yaml'}\nservice: {{horizon_months: 9}}\n")
-    table = folder / "table.csv"
-    rows = [
-        {"measure": m, "horizon": h, "n": 50, **SPREAD}
-        for m in ("over_18_weeks", "waiting")
-        for h in range(1, 7)
-    ]
-    table.write_text(
-        "# model-error table; origin 2024-01; months 2023-04,2023-10\n"
-        + pd.DataFrame(rows).to_csv(index=False)
-    )
+    table = error_table(folder / "table.csv")
     drawn: list = []
     original = plots.fan_chart
 
