@@ -20,8 +20,7 @@ from calibration.report import _image, page
 from calibration.waits.history import month_index, month_label
 from calibration.waits_backtest.outputs import METHOD_WORDS, lines, manifest, measure_words
 from calibration.waits_backtest.run import WaitsBacktest
-from sim.reports.board import month_heading
-from sim.reports.plots import plain_text
+from sim.reports.plots import month_axis, plain_text
 from sim.runs.files import write_figure, write_manifest, write_table, write_text
 from sim.runs.staging import staged
 
@@ -75,9 +74,7 @@ def track_chart(result: WaitsBacktest, measure: str, path: Path) -> None:
     ax.plot(shown.index.map(position), shown.to_numpy(), "o", color="black", markersize=5, label="published")
     for origin in result.origins:
         ax.axvline(position[origin], color="grey", linewidth=0.6, linestyle=":")
-    step = max(1, len(months) // 12)
-    ax.set_xticks(np.arange(len(months))[::step])
-    ax.set_xticklabels([month_heading(m) for m in months[::step]], rotation=45, ha="right")
+    month_axis(ax, months)
     ax.set_ylabel(measure_words(measure))
     ax.set_ylim(bottom=0)
     ax.set_title(f"{measure_words(measure)}: what each origin (dotted line) forecast, and what was published")

@@ -55,7 +55,8 @@ def plain_text(draw: Callable[P, R]) -> Callable[P, R]:
     return drawn
 
 
-def _month_axis(ax, months: list[str]) -> None:
+def month_axis(ax, months: list[str]) -> None:
+    """Month headings ("Mar 2025") under x positions 0, 1, ... for the months in order, at most 12 shown."""
     step = max(1, len(months) // 12)
     ax.set_xticks(range(0, len(months), step))
     ax.set_xticklabels([month_heading(m) for m in months[::step]], rotation=45, ha="right")
@@ -108,7 +109,7 @@ def fan_chart(
         ax.plot(shown.index.map(position), shown.values, "ko", markersize=6, label="Actual", zorder=5)
     if target_line is not None:
         ax.axhline(target_line, color="grey", linestyle="--", linewidth=1)
-    _month_axis(ax, months)
+    month_axis(ax, months)
     ax.set_ylabel(LABELS.get(metric, metric.replace("_", " ")))
     ax.set_ylim(bottom=0)
     ax.set_title(title or LABELS.get(metric, metric))
@@ -137,7 +138,7 @@ def capacity_demand_chart(
             label="Clinical hours used")
     ax.plot(x, rows["demand_hours_mean"], color=PALETTE[5], linewidth=2, linestyle="--",
             label="Workload referred (hours)")
-    _month_axis(ax, months)
+    month_axis(ax, months)
     ax.set_ylabel("Hours per month")
     ax.set_ylim(bottom=0)
     ax.set_title(f"Capacity and demand: {label or rows['scenario'].iloc[0]}")
@@ -197,7 +198,7 @@ def breach_flow_chart(flow: pd.DataFrame, path: Path, labels: dict[str, str] | N
         ax.set_title((labels or {}).get(name, name), fontsize=10, loc="left")
         ax.set_ylabel("Patients a month")
     months = list(dict.fromkeys(flow["month"]))
-    _month_axis(axes[-1, 0], months)
+    month_axis(axes[-1, 0], months)
     handles, names_ = axes[0, 0].get_legend_handles_labels()
     fig.suptitle("Why breaches move: patients passing the target (up) and breaching patients leaving (down)",
                  fontsize=11)
@@ -270,7 +271,7 @@ def track_chart(
         top = ax.get_ylim()[1]
         ax.set_ylim(-0.03 * top, top)  # a count of zero is drawn whole, on the axis
         ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    _month_axis(axes[-1, 0], months)
+    month_axis(axes[-1, 0], months)
     handles, names = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=11)

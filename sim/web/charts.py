@@ -106,7 +106,7 @@ def fan_figure(
         height=420,
         margin={"l": 40, "r": 10, "t": 50, "b": 40},
         legend={"orientation": "h", "yanchor": "top", "y": -0.22},
-        xaxis=_month_axis(_months(summary, actuals, plan)),
+        xaxis=month_axis(_months(summary, actuals, plan)),
         yaxis_title=labels.metric_name(metric),
         yaxis_range=y_range(plotted),
         template="plotly_white",
@@ -126,7 +126,7 @@ def y_range(values) -> list[float] | None:
     return [max(0.0, low - pad), high + pad]
 
 
-def _month_axis(months: list[str]) -> dict:
+def month_axis(months: list[str]) -> dict:
     """Month ends in time order, at most a dozen labelled (every month would crowd the axis)."""
     every = max(1, math.ceil(len(months) / 12))
     ticks = months[::every]

@@ -272,7 +272,7 @@ def trend_figure(series: Series, target: float):
     """The list and the count over the target by month, as the source gives them (plotly)."""
     import plotly.graph_objects as go
 
-    from sim.web.charts import COLOURS, _month_axis
+    from sim.web.charts import COLOURS, month_axis
 
     frame = series.frame.set_index("month")
     first, last = month_index(frame.index[0]), month_index(frame.index[-1])
@@ -291,7 +291,7 @@ def trend_figure(series: Series, target: float):
             )  # fmt: skip
     figure.update_layout(
         title="Waiting list by month", height=300, margin={"l": 40, "r": 10, "t": 50, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.3}, xaxis=_month_axis(months),
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3}, xaxis=month_axis(months),
         template="plotly_white",
     )  # fmt: skip
     return figure
